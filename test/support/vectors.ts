@@ -1,0 +1,23 @@
+// Locates and loads the recorded wire vectors in `../shared/vectors` (beside the clone,
+// as in CI); DUNE_VECTORS_DIR overrides the folder.
+import { readFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+/** Absolute path of the vectors folder. */
+export const vectorsDir: string = process.env.DUNE_VECTORS_DIR ?? join(repoRoot, '..', 'shared', 'vectors')
+
+/** Reads a vectors file as text. */
+export function readVectorText(name: string): string {
+  return readFileSync(join(vectorsDir, name), 'utf8')
+}
+
+/** Reads and parses a JSON vectors file. */
+export function readVectorJson<T = unknown>(name: string): T {
+  return JSON.parse(readVectorText(name)) as T
+}
+
+/** Hex string to Buffer. */
+export const hex = (s: string): Buffer => Buffer.from(s, 'hex')
