@@ -1,0 +1,79 @@
+// Encryption of the chunks of a live connection: secretbox (MAC first) under the channel key,
+// one nonce per direction advanced after every chunk; no buffer is allocated per chunk.
+import sodium from 'sodium-native'
+import { DuneP2pError } from '../errors.js'
+import { CHANNEL_KEY_BYTES } from './channel-key.js'
+import { assertLength, CryptoInputError } from './errors.js'
+import { incrementNonce, NONCE_BYTES } from './nonce.js'
+
+export const MAC_BYTES = 16
+/** Largest chunk on the wire (MAC and ciphertext, after the u16 length). */
+export const MAX_CHUNK_WIRE = 65535
+/** Largest plaintext one chunk carries. */
+export const MAX_CHUNK_PLAINTEXT = MAX_CHUNK_WIRE - MAC_BYTES - 2
+
+/** A chunk whose MAC does not verify: wrong key, wrong nonce or altered bytes (code `DUNE_MAC`). */
+export class MacError extends DuneP2pError {
+  constructor(message: string) {
+    super('DUNE_MAC', message)
+  }
+}
+
+/** Seals the chunks we send and opens those we receive, keeping both nonces in step. */
+export class ChunkCipher {
+  readonly #key: Buffer
+  readonly #localNonce: Buffer
+  readonly #remoteNonce: Buffer
+
+  /** Copies its arguments: the caller's buffers are never modified. */
+  constructor(channelKey: Uint8Array, localNonce: Uint8Array, remoteNonce: Uint8Array) {
+    assertLength(channelKey, CHANNEL_KEY_BYTES, 'channel key')
+    assertLength(localNonce, NONCE_BYTES, 'local nonce')
+    assertLength(remoteNonce, NONCE_BYTES, 'remote nonce')
+    this.#key = Buffer.from(channelKey)
+    this.#localNonce = Buffer.from(localNonce)
+    this.#remoteNonce = Buffer.from(remoteNonce)
+  }
+
+  /**
+   * Writes MAC ++ ciphertext of `plain` at `out[outOffset..]`, advances the local nonce and
+   * returns the number of bytes written (`plain.length + MAC_BYTES`).
+   */
+  seal(plain: Uint8Array, out: Uint8Array, outOffset = 0): number {
+    const length = plain.length + MAC_BYTES
+    if (length > MAX_CHUNK_WIRE - 2) {
+      throw new CryptoInputError(`a chunk carries at most ${MAX_CHUNK_PLAINTEXT} bytes, got ${plain.length}`)
+    }
+    sodium.crypto_secretbox_easy(region(out, outOffset, length), plain, this.#localNonce, this.#key)
+    incrementNonce(this.#localNonce)
+    return length
+  }
+
+  /**
+   * Decrypts `boxed` (MAC ++ ciphertext) into `out[outOffset..]`, advances the remote nonce
+   * and returns the plaintext length. Throws MacError, without advancing, if the MAC fails.
+   */
+  open(boxed: Uint8Array, out: Uint8Array, outOffset = 0): number {
+    if (boxed.length < MAC_BYTES) {
+      throw new MacError(`a chunk of ${boxed.length} bytes is shorter than its ${MAC_BYTES}-byte MAC`)
+    }
+    const length = boxed.length - MAC_BYTES
+    if (
+      !sodium.crypto_secretbox_open_easy(region(out, outOffset, length), boxed, this.#remoteNonce, this.#key)
+    ) {
+      throw new MacError('chunk MAC verification failed')
+    }
+    incrementNonce(this.#remoteNonce)
+    return length
+  }
+}
+
+/** `out[offset..offset+length]`, without a new view when that is the whole of `out`. */
+function region(out: Uint8Array, offset: number, length: number): Uint8Array {
+  if (!Number.isInteger(offset) || offset < 0 || offset + length > out.length) {
+    throw new CryptoInputError(
+      `${length} bytes do not fit at offset ${offset} of a ${out.length}-byte buffer`,
+    )
+  }
+  return offset === 0 && length === out.length ? out : out.subarray(offset, offset + length)
+}
