@@ -169,7 +169,10 @@ describe('BoundedQueue', () => {
     q.close('done')
     assert.equal(await q.shift(), 'a')
     assert.equal(q.tryShift(), 'b')
-    await assert.rejects(q.shift(), (err: unknown) => err instanceof QueueClosedError && err.reason === 'done')
+    await assert.rejects(
+      q.shift(),
+      (err: unknown) => err instanceof QueueClosedError && err.reason === 'done',
+    )
     await assert.rejects(q.push('c', 1), QueueClosedError)
     assert.throws(() => q.tryPush('c', 1), QueueClosedError)
   })
@@ -178,7 +181,10 @@ describe('BoundedQueue', () => {
     const q = new BoundedQueue<string>()
     q.close('first')
     q.close('second')
-    await assert.rejects(q.shift(), (err: unknown) => err instanceof QueueClosedError && err.reason === 'first')
+    await assert.rejects(
+      q.shift(),
+      (err: unknown) => err instanceof QueueClosedError && err.reason === 'first',
+    )
   })
 
   test('drain on an open queue empties it and admits waiting pushes', async () => {
@@ -208,7 +214,10 @@ describe('BoundedQueue', () => {
     const q = new BoundedQueue<number>()
     for (const size of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
       assert.throws(() => q.tryPush(1, size), IoArgumentError)
-      assert.throws(() => q.push(1, size), (err: unknown) => isDuneP2pError(err, 'DUNE_IO_ARGUMENT'))
+      assert.throws(
+        () => q.push(1, size),
+        (err: unknown) => isDuneP2pError(err, 'DUNE_IO_ARGUMENT'),
+      )
     }
     assert.throws(() => new BoundedQueue({ capacity: -1 }), IoArgumentError)
     assert.throws(() => new BoundedQueue({ capacity: Number.NaN }), IoArgumentError)
@@ -226,8 +235,14 @@ type Op =
   | { kind: 'close' }
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('tryPush' as const), size: fc.integer({ min: 0, max: 40 }) }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('push' as const), size: fc.integer({ min: 0, max: 40 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('tryPush' as const), size: fc.integer({ min: 0, max: 40 }) }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant('push' as const), size: fc.integer({ min: 0, max: 40 }) }),
+  },
   { weight: 4, arbitrary: fc.constant({ kind: 'tryShift' as const }) },
   { weight: 3, arbitrary: fc.constant({ kind: 'shift' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'drain' as const }) },

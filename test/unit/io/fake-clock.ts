@@ -35,7 +35,8 @@ export class FakeClock implements Clock {
     const end = this.time + ms
     for (;;) {
       let next: FakeTimer | undefined
-      for (const timer of this.#timers) if (timer.due <= end && (next === undefined || timer.due < next.due)) next = timer
+      for (const timer of this.#timers)
+        if (timer.due <= end && (next === undefined || timer.due < next.due)) next = timer
       if (next === undefined) break
       this.time = next.due
       next.due += next.periodMs
