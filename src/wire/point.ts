@@ -1,0 +1,111 @@
+// Points, the "host:port" strings peers exchange (IPv6 as "[addr]:port"): parsing, formatting
+// and their wire encoding (a string of at most 47 bytes whose syntax is checked on decode).
+import { isIP } from 'node:net'
+import type { Encoding } from './encoding.js'
+import { EncodeError, InvalidPointError } from './errors.js'
+
+/** Longest point string: "[" + 39-char IPv6 + "]:" + 5-digit port (Octez's bound). */
+export const MAX_POINT_LENGTH = 47
+
+/** A parsed point. `host` is an IP address literal as written (IPv6 without brackets). */
+export interface Point {
+  readonly host: string
+  readonly port: number
+}
+
+const PORT = /^\d{1,5}$/
+
+/**
+ * Splits a point string into host and port, or says why it is not valid. Valid points (as
+ * Octez writes them): `a.b.c.d:port` or `[ipv6]:port`, at most 47 characters, the port a
+ * decimal number in 0..65535. Hosts must be IP literals: Octez points are addresses, and
+ * accepting names would let peers make us resolve whatever they advertise. IPv6 zone ids
+ * (`%eth0`) are refused: they mean nothing on another machine.
+ */
+function splitPoint(s: string): Point | string {
+  if (s.length > MAX_POINT_LENGTH) return `longer than ${MAX_POINT_LENGTH} characters`
+  let host: string
+  let portText: string
+  if (s.startsWith('[')) {
+    const close = s.indexOf(']:')
+    if (close < 0) return 'expected "[addr]:port"'
+    host = s.slice(1, close)
+    portText = s.slice(close + 2)
+    if (isIP(host) !== 6 || host.includes('%')) return `${JSON.stringify(host)} is not an IPv6 address`
+  } else {
+    const colon = s.lastIndexOf(':')
+    if (colon < 0) return 'expected "host:port"'
+    host = s.slice(0, colon)
+    portText = s.slice(colon + 1)
+    if (isIP(host) !== 4) return `${JSON.stringify(host)} is not an IPv4 address (IPv6 needs brackets)`
+  }
+  const port = Number(portText)
+  if (!PORT.test(portText) || port > 0xffff) return `${JSON.stringify(portText)} is not a port`
+  return { host, port }
+}
+
+/** Why `s` is not a valid point (see parsePoint), or undefined when it is. */
+export function pointSyntaxError(s: string): string | undefined {
+  const result = splitPoint(s)
+  return typeof result === 'string' ? result : undefined
+}
+
+/**
+ * Parses a point string: `a.b.c.d:port` or `[ipv6]:port`, at most 47 characters, IP literals
+ * only (no host names, no IPv6 zone ids), port 0..65535. Throws InvalidPointError otherwise.
+ */
+export function parsePoint(s: string): Point {
+  const result = splitPoint(s)
+  if (typeof result === 'string') throw new InvalidPointError(`invalid point ${JSON.stringify(s)}: ${result}`)
+  return result
+}
+
+/** Formats an IP address and port as a point string; throws InvalidPointError if invalid. */
+export function formatPoint(host: string, port: number): string {
+  if (!Number.isInteger(port) || port < 0 || port > 0xffff)
+    throw new InvalidPointError(`invalid port ${port}`)
+  const s = isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`
+  parsePoint(s)
+  return s
+}
+
+/**
+ * A point on the wire: u32 length then the ASCII text, at most 47 bytes. Decoding checks the
+ * length bound first ('length_over_bound'), then the syntax ('invalid_value').
+ */
+export const pointEncoding: Encoding<string> = {
+  name: 'point',
+  kind: 'dynamic',
+  maxSize: 4 + MAX_POINT_LENGTH,
+  sizeOf(v) {
+    if (typeof v !== 'string') throw new EncodeError('invalid_value', `${String(v)} is not a point`)
+    if (v.length > MAX_POINT_LENGTH) {
+      throw new EncodeError('length_over_bound', `length ${v.length} exceeds the bound ${MAX_POINT_LENGTH}`)
+    }
+    return 4 + v.length
+  },
+  write(v, buf, offset) {
+    const error = typeof v === 'string' ? pointSyntaxError(v) : 'not a string'
+    if (error !== undefined) {
+      const reason =
+        typeof v === 'string' && v.length > MAX_POINT_LENGTH ? 'length_over_bound' : 'invalid_value'
+      throw new EncodeError(reason, `invalid point ${JSON.stringify(v)}: ${error}`)
+    }
+    // A valid point is ASCII: one byte per character.
+    buf.writeUInt32BE(v.length, offset)
+    return buf.write(v, offset + 4, 'latin1') + offset + 4
+  },
+  read(r) {
+    const at = r.pos
+    const length = r.u32()
+    if (length > MAX_POINT_LENGTH) {
+      r.fail('length_over_bound', `length ${length} exceeds the bound ${MAX_POINT_LENGTH}`, at)
+    }
+    const p = r.take(length)
+    // latin1 maps each byte to one character, so non-ASCII bytes fail the syntax check below.
+    const s = r.buf.toString('latin1', p, p + length)
+    const error = pointSyntaxError(s)
+    if (error !== undefined) r.fail('invalid_value', `invalid point ${JSON.stringify(s)}: ${error}`, p)
+    return s
+  },
+}
