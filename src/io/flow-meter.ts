@@ -5,7 +5,7 @@
 // unref'd timer, which runs only while a meter is open:
 //   const out = registry.meter(); out.add(n) per chunk; out.total / out.flow for stats;
 //   out.close() when the connection ends (unregisters it; the timer stops with the last one).
-import { type Clock, systemClock } from './clock.js'
+import { type Clock, type RepeatingTimer, systemClock } from './clock.js'
 import { IoArgumentError } from './errors.js'
 
 /** Octez's weight of the newest sample in the moving average. */
@@ -81,7 +81,7 @@ export class FlowRegistry {
     this.#meters.delete(meter)
     if (this.#meters.size === 0) this.#stopTimer()
   }
-  #stop: (() => void) | undefined
+  #timer: RepeatingTimer | undefined
   #lastTick = 0
 
   constructor(options: FlowRegistryOptions = {}) {
@@ -105,9 +105,9 @@ export class FlowRegistry {
   meter(): FlowMeter {
     const meter = new FlowMeter(this.#alpha, this.#unregister)
     this.#meters.add(meter)
-    if (this.#stop === undefined) {
+    if (this.#timer === undefined) {
       this.#lastTick = this.#clock.now()
-      this.#stop = this.#clock.every(this.#periodMs, () => this.#tick())
+      this.#timer = this.#clock.every(this.#periodMs, () => this.#tick())
     }
     return meter
   }
@@ -120,8 +120,8 @@ export class FlowRegistry {
   }
 
   #stopTimer(): void {
-    this.#stop?.()
-    this.#stop = undefined
+    this.#timer?.stop()
+    this.#timer = undefined
   }
 }
 

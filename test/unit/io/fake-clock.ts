@@ -1,11 +1,12 @@
 // A manual Clock for the I/O unit tests: time moves only when the test says so, and the
 // repeating timers fire at their due times as it moves, so flows and quotas are exact.
-import type { Clock } from '../../../src/io/clock.js'
+import type { Clock, RepeatingTimer } from '../../../src/io/clock.js'
 
 interface FakeTimer {
   periodMs: number
   due: number
   tick: () => void
+  keepAlive: boolean
 }
 
 export class FakeClock implements Clock {
@@ -18,16 +19,28 @@ export class FakeClock implements Clock {
     return this.time
   }
 
-  every(periodMs: number, tick: () => void): () => void {
-    const timer = { periodMs, due: this.time + periodMs, tick }
+  every(periodMs: number, tick: () => void): RepeatingTimer {
+    const timer = { periodMs, due: this.time + periodMs, tick, keepAlive: false }
     this.#timers.add(timer)
     this.created++
-    return () => this.#timers.delete(timer)
+    return {
+      stop: () => this.#timers.delete(timer),
+      keepAlive: (on) => {
+        timer.keepAlive = on
+      },
+    }
   }
 
   /** Timers currently running. */
   get active(): number {
     return this.#timers.size
+  }
+
+  /** Running timers that keep the process alive. */
+  get keepingAlive(): number {
+    let count = 0
+    for (const timer of this.#timers) if (timer.keepAlive) count++
+    return count
   }
 
   /** Moves time forward by `ms`, firing each due timer at its due time, in time order. */
