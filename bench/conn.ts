@@ -1,0 +1,52 @@
+// Connection benchmark: raw TCP, js-libp2p and dune-p2p connections side by side (throughput,
+// message rate, round trips, handshakes, idle memory). One JSON document on stdout, progress on stderr.
+import { arch, cpus, loadavg, platform } from 'node:os'
+import { killAllPeers } from './conn/ipc.js'
+import { parseOptions, USAGE } from './conn/options.js'
+import { duneRatios } from './conn/ratios.js'
+import { benchDriver, type DriverOutcome } from './conn/suite.js'
+
+const args = process.argv.slice(2)
+if (args.includes('--help')) {
+  console.error(USAGE)
+  process.exit(0)
+}
+let options: ReturnType<typeof parseOptions>
+try {
+  options = parseOptions(args)
+} catch (err) {
+  console.error(`${(err as Error).message}\n${USAGE}`)
+  process.exit(2)
+}
+
+process.on('exit', killAllPeers)
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130))
+
+const progress = (line: string): void => console.error(`[conn] ${line}`)
+const started = Date.now()
+const loadAtStart = loadavg()
+const drivers: Record<string, DriverOutcome> = {}
+for (const name of options.drivers) drivers[name] = await benchDriver(name, options, progress)
+
+const document = {
+  benchmark: 'conn',
+  date: new Date(started).toISOString(),
+  seconds: Math.round((Date.now() - started) / 1000),
+  node: process.version,
+  platform: `${platform()} ${arch()}`,
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model,
+  /** 1, 5 and 15-minute load averages: other work on the machine skews the figures. */
+  loadAverage: { start: loadAtStart, end: loadavg() },
+  options,
+  units: {
+    MBps: '10^6 bytes per second; receiver: first to last message on the receiver, endToEnd: first send to the receiver report',
+    perSec: 'events per second, median over runs',
+    Us: 'microseconds',
+    BytesPerConnection:
+      'memory growth of one process after garbage collection, divided by the open connections',
+  },
+  drivers,
+  ratios: duneRatios(drivers),
+}
+process.stdout.write(`${JSON.stringify(document, null, 2)}\n`)

@@ -1,0 +1,161 @@
+// The two-process set-up of the benchmark: the parent spawns peer processes (bench/conn/peer.ts)
+// for a driver and a role and talks to them by request and answer over the Node IPC channel.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import type { DriverName } from './drivers.js'
+import { BenchPeerError, DriverUnavailableError } from './errors.js'
+import type { MemoryFigures } from './memory.js'
+import type { IdleResult, PingPongResult, StreamResult } from './workloads.js'
+
+export type Role = 'listener' | 'dialer'
+
+/** What the parent may ask a peer, and what each request answers. */
+export type PeerRequest =
+  | { cmd: 'memory' }
+  | { cmd: 'connections' }
+  | { cmd: 'stream'; address: string; size: number; count: number }
+  | { cmd: 'pingpong'; address: string; size: number; roundTrips: number; warmup: number }
+  | { cmd: 'handshakes'; address: string; count: number; concurrency: number; warmup: number }
+  | { cmd: 'idle'; address: string; count: number; lanes: number; settleMs: number }
+
+export interface PeerAnswers {
+  memory: MemoryFigures
+  connections: number
+  stream: StreamResult
+  pingpong: PingPongResult
+  handshakes: { elapsedNs: number }
+  idle: IdleResult
+}
+
+export interface ErrorInfo {
+  code?: string
+  message: string
+}
+
+/** Peer to parent: first a hello, then one answer per request. */
+export type PeerHello = { type: 'ready'; address?: string } | { type: 'failed'; error: ErrorInfo }
+export type PeerAnswer =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: ErrorInfo }
+export type ParentMessage = PeerRequest & { id: number }
+
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const PEER_SCRIPT = fileURLToPath(new URL('./peer.ts', import.meta.url))
+const READY_TIMEOUT_MS = 60_000
+
+const running = new Set<ChildProcess>()
+
+/** Kills every peer process still running (for exit and signal handlers). */
+export function killAllPeers(): void {
+  for (const child of running) child.kill('SIGKILL')
+}
+
+function errorFrom(info: ErrorInfo): Error {
+  return info.code === 'DUNE_BENCH_DRIVER_UNAVAILABLE'
+    ? new DriverUnavailableError(info.message)
+    : new BenchPeerError(`peer failed: ${info.message}`)
+}
+
+interface Pending {
+  resolve: (result: unknown) => void
+  reject: (error: Error) => void
+  timer: NodeJS.Timeout
+}
+
+/** One peer process. Its stdout goes to our stderr, so our stdout stays one JSON document. */
+export class PeerProcess {
+  private nextId = 1
+  private readonly pending = new Map<number, Pending>()
+  private exited: Error | undefined
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly name: string,
+    /** The listening address (listeners only). */
+    readonly address: string,
+  ) {
+    child.on('message', (message: PeerAnswer) => this.settle(message))
+    child.once('exit', (code, signal) => {
+      running.delete(child)
+      this.exited = new BenchPeerError(`${name} exited (${signal ?? `code ${code}`})`)
+      for (const { reject, timer } of this.pending.values()) {
+        clearTimeout(timer)
+        reject(this.exited)
+      }
+      this.pending.clear()
+    })
+  }
+
+  /** Starts a peer and waits for its hello; rejects with DriverUnavailableError when the driver cannot run. */
+  static spawn(driver: DriverName, role: Role): Promise<PeerProcess> {
+    const name = `${driver} ${role}`
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', PEER_SCRIPT, '--driver', driver, '--role', role],
+      { cwd: REPO_ROOT, stdio: ['ignore', 2, 'inherit', 'ipc'] },
+    )
+    running.add(child)
+    return new Promise((resolve, reject) => {
+      const fail = (error: Error): void => {
+        clearTimeout(timer)
+        child.off('message', onHello)
+        child.off('exit', onExit)
+        child.kill('SIGKILL')
+        reject(error)
+      }
+      const timer = setTimeout(
+        () => fail(new BenchPeerError(`${name} not ready in ${READY_TIMEOUT_MS} ms`)),
+        READY_TIMEOUT_MS,
+      )
+      const onExit = (code: number | null, signal: string | null): void =>
+        fail(new BenchPeerError(`${name} exited before ready (${signal ?? `code ${code}`})`))
+      const onHello = (hello: PeerHello): void => {
+        if (hello.type === 'failed') {
+          fail(errorFrom(hello.error))
+          return
+        }
+        clearTimeout(timer)
+        child.off('message', onHello)
+        child.off('exit', onExit)
+        resolve(new PeerProcess(child, name, hello.address ?? ''))
+      }
+      child.on('message', onHello)
+      child.once('exit', onExit)
+    })
+  }
+
+  /** Sends a request; rejects if the peer answers with an error, exits, or takes over `timeoutMs`. */
+  request<C extends PeerRequest['cmd']>(
+    request: Extract<PeerRequest, { cmd: C }>,
+    timeoutMs: number,
+  ): Promise<PeerAnswers[C]> {
+    if (this.exited !== undefined) return Promise.reject(this.exited)
+    const id = this.nextId++
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id)
+        reject(new BenchPeerError(`${this.name}: no answer to ${request.cmd} in ${timeoutMs} ms`))
+        void this.kill()
+      }, timeoutMs)
+      this.pending.set(id, { resolve: resolve as (result: unknown) => void, reject, timer })
+      this.child.send({ ...request, id } satisfies ParentMessage)
+    })
+  }
+
+  private settle(answer: PeerAnswer): void {
+    const pending = this.pending.get(answer.id)
+    if (pending === undefined) return
+    this.pending.delete(answer.id)
+    clearTimeout(pending.timer)
+    if (answer.ok) pending.resolve(answer.result)
+    else pending.reject(errorFrom(answer.error))
+  }
+
+  /** Kills the process (closing its connections) and waits for it to be gone. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return
+    const gone = new Promise((resolve) => this.child.once('exit', resolve))
+    this.child.kill('SIGKILL')
+    await gone
+  }
+}

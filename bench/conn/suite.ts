@@ -1,0 +1,219 @@
+// The figures of one driver: throughput, message rate, round trips and handshake rates over
+// one listener/dialer pair of processes, then idle memory over a fresh pair per count.
+import { isDuneP2pError } from '../../src/errors.js'
+import type { DriverName } from './drivers.js'
+import { BenchPeerError } from './errors.js'
+import { PeerProcess } from './ipc.js'
+import {
+  BULK_MESSAGE_BYTES,
+  type ConnBenchOptions,
+  HANDSHAKE_CONCURRENCY,
+  SMALL_MESSAGE_BYTES,
+} from './options.js'
+import { type Summary, summarize } from './stats.js'
+
+/** Dialers opening the idle connections in parallel (not timed). */
+const IDLE_DIAL_LANES = 16
+
+export interface DriverFigures {
+  bulk: { messageBytes: number; messages: number; receiverMBps: Summary; endToEndMBps: Summary }
+  messages: { messageBytes: number; messages: number; receiverPerSec: Summary; endToEndPerSec: Summary }
+  pingPong: { messageBytes: number; roundTrips: number; medianUs: Summary; p99Us: Summary }
+  handshakes: { count: number; sequentialPerSec: Summary; concurrency: number; concurrentPerSec: Summary }
+  /** Keyed by the number of open connections. */
+  idle: Record<string, IdleFigures>
+}
+
+export interface IdleFigures {
+  listenerRssBytesPerConnection: Summary
+  dialerRssBytesPerConnection: Summary
+  listenerHeapBytesPerConnection: Summary
+  dialerHeapBytesPerConnection: Summary
+}
+
+export type DriverOutcome = DriverFigures | { skipped: string } | { error: string }
+
+type Progress = (line: string) => void
+
+async function withPair<T>(
+  driver: DriverName,
+  use: (listener: PeerProcess, dialer: PeerProcess) => Promise<T>,
+): Promise<T> {
+  const started = await Promise.allSettled([
+    PeerProcess.spawn(driver, 'listener'),
+    PeerProcess.spawn(driver, 'dialer'),
+  ])
+  try {
+    const [listener, dialer] = started.map((s) => {
+      if (s.status === 'rejected') throw s.reason
+      return s.value
+    })
+    return await use(listener, dialer)
+  } finally {
+    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.kill() : undefined)))
+  }
+}
+
+const perSecond = (events: number, ns: number): number => events / (ns / 1e9)
+const megabytesPerSecond = (bytes: number, ns: number): number => bytes / 1e6 / (ns / 1e9)
+
+async function measureTraffic(
+  driver: DriverName,
+  options: ConnBenchOptions,
+  timeoutMs: number,
+  progress: Progress,
+): Promise<Omit<DriverFigures, 'idle'>> {
+  const bulkMessages = options.bytes / BULK_MESSAGE_BYTES
+  // Untimed handshakes first, so that the figure is the steady state rather than JIT warm-up.
+  const handshakeWarmup = Math.ceil(options.handshakes / 10)
+  const samples: Record<string, number[]> = {}
+  const add = (key: string, value: number): number => {
+    samples[key] ??= []
+    samples[key].push(value)
+    return value
+  }
+  await withPair(driver, async (listener, dialer) => {
+    const address = listener.address
+    for (let run = 1; run <= options.runs; run++) {
+      const tag = `${driver} run ${run}/${options.runs}`
+      const bulk = await dialer.request(
+        { cmd: 'stream', address, size: BULK_MESSAGE_BYTES, count: bulkMessages },
+        timeoutMs,
+      )
+      const mbps = add('bulkReceiver', megabytesPerSecond(bulk.bytesAfterFirst, bulk.firstToLastNs))
+      add('bulkEndToEnd', megabytesPerSecond(options.bytes, bulk.endToEndNs))
+      progress(`${tag}: bulk ${mbps.toFixed(1)} MB/s`)
+
+      const small = await dialer.request(
+        { cmd: 'stream', address, size: SMALL_MESSAGE_BYTES, count: options.messages },
+        timeoutMs,
+      )
+      const rate = add('messagesReceiver', perSecond(options.messages - 1, small.firstToLastNs))
+      add('messagesEndToEnd', perSecond(options.messages, small.endToEndNs))
+      progress(`${tag}: ${Math.round(rate)} messages/s`)
+
+      const warmup = Math.ceil(options.roundTrips / 10)
+      const rtt = await dialer.request(
+        { cmd: 'pingpong', address, size: SMALL_MESSAGE_BYTES, roundTrips: options.roundTrips, warmup },
+        timeoutMs,
+      )
+      add('rttMedian', rtt.medianUs)
+      add('rttP99', rtt.p99Us)
+      progress(`${tag}: round trip median ${rtt.medianUs.toFixed(1)} us, p99 ${rtt.p99Us.toFixed(1)} us`)
+
+      for (const concurrency of [1, HANDSHAKE_CONCURRENCY]) {
+        const { elapsedNs } = await dialer.request(
+          { cmd: 'handshakes', address, count: options.handshakes, concurrency, warmup: handshakeWarmup },
+          timeoutMs,
+        )
+        const handshakesPerSec = add(`handshakes${concurrency}`, perSecond(options.handshakes, elapsedNs))
+        progress(`${tag}: ${Math.round(handshakesPerSec)} handshakes/s, ${concurrency} at a time`)
+      }
+    }
+  })
+  return {
+    bulk: {
+      messageBytes: BULK_MESSAGE_BYTES,
+      messages: bulkMessages,
+      receiverMBps: summarize(samples.bulkReceiver, 1),
+      endToEndMBps: summarize(samples.bulkEndToEnd, 1),
+    },
+    messages: {
+      messageBytes: SMALL_MESSAGE_BYTES,
+      messages: options.messages,
+      receiverPerSec: summarize(samples.messagesReceiver, 0),
+      endToEndPerSec: summarize(samples.messagesEndToEnd, 0),
+    },
+    pingPong: {
+      messageBytes: SMALL_MESSAGE_BYTES,
+      roundTrips: options.roundTrips,
+      medianUs: summarize(samples.rttMedian, 1),
+      p99Us: summarize(samples.rttP99, 1),
+    },
+    handshakes: {
+      count: options.handshakes,
+      sequentialPerSec: summarize(samples.handshakes1, 0),
+      concurrency: HANDSHAKE_CONCURRENCY,
+      concurrentPerSec: summarize(samples[`handshakes${HANDSHAKE_CONCURRENCY}`], 0),
+    },
+  }
+}
+
+async function waitForListener(listener: PeerProcess, count: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const open = await listener.request({ cmd: 'connections' }, timeoutMs)
+    if (open === count) return
+    if (Date.now() > deadline)
+      throw new BenchPeerError(`listener holds ${open} connections, expected ${count}`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+async function measureIdle(
+  driver: DriverName,
+  options: ConnBenchOptions,
+  timeoutMs: number,
+  progress: Progress,
+): Promise<Record<string, IdleFigures>> {
+  const settleMs = options.quick ? 500 : 2000
+  const figures: Record<string, IdleFigures> = {}
+  for (const count of options.idle) {
+    const samples = {
+      listenerRss: [] as number[],
+      dialerRss: [] as number[],
+      listenerHeap: [] as number[],
+      dialerHeap: [] as number[],
+    }
+    for (let run = 1; run <= options.runs; run++) {
+      await withPair(driver, async (listener, dialer) => {
+        const listenerBefore = await listener.request({ cmd: 'memory' }, timeoutMs)
+        const dialed = await dialer.request(
+          { cmd: 'idle', address: listener.address, count, lanes: IDLE_DIAL_LANES, settleMs },
+          timeoutMs,
+        )
+        await waitForListener(listener, count, timeoutMs)
+        const listenerAfter = await listener.request({ cmd: 'memory' }, timeoutMs)
+        if (dialed.open !== count)
+          throw new BenchPeerError(`dialer holds ${dialed.open} connections, expected ${count}`)
+        samples.listenerRss.push((listenerAfter.rss - listenerBefore.rss) / count)
+        samples.dialerRss.push((dialed.after.rss - dialed.before.rss) / count)
+        samples.listenerHeap.push((listenerAfter.heapUsed - listenerBefore.heapUsed) / count)
+        samples.dialerHeap.push((dialed.after.heapUsed - dialed.before.heapUsed) / count)
+      })
+      const kib = (bytes: number | undefined): string => ((bytes ?? 0) / 1024).toFixed(1)
+      progress(
+        `${driver} idle ${count} run ${run}/${options.runs}: RSS per connection listener ${kib(samples.listenerRss.at(-1))} KiB, dialer ${kib(samples.dialerRss.at(-1))} KiB`,
+      )
+    }
+    figures[String(count)] = {
+      listenerRssBytesPerConnection: summarize(samples.listenerRss, 0),
+      dialerRssBytesPerConnection: summarize(samples.dialerRss, 0),
+      listenerHeapBytesPerConnection: summarize(samples.listenerHeap, 0),
+      dialerHeapBytesPerConnection: summarize(samples.dialerHeap, 0),
+    }
+  }
+  return figures
+}
+
+/** All figures of one driver; a driver that cannot run is skipped, one that fails is reported. */
+export async function benchDriver(
+  driver: DriverName,
+  options: ConnBenchOptions,
+  progress: Progress,
+): Promise<DriverOutcome> {
+  const timeoutMs = options.quick ? 120_000 : 900_000
+  try {
+    const traffic = await measureTraffic(driver, options, timeoutMs, progress)
+    const idle = await measureIdle(driver, options, timeoutMs, progress)
+    return { ...traffic, idle }
+  } catch (err) {
+    if (isDuneP2pError(err, 'DUNE_BENCH_DRIVER_UNAVAILABLE')) {
+      progress(`${driver} skipped: ${err.message}`)
+      return { skipped: err.message }
+    }
+    const message = err instanceof Error ? err.message : String(err)
+    progress(`${driver} failed: ${message}`)
+    return { error: message }
+  }
+}
