@@ -13,6 +13,8 @@
 //   After false the scheduler calls resumeRead() once reading may go on. Sockets without `onread`
 //   (accepted ones on Node 20) do the same from 'data' events: `if (!io.consumedRead(d.length)) socket.pause()`.
 //   A reader that also pauses for a full inbox resumes only when neither reason holds.
+//   resumeRead runs inside the scheduler's tick: keep it short (socket.resume()).
+//   Register as soon as the TCP connection exists, so handshake bytes count too (as Octez).
 //   io.stats() for the admin API; io.close() when the connection ends; scheduler.close() at shutdown.
 //
 // Algorithm, per direction with a limit L bytes/s and a period P (default 100 ms):
@@ -25,7 +27,11 @@
 //   quota is positive, those with share left first, then the others one request each in
 //   turn from the leftover quota (which does not touch their share): unused shares go to
 //   whoever wants them. A grant may overdraw by one request; the debt is repaid next period.
-// Without a limit a direction does nothing but count: no timer, no Promise, no allocation.
+//   (Octez splits the measured flow equally and never uses the score; splitting the budget
+//   by weight gives exact weighted shares under saturation and works from the first period.)
+// The quota timer runs only while a limited scheduler has connections, and keeps the process
+// alive only while something waits. Without a limit a direction does nothing but count: no
+// quota timer, no Promise, no allocation (flow stats use the flow registry's one 1 s timer).
 import { type Clock, type RepeatingTimer, systemClock } from './clock.js'
 import { checkByteCount, IoArgumentError, SchedulerClosedError } from './errors.js'
 import { type FlowMeter, type FlowRegistry, sharedFlowRegistry } from './flow-meter.js'
