@@ -226,9 +226,13 @@ export function string(options: BoundedOptions): Encoding<string> {
     read(r) {
       const length = readLength(r, max)
       const p = r.take(length)
-      const raw = r.buf.subarray(p, p + length)
-      if (!isUtf8(raw)) r.fail('invalid_value', 'malformed UTF-8', p)
-      return raw.toString('utf8')
+      const end = p + length
+      const buf = r.buf
+      let i = p
+      while (i < end && buf[i] < 0x80) i++
+      // ASCII (the usual case) needs no view nor validation; anything else is checked.
+      if (i < end && !isUtf8(buf.subarray(i, end))) r.fail('invalid_value', 'malformed UTF-8', p)
+      return buf.toString('utf8', p, end)
     },
   }
 }

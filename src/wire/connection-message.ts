@@ -3,8 +3,10 @@
 import { dynamicSize, fixedBytes, obj, string, uint16 } from './combinators.js'
 import { decode, type Encoding, encode } from './encoding.js'
 
-/** Longest chain name accepted (bytes). Octez leaves it to the u16 message length; real names
- * are about 30-50 bytes, so 128 bounds what a peer can make us hold before checking it. */
+/**
+ * Longest chain name accepted, in bytes. Octez only bounds it by the u16 message length; real
+ * names are 30-50 bytes, so 128 keeps what a peer can make us hold before checking it small.
+ */
 export const MAX_CHAIN_NAME_LENGTH = 128
 
 export interface ConnectionMessage {

@@ -251,7 +251,10 @@ export interface MessageRegistry<A> {
    * refuses a larger size before buffering the body. Size 0 is never valid.
    */
   readonly maxFrameSize: number
-  /** Size of the whole frame, size prefix included; validates (EncodeError). */
+  /**
+   * Size of the whole frame, size prefix included. Rejects some invalid messages early
+   * (EncodeError); writeFrame checks everything.
+   */
   sizeOf(msg: P2pMessage<A>): number
   /**
    * Writes the whole frame (size prefix included) at `offset`; returns the offset after it.

@@ -75,6 +75,7 @@ describe('integers', () => {
       expectEncodeError(() => encode(enc, 1.5), 'out_of_range')
       checkTruncations(enc, encode(enc, max))
       expectDecodeError(() => decode(enc, Buffer.alloc(enc.maxSize + 1)), 'trailing_bytes', enc.maxSize)
+      checkRandomBytes(enc, 50, 6)
     })
   }
 
@@ -92,6 +93,7 @@ describe('integers', () => {
     assert.deepStrictEqual(encode(int64, -1n), Buffer.alloc(8, 0xff))
     expectEncodeError(() => encode(int64, 2n ** 63n), 'out_of_range')
     expectEncodeError(() => encode(int64, 5 as unknown as bigint), 'out_of_range')
+    checkRandomBytes(int64, 50, 10)
   })
 })
 
@@ -106,6 +108,7 @@ describe('bool', () => {
       assert.match(err.message, /^at byte 0 \(bool\): boolean byte 0x/)
     }
     expectEncodeError(() => encode(bool, 1 as unknown as boolean), 'invalid_value')
+    checkRandomBytes(bool, 50, 3)
   })
 })
 
@@ -117,6 +120,7 @@ describe('byte strings', () => {
     expectEncodeError(() => encode(enc, Buffer.alloc(4)), 'invalid_value')
     expectEncodeError(() => encode(enc, 'hello' as unknown as Buffer), 'invalid_value')
     checkTruncations(enc, Buffer.alloc(5))
+    checkRandomBytes(enc, 50, 8)
     const input = Buffer.from('0102030405', 'hex')
     const view = decode(enc, input)
     input[0] = 9
@@ -335,6 +339,7 @@ describe('obj, union, enumeration', () => {
     expectDecodeError(() => decode(colours, Buffer.from('0002', 'hex')), 'invalid_value', 0)
     expectDecodeError(() => decode(colours, Buffer.from('ffff', 'hex')), 'invalid_value', 0)
     expectEncodeError(() => encode(colours, 'blue' as 'red'), 'invalid_value')
+    checkRandomBytes(colours, 50, 4)
   })
 })
 

@@ -173,6 +173,7 @@ describe('peer id', () => {
     input[0] = 2
     assert.equal(id[0], 1)
     assert.throws(() => encode(peerIdEncoding, Buffer.alloc(15)), EncodeError)
+    checkRandomBytes(peerIdEncoding, 50, 20)
   })
 })
 
