@@ -1,9 +1,9 @@
 // P2P messages on a live connection: a u32 size then `tag u16 | body`, with the built-in
 // messages (0x01-0x05) and a typed registry of the application's messages (tags >= 0x10).
-import { listToEnd } from './combinators.js'
+import { listToEnd, obj } from './combinators.js'
 import type { Encoding } from './encoding.js'
 import { EncodeError, within } from './errors.js'
-import { PEER_ID_SIZE, peerIdEncoding } from './peer-id.js'
+import { peerIdEncoding } from './peer-id.js'
 import { pointEncoding } from './point.js'
 import { Reader } from './reader.js'
 
@@ -41,50 +41,10 @@ export interface SwapBody {
 }
 
 /** `point | peer_id 16`, the body of Swap_request and Swap_ack. The peer id is a copy. */
-export const swapBodyEncoding: Encoding<SwapBody> = {
-  name: 'swap',
-  kind: 'dynamic',
-  maxSize: pointEncoding.maxSize + PEER_ID_SIZE,
-  sizeOf(v) {
-    return swapSize(v)
-  },
-  write(v, buf, offset) {
-    return writeSwap(v, buf, offset)
-  },
-  read(r) {
-    return readSwap(r)
-  },
-}
-
-function swapSize(v: SwapBody): number {
-  try {
-    return pointEncoding.sizeOf(v.point) + PEER_ID_SIZE
-  } catch (err) {
-    throw within(err, 'point')
-  }
-}
-
-function writeSwap(v: SwapBody, buf: Buffer, offset: number): number {
-  let field = 'point'
-  try {
-    offset = pointEncoding.write(v.point, buf, offset)
-    field = 'peer_id'
-    return peerIdEncoding.write(v.peerId, buf, offset)
-  } catch (err) {
-    throw within(err, field)
-  }
-}
-
-function readSwap(r: Reader): SwapBody {
-  let field = 'point'
-  try {
-    const point = pointEncoding.read(r)
-    field = 'peer_id'
-    return { point, peerId: peerIdEncoding.read(r) }
-  } catch (err) {
-    throw within(err, field)
-  }
-}
+export const swapBodyEncoding: Encoding<SwapBody> = obj('swap', {
+  point: pointEncoding,
+  peerId: peerIdEncoding,
+})
 
 // ---------------------------------------------------------------------------------------------
 // Application messages
@@ -263,10 +223,15 @@ export interface MessageRegistry<A> {
   writeFrame(msg: P2pMessage<A>, buf: Buffer, offset: number): number
   /**
    * Decodes the content of one complete frame, `buf[start..end)` (tag + body, without the size
-   * prefix), without copying: decoded byte strings other than peer ids alias `buf`. Error
-   * offsets are indices in `buf`.
+   * prefix), without copying: decoded byte strings other than peer ids alias `buf`, and
+   * Disconnect and Bootstrap decode to shared frozen objects. Error offsets are indices in `buf`.
    */
   decodeBody(buf: Buffer, start: number, end: number): P2pMessage<A>
+}
+
+function unknownKind(msg: unknown): EncodeError {
+  const kind = typeof msg === 'object' && msg !== null ? (msg as { kind?: unknown }).kind : undefined
+  return new EncodeError('invalid_value', `no P2P message of kind ${String(kind)}`)
 }
 
 const DISCONNECT: P2pMessage<never> = Object.freeze({ kind: 'disconnect' })
@@ -290,17 +255,14 @@ function makeRegistry<A>(app: ApplicationCodec<A>): MessageRegistry<A> {
       case 'swap_request':
       case 'swap_ack':
         try {
-          return 2 + swapSize(msg)
+          return 2 + swapBodyEncoding.sizeOf(msg)
         } catch (err) {
           throw within(err, msg.kind)
         }
       case 'application':
         return app.size(msg.message)
       default:
-        throw new EncodeError(
-          'invalid_value',
-          `no P2P message of kind ${String((msg as { kind?: unknown } | null)?.kind)}`,
-        )
+        throw unknownKind(msg)
     }
   }
 
@@ -324,17 +286,14 @@ function makeRegistry<A>(app: ApplicationCodec<A>): MessageRegistry<A> {
       case 'swap_ack':
         buf.writeUInt16BE(msg.kind === 'swap_request' ? TAG_SWAP_REQUEST : TAG_SWAP_ACK, offset)
         try {
-          return writeSwap(msg, buf, offset + 2)
+          return swapBodyEncoding.write(msg, buf, offset + 2)
         } catch (err) {
           throw within(err, msg.kind)
         }
       case 'application':
         return app.write(msg.message, buf, offset)
       default:
-        throw new EncodeError(
-          'invalid_value',
-          `no P2P message of kind ${String((msg as { kind?: unknown } | null)?.kind)}`,
-        )
+        throw unknownKind(msg)
     }
   }
 
@@ -358,7 +317,7 @@ function makeRegistry<A>(app: ApplicationCodec<A>): MessageRegistry<A> {
         const kind = tag === TAG_SWAP_REQUEST ? 'swap_request' : 'swap_ack'
         let swap: SwapBody
         try {
-          swap = readSwap(r)
+          swap = swapBodyEncoding.read(r)
         } catch (err) {
           throw within(err, kind)
         }
