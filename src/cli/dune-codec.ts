@@ -1,0 +1,171 @@
+#!/usr/bin/env node
+// The dune-codec command line (like octez-codec): decodes the layer's wire encodings to JSON,
+// encodes JSON back to hex, and computes the handshake's crypto values, for operators.
+import { realpathSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
+import { Argument, Command, CommanderError } from 'commander'
+import { DuneP2pError } from '../errors.js'
+import { DecodeError, EncodeError } from '../wire/errors.js'
+import { addCryptoCommand } from './codec-crypto.js'
+import { CODEC_ENCODINGS, type CodecEncoding, findEncoding } from './codec-encodings.js'
+import { CodecInputError, parseHex, parseJson } from './codec-input.js'
+
+/** Where the program writes. */
+export interface CodecStreams {
+  stdout: { write(text: string): unknown }
+  stderr: { write(text: string): unknown }
+}
+
+const ENCODING_NAMES = CODEC_ENCODINGS.map((e) => e.name)
+
+function encodingArgument(): Argument {
+  return new Argument('<encoding>', 'the encoding (see `dune-codec list`)').choices(ENCODING_NAMES)
+}
+
+/** `encoding` when known (commander has checked the choice already). */
+function encodingNamed(name: string): CodecEncoding {
+  const encoding = findEncoding(name)
+  if (encoding === undefined) throw new TypeError(`no encoding ${name}`)
+  return encoding
+}
+
+/** One line saying where and why decoding failed: byte offset, field path, detail and reason. */
+function describeDecodeError(name: string, err: DecodeError): string {
+  const field = err.path !== '' && err.path !== name ? `, in ${err.path}` : ''
+  return `cannot decode ${name}: at byte ${err.offset}${field}: ${err.detail} (${err.reason})`
+}
+
+function describeEncodeError(name: string, err: EncodeError): string {
+  return `cannot encode ${name}: ${err.path === '' ? '' : `${err.path}: `}${err.detail} (${err.reason})`
+}
+
+/** Runs `f`, turning the wire layer's errors into messages that name the encoding. */
+function run<T>(name: string, f: () => T): T {
+  try {
+    return f()
+  } catch (err) {
+    if (err instanceof DecodeError) throw new CodecInputError(describeDecodeError(name, err), { cause: err })
+    if (err instanceof EncodeError) throw new CodecInputError(describeEncodeError(name, err), { cause: err })
+    throw err
+  }
+}
+
+const DECODE_HELP = `
+The input must hold exactly one value: short input and trailing bytes are errors. Hex may
+start with 0x and contain spaces. Bad input exits with code 1 and one line on stderr naming
+the byte offset, the field and the reason.
+
+Examples:
+  dune-codec decode ack 00
+  dune-codec decode ack 010003000000120000000e3132372e302e302e313a39383332
+  dune-codec decode p2p_message 0x00000002 0002
+  dune-codec decode point 0000000e3132372e302e302e313a39383332
+  dune-codec decode connection_message "$(cat message.hex)"`
+
+const ENCODE_HELP = `
+Byte strings are hex, integers are numbers, keys are snake_case (as decode prints them).
+Invalid input exits with code 1 and names the field and the bound it breaks.
+
+Examples:
+  dune-codec encode ack '"Ack"'
+  dune-codec encode ack '{"Nack": {"motive": "too_many_connections", "potential_peers_to_connect": ["10.0.0.2:9732"]}}'
+  dune-codec encode metadata '{"disable_mempool": false, "private_node": true}'
+  dune-codec encode p2p_message '{"swap_request": {"point": "10.0.0.2:9732", "peer_id": "idtBWDzTcpfNnDyoRbM1bFoXe2vuZK"}}'
+  dune-codec encode p2p_message '{"application": {"tag": 16, "body": "cafe"}}'
+  dune-codec encode point '"[fe80::1]:9732"'
+
+A connection_message may carry the "peer_id" that decode adds: it must then be the peer id
+of public_key (otherwise leave it out).`
+
+/** The dune-codec program; output and errors go through `streams`, never process.exit. */
+export function createProgram(streams: CodecStreams): Command {
+  const printJson = (value: unknown): void => {
+    streams.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+  }
+  const program = new Command('dune-codec')
+    .description(
+      'Decode and encode the wire messages of the Dune shell peer-to-peer layer (Octez-compatible),\n' +
+        'and compute the values of its handshake.',
+    )
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => streams.stdout.write(text),
+      writeErr: (text) => streams.stderr.write(text),
+    })
+
+  program
+    .command('list')
+    .description('list the encodings, one line each')
+    .action(() => {
+      const width = Math.max(...ENCODING_NAMES.map((n) => n.length))
+      for (const e of CODEC_ENCODINGS) streams.stdout.write(`${e.name.padEnd(width)}  ${e.summary}\n`)
+    })
+
+  program
+    .command('decode')
+    .description('decode hex bytes to JSON')
+    .addArgument(encodingArgument())
+    .argument('<hex...>', 'the bytes as hex (optional 0x; spaces allowed, also between arguments)')
+    .addHelpText('after', DECODE_HELP)
+    .action((name: string, hexParts: string[]) => {
+      const encoding = encodingNamed(name)
+      const bytes = parseHex(hexParts.join(''))
+      printJson(run(name, () => encoding.decode(bytes)))
+    })
+
+  program
+    .command('encode')
+    .description('encode JSON to hex bytes')
+    .addArgument(encodingArgument())
+    .argument('<json>', 'the value as JSON (quote it for the shell)')
+    .addHelpText('after', ENCODE_HELP)
+    .action((name: string, text: string) => {
+      const encoding = encodingNamed(name)
+      const json = parseJson(text, `expected JSON such as '${encoding.example}'`)
+      streams.stdout.write(`${run(name, () => encoding.encode(json)).toString('hex')}\n`)
+    })
+
+  addCryptoCommand(program, printJson)
+  return program
+}
+
+/** The message on one line, whatever the input echoed in it. */
+const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, ' ')
+
+/** Runs dune-codec with `argv` (the arguments after the program name) and resolves to the exit code. */
+export async function main(
+  argv: string[],
+  streams: CodecStreams = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
+  try {
+    await createProgram(streams).parseAsync(argv, { from: 'user' })
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode
+    if (!(err instanceof DuneP2pError)) throw err
+    streams.stderr.write(`dune-codec: ${oneLine(err.message)}\n`)
+    return 1
+  }
+  return 0
+}
+
+function isEntryPoint(): boolean {
+  const script = process.argv[1]
+  if (!script) return false
+  try {
+    return pathToFileURL(realpathSync(script)).href === import.meta.url
+  } catch {
+    return false
+  }
+}
+
+if (isEntryPoint()) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code
+    },
+    (err: unknown) => {
+      console.error(err)
+      process.exitCode = 1
+    },
+  )
+}
