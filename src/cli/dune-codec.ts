@@ -75,7 +75,20 @@ Examples:
   dune-codec encode point '"[fe80::1]:9732"'
 
 A connection_message may carry the "peer_id" that decode adds: it must then be the peer id
-of public_key (otherwise leave it out).`
+of public_key (otherwise leave it out).
+
+JSON of each encoding:
+${CODEC_ENCODINGS.map((e) => `  ${e.name}: ${e.example}`).join('\n')}`
+
+const PROGRAM_HELP = `
+Examples:
+  dune-codec list
+  dune-codec decode connection_message 00874d1b98317bd6...
+  dune-codec encode p2p_message '{"bootstrap": {}}'
+  dune-codec crypto peer-id 98317bd6efad8352a7144c9eb0b218c9130e0a875973908ddc894b764ffc0d7f
+
+Run \`dune-codec help decode\` (or encode, crypto) for details. Exit code 0 on success, 1 for bad
+input (one line on stderr).`
 
 /** The dune-codec program; output and errors go through `streams`, never process.exit. */
 export function createProgram(streams: CodecStreams): Command {
@@ -84,9 +97,10 @@ export function createProgram(streams: CodecStreams): Command {
   }
   const program = new Command('dune-codec')
     .description(
-      'Decode and encode the wire messages of the Dune shell peer-to-peer layer (Octez-compatible),\n' +
+      'Decode and encode the wire messages of the Dune shell peer-to-peer layer (Octez-compatible), ' +
         'and compute the values of its handshake.',
     )
+    .addHelpText('after', PROGRAM_HELP)
     .exitOverride()
     .configureOutput({
       writeOut: (text) => streams.stdout.write(text),
