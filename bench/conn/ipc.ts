@@ -76,7 +76,6 @@ export class PeerProcess {
   ) {
     child.on('message', (message: PeerAnswer) => this.settle(message))
     child.once('exit', (code, signal) => {
-      running.delete(child)
       this.exited = new BenchPeerError(`${name} exited (${signal ?? `code ${code}`})`)
       for (const { reject, timer } of this.pending.values()) {
         clearTimeout(timer)
@@ -95,6 +94,7 @@ export class PeerProcess {
       { cwd: REPO_ROOT, stdio: ['ignore', 2, 'inherit', 'ipc'] },
     )
     running.add(child)
+    child.once('exit', () => running.delete(child))
     return new Promise((resolve, reject) => {
       const fail = (error: Error): void => {
         clearTimeout(timer)

@@ -166,6 +166,7 @@ async function measureIdle(
       dialerHeap: [] as number[],
     }
     for (let run = 1; run <= options.runs; run++) {
+      progress(`${driver} idle ${count} run ${run}/${options.runs}: opening ${count} connections`)
       await withPair(driver, async (listener, dialer) => {
         const listenerBefore = await listener.request({ cmd: 'memory' }, timeoutMs)
         const dialed = await dialer.request(
