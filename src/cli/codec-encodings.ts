@@ -235,7 +235,9 @@ const p2pMessage: CodecEncoding = {
 
 const point: CodecEncoding = {
   name: 'point',
-  summary: 'a peer address "host:port" ("[ipv6]:port"), a u32 length then at most 47 characters',
+  summary:
+    'a peer address "host:port" ("[ipv6]:port"), a u32 length then at most 47 printable ASCII ' +
+    'characters (the wire, and this tool, do not check the host:port syntax)',
   example: '"127.0.0.1:9732"',
   decode: (bytes) => decode(pointEncoding, bytes),
   encode: (json) => encode(pointEncoding, validate(pointSchema, json, 'point')),

@@ -53,7 +53,8 @@ function run<T>(name: string, f: () => T): T {
 const DECODE_HELP = `
 The input must hold exactly one value: short input and trailing bytes are errors. Hex may
 start with 0x and contain spaces. Bad input exits with code 1 and one line on stderr naming
-the byte offset, the field and the reason.
+the byte offset, the field and the reason. Points are checked as the wire checks them: at most
+47 bytes of printable ASCII, whatever their "host:port" syntax.
 
 Examples:
   dune-codec decode ack 00
@@ -76,6 +77,9 @@ Examples:
 
 A connection_message may carry the "peer_id" that decode adds: it must then be the peer id
 of public_key (otherwise leave it out).
+
+A point may be any printable ASCII string of at most 47 characters: like the wire, the tool
+does not check the "host:port" syntax, so whatever decode prints encodes back to its bytes.
 
 JSON of each encoding:
 ${CODEC_ENCODINGS.map((e) => `  ${e.name}: ${e.example}`).join('\n')}`

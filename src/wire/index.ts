@@ -83,6 +83,7 @@ export {
   parsePoint,
   pointEncoding,
   pointSyntaxError,
+  pointWireError,
 } from './point.js'
 export { Reader, type ReaderOptions } from './reader.js'
 export { StreamDecoder } from './stream-decoder.js'

@@ -10,7 +10,7 @@ import { main } from '../../src/cli/dune-codec.js'
 import { generateKeyPair, peerIdOf, peerIdToB58 } from '../../src/crypto/index.js'
 import { NACK_MOTIVES } from '../../src/wire/index.js'
 import { readVectorJson } from '../support/vectors.js'
-import { LONGEST_POINT, pointArb } from '../unit/wire/arbitraries.js'
+import { LONGEST_POINT, pointArb, wirePointArb } from '../unit/wire/arbitraries.js'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -216,9 +216,12 @@ describe('dune-codec ack and metadata', () => {
       /Nack\.potential_peers_to_connect: 101 points, at most 100 allowed/,
     )
     await fails(
-      ['encode', 'ack', nack('no_motive', ['1.2.3.4:5', 'localhost:80'])],
-      /Nack\.potential_peers_to_connect\[1\]: invalid point "localhost:80"/,
+      ['encode', 'ack', nack('no_motive', ['1.2.3.4:5', 'localhost:8\u00e9'])],
+      /Nack\.potential_peers_to_connect\[1\]: invalid point "localhost:8é": character "é" at index 11 is not printable ASCII/,
     )
+    // Not an address, but the wire carries it: encoded as given.
+    const json = { Nack: { motive: 'no_motive', potential_peers_to_connect: ['localhost:80'] } }
+    assert.deepEqual(await decodeJson('ack', await encodeHex('ack', json)), json)
     await fails(['decode', 'ack', '02'], /at byte 0\b/, /unknown_tag/)
     await fails(['decode', 'ack', '0000'], /at byte 1\b/, /trailing_bytes/)
     await fails(['decode', 'ack', '010006'], /at byte 1\b/, /invalid_value/)
@@ -253,12 +256,23 @@ describe('dune-codec p2p_message', () => {
     assert.equal(await encodeHex('p2p_message', json), hex)
   })
 
-  test('the recorded swap bodies, framed: invalid point syntax, then a point over the bound', async () => {
-    // "xxx…" is 47 characters but not an address: refused on its syntax at the string's first byte.
-    await fails(
-      ['decode', 'p2p_message', frame(4, swapMax.hex)],
-      /at byte 10, in p2p_message\.swap_request/,
-      /invalid_value/,
+  test('the recorded swap bodies, framed: 47 characters decode and encode back, 48 are over the bound', async () => {
+    // "xxx…" is no address, but the wire carries it (the syntax is checked where points are used).
+    assert.equal(swapMax.valid, true)
+    assert.equal(swapOver.valid, false)
+    const hex = frame(4, swapMax.hex)
+    const peerIdHex = swapMax.hex.slice(2 * (4 + 47))
+    const json = {
+      swap_request: {
+        point: 'x'.repeat(47),
+        peer_id: JSON.parse(await ok('decode', 'peer_id', peerIdHex)).b58,
+      },
+    }
+    assert.deepEqual(await decodeJson('p2p_message', hex), json)
+    assert.equal(await encodeHex('p2p_message', json), hex)
+    assert.equal(
+      await encodeHex('p2p_message', { swap_request: { point: 'x'.repeat(47), peer_id: peerIdHex } }),
+      hex,
     )
     await fails(
       ['decode', 'p2p_message', frame(5, swapOver.hex)],
@@ -331,7 +345,15 @@ describe('dune-codec p2p_message', () => {
         'p2p_message',
         JSON.stringify({ swap_request: { point: `[${'1'.repeat(45)}]:1`, peer_id: peerId } }),
       ],
-      /swap_request\.point: invalid point .*longer than 47 characters \(49 characters\)/,
+      /swap_request\.point: invalid point "\[1+\]:1": 49 characters long, at most 47 allowed/,
+    )
+    await fails(
+      ['encode', 'p2p_message', JSON.stringify({ swap_ack: { point: '1.2.3.4:5\t', peer_id: peerId } })],
+      /swap_ack\.point: invalid point "1\.2\.3\.4:5\\t": character "\\t" at index 9 is not printable ASCII/,
+    )
+    await fails(
+      ['encode', 'p2p_message', JSON.stringify({ advertise: { points: ['1.2.3.4:5', 7] } })],
+      /advertise\.points\[1\]: expected a point string such as "host:port", got 7/,
     )
     await fails(
       ['encode', 'p2p_message', JSON.stringify({ swap_request: { point: '1.2.3.4:5', peer_id: 'idxx' } })],
@@ -366,21 +388,46 @@ describe('dune-codec point and peer_id', () => {
     )
   })
 
+  test('any printable ASCII of at most 47 characters round-trips, whatever its syntax', async () => {
+    for (const point of ['127.0.0.1:70000', 'a:1', 'localhost:9732', '', ' ~', 'x'.repeat(47)]) {
+      const hex = point.length.toString(16).padStart(8, '0') + Buffer.from(point).toString('hex')
+      assert.equal(await encodeHex('point', point), hex)
+      assert.equal(await decodeJson('point', hex), point)
+    }
+    await fc.assert(
+      fc.asyncProperty(wirePointArb, async (point) => {
+        assert.equal(await decodeJson('point', await encodeHex('point', point)), point)
+      }),
+      { numRuns: 50 },
+    )
+  })
+
   test('bad points fail both ways', async () => {
     await fails(
       ['encode', 'point', '127.0.0.1:9732'],
       /invalid JSON .*expected JSON such as '"127\.0\.0\.1:9732"'/,
     )
-    await fails(['encode', 'point', '"127.0.0.1:70000"'], /invalid point: invalid point "127\.0\.0\.1:70000"/)
+    await fails(
+      ['encode', 'point', JSON.stringify('x'.repeat(48))],
+      /invalid point: invalid point "x{48}": 48 characters long, at most 47 allowed/,
+    )
+    await fails(
+      ['encode', 'point', '"1.2.3.4:\u007f"'],
+      /invalid point: invalid point "1\.2\.3\.4:\u007f": character "\u007f" at index 8 is not printable ASCII/,
+    )
+    await fails(
+      ['encode', 'point', '9732'],
+      /invalid point: expected a point string such as "host:port", got 9732/,
+    )
     await fails(
       ['decode', 'point', '00000030'],
       /at byte 0\b.*length 48 exceeds the bound 47/,
       /length_over_bound/,
     )
     await fails(
-      ['decode', 'point', `00000003${Buffer.from('a:1').toString('hex')}`],
-      /at byte 4\b/,
-      /invalid_value/,
+      ['decode', 'point', `00000003${Buffer.from('a:1').toString('hex').replace('3a', '0a')}`],
+      /at byte 5\b/,
+      /byte 0xa in a point is not printable ASCII \(invalid_value\)/,
     )
   })
 

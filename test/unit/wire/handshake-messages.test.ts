@@ -242,10 +242,16 @@ describe('ack', () => {
     assert.equal(motive.path, 'ack.nack.motive')
     expectDecodeError(() => decode(ackEncoding, Buffer.from('01ffff00000000', 'hex')), 'invalid_value', 1)
     expectDecodeError(() => decode(ackEncoding, Buffer.from('0000', 'hex')), 'trailing_bytes', 1)
+    // "1:2:3:4" is no address, but the wire carries it (the syntax is checked where points are
+    // used); a non-printable byte ("1\t2:3:4") is refused at its offset.
+    const notAddress = Buffer.from('0100000000000b00000007313a323a333a34', 'hex')
+    const toNoAddress: Ack = { kind: 'nack', motive: 'no_motive', potentialPeersToConnect: ['1:2:3:4'] }
+    assert.deepStrictEqual(decode(ackEncoding, notAddress), toNoAddress)
+    assert.deepStrictEqual(encode(ackEncoding, toNoAddress), notAddress)
     const point = expectDecodeError(
-      () => decode(ackEncoding, Buffer.from('0100000000000b00000007313a323a333a34', 'hex')),
+      () => decode(ackEncoding, Buffer.from('0100000000000b000000073109323a333a34', 'hex')),
       'invalid_value',
-      11,
+      12,
     )
     assert.equal(point.path, 'ack.nack.potential_peers_to_connect[0]')
 

@@ -107,17 +107,27 @@ describe('P2P message vectors', () => {
     const [, max, over] = vectors
     assert.equal(max.valid, true)
     assert.equal(over.valid, false)
-    // The recorded 47-character point is 47 'x': within the bound (so the failure is not
-    // 'length_over_bound'), but not "host:port", which this layer checks like Octez does.
-    const err = expectDecodeError(() => decode(swapBodyEncoding, hex(max.hex)), 'invalid_value', 4)
-    assert.equal(err.path, 'swap.point')
-    // The same body with a valid point of the maximal 47 characters decodes.
+    // The recorded 47-character point is 47 'x': valid on the wire (the pool checks the syntax
+    // with parsePoint when it uses a point), and it encodes back to the same bytes.
     const peerId = hex(max.hex).subarray(4 + 47)
+    const recorded = decode(swapBodyEncoding, hex(max.hex))
+    assert.deepStrictEqual(recorded, { point: 'x'.repeat(47), peerId })
+    assert.deepStrictEqual(encode(swapBodyEncoding, recorded), hex(max.hex))
+    // Framed as a Swap_request (size, tag 0x0004, body): the same, both ways.
+    const framed = Buffer.concat([hex(`000000${(2 + 4 + 47 + 16).toString(16)}0004`), hex(max.hex)])
+    const request = decode(registry.encoding, framed)
+    assert.deepStrictEqual(request, { kind: 'swap_request', point: 'x'.repeat(47), peerId })
+    assert.deepStrictEqual(encode(registry.encoding, request), framed)
+    // A real point of the maximal 47 characters decodes too.
     const valid = Buffer.concat([hex('0000002f'), Buffer.from(LONGEST_POINT), peerId])
     assert.deepStrictEqual(decode(swapBodyEncoding, valid), { point: LONGEST_POINT, peerId })
     assert.deepStrictEqual(encode(swapBodyEncoding, { point: LONGEST_POINT, peerId }), valid)
     const tooLong = expectDecodeError(() => decode(swapBodyEncoding, hex(over.hex)), 'length_over_bound', 0)
     assert.equal(tooLong.message, 'at byte 0 (swap.point): length 48 exceeds the bound 47')
+    assert.throws(
+      () => encode(swapBodyEncoding, { point: 'x'.repeat(48), peerId }),
+      (e: EncodeError) => e.reason === 'length_over_bound' && e.path === 'swap.point',
+    )
   })
 
   test('the body encodings round-trip and fail cleanly on random input', () => {
@@ -271,22 +281,32 @@ describe('typed registry', () => {
     }
     expectDecodeError(() => decode(registry.encoding, hex('00000003000100')), 'trailing_bytes', 6)
     expectDecodeError(() => decode(registry.encoding, hex('000000010001')), 'short_input', 4)
-    const point = Buffer.from('1.2.3.4')
+    // A point holding a control byte: refused at that byte (size 4, tag 2, length 4, then "1.2.3.4").
+    const point = Buffer.from('1.2.3.4\u0001', 'latin1')
     const badPoint = Buffer.concat([
       hex(`000000${(2 + 4 + point.length + 16).toString(16)}0004`),
-      hex('00000007'),
+      hex(`000000${point.length.toString(16).padStart(2, '0')}`),
       point,
       Buffer.alloc(16),
     ])
-    const err = expectDecodeError(() => decode(registry.encoding, badPoint), 'invalid_value', 10)
+    const err = expectDecodeError(() => decode(registry.encoding, badPoint), 'invalid_value', 17)
     assert.equal(err.path, 'p2p_message.swap_request.point')
     const swap = encode(registry.encoding, { kind: 'swap_ack', point: '1.2.3.4:5', peerId: Buffer.alloc(16) })
     const shortId = swap.subarray(0, swap.length - 1)
     shortId.writeUInt32BE(shortId.length - 4, 0)
     expectDecodeError(() => decode(registry.encoding, shortId), 'short_input', 19)
     const advertise = encode(registry.encoding, { kind: 'advertise', points: ['1.2.3.4:5', '6.7.8.9:10'] })
-    advertise[advertise.length - 1] = 0x78 // '10' -> '1x'
-    const bad = expectDecodeError(() => decode(registry.encoding, advertise), 'invalid_value')
+    advertise[advertise.length - 1] = 0x78 // '10' -> '1x': no port, but the wire carries it
+    assert.deepStrictEqual(decode(registry.encoding, advertise), {
+      kind: 'advertise',
+      points: ['1.2.3.4:5', '6.7.8.9:1x'],
+    })
+    advertise[advertise.length - 1] = 0xe9 // '10' -> '1\xe9': not ASCII
+    const bad = expectDecodeError(
+      () => decode(registry.encoding, advertise),
+      'invalid_value',
+      advertise.length - 1,
+    )
     assert.equal(bad.path, 'p2p_message.advertise.points[1]')
     const gossip = encode(registry.encoding, {
       kind: 'application',
@@ -300,8 +320,9 @@ describe('typed registry', () => {
   test('encoding refuses what it cannot represent', () => {
     const peerId = Buffer.alloc(16)
     const cases: [Message, string][] = [
-      [{ kind: 'advertise', points: ['1.2.3.4:5', 'nope'] }, 'p2p_message.advertise.points[1]'],
-      [{ kind: 'swap_ack', point: '1.2.3.4', peerId }, 'p2p_message.swap_ack.point'],
+      [{ kind: 'advertise', points: ['1.2.3.4:5', 'x'.repeat(48)] }, 'p2p_message.advertise.points[1]'],
+      [{ kind: 'swap_ack', point: '1.2.3.4:\u00e9', peerId }, 'p2p_message.swap_ack.point'],
+      [{ kind: 'swap_request', point: '1.2.3.4\n:5', peerId }, 'p2p_message.swap_request.point'],
       [
         { kind: 'swap_request', point: '1.2.3.4:5', peerId: Buffer.alloc(3) },
         'p2p_message.swap_request.peer_id',
@@ -323,6 +344,9 @@ describe('typed registry', () => {
         (e: EncodeError) => e.path === path,
       )
     }
+    // Points that are not addresses are not the wire's business: they encode and read back.
+    const notAddresses: Message = { kind: 'advertise', points: ['nope', '1.2.3.4', 'x'.repeat(47)] }
+    assert.deepStrictEqual(decode(registry.encoding, encode(registry.encoding, notAddresses)), notAddresses)
   })
 
   test('definitions are checked', () => {

@@ -1,11 +1,11 @@
-// Tests of points: parsing and formatting IPv4/IPv6 points, the 47-character bound, and the
-// wire encoding that checks the bound before the syntax.
+// Tests of points: parsing and formatting IPv4/IPv6 points (the syntax), and the wire encoding
+// that carries any printable ASCII of at most 47 bytes.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
 import {
   decode,
-  EncodeError,
+  type EncodeError,
   encode,
   formatPoint,
   InvalidPointError,
@@ -13,8 +13,9 @@ import {
   parsePoint,
   pointEncoding,
   pointSyntaxError,
+  pointWireError,
 } from '../../../src/wire/index.js'
-import { LONGEST_POINT, pointArb } from './arbitraries.js'
+import { LONGEST_POINT, pointArb, wirePointArb } from './arbitraries.js'
 import {
   checkRandomBytes,
   checkRoundTrip,
@@ -91,29 +92,73 @@ describe('points', () => {
     checkRandomBytes(pointEncoding)
   })
 
-  test('decoding checks the bound first, then the syntax', () => {
+  test('the wire carries any printable ASCII of at most 47 bytes, whatever its syntax', () => {
+    checkRoundTrip(pointEncoding, wirePointArb)
+    checkStreamSplits(pointEncoding, wirePointArb, 40)
+    fc.assert(
+      fc.property(wirePointArb, (s) => {
+        assert.equal(pointWireError(s), undefined)
+        assert.deepStrictEqual(
+          encode(pointEncoding, s),
+          Buffer.concat([Buffer.from([0, 0, 0, s.length]), Buffer.from(s, 'latin1')]),
+        )
+      }),
+    )
+    // Points refused by parsePoint pass the wire (the recorded swap vector holds 47 'x'), both
+    // ways and byte for byte: the pool checks the syntax when it uses a point.
+    const wireOnly = invalid.filter((p) => pointWireError(p) === undefined)
+    assert.ok(
+      wireOnly.includes('x'.repeat(47)) && wireOnly.includes('localhost:9732') && wireOnly.includes(''),
+    )
+    for (const s of wireOnly) {
+      assert.throws(() => parsePoint(s), InvalidPointError, s)
+      const input = Buffer.concat([Buffer.from([0, 0, 0, s.length]), Buffer.from(s, 'latin1')])
+      assert.equal(decode(pointEncoding, input), s)
+      assert.deepStrictEqual(encode(pointEncoding, s), input)
+    }
+  })
+
+  test('decoding refuses a length over the bound, then any byte outside printable ASCII', () => {
     const long = Buffer.concat([Buffer.from('00000030', 'hex'), Buffer.alloc(48, 0x31)])
     const over = expectDecodeError(() => decode(pointEncoding, long), 'length_over_bound', 0)
     assert.equal(over.detail, 'length 48 exceeds the bound 47')
     expectDecodeError(() => decode(pointEncoding, Buffer.from('ffffffff', 'hex')), 'length_over_bound', 0)
-    for (const s of invalid.filter((p) => Buffer.byteLength(p) <= MAX_POINT_LENGTH)) {
-      const raw = Buffer.from(s)
-      const input = Buffer.concat([Buffer.from([0, 0, 0, raw.length]), raw])
-      expectDecodeError(() => decode(pointEncoding, input), 'invalid_value', 4)
-    }
-    // "12.0.0.1:8\xe9": a non-ASCII byte is a syntax error, not a decoding crash.
+    // "12.0.0.1:8\xe9": a non-ASCII byte is refused at its offset, not a decoding crash.
     const latin = Buffer.from('0000000b31322e302e302e313a38e9', 'hex')
-    expectDecodeError(() => decode(pointEncoding, latin), 'invalid_value', 4)
+    const nonAscii = expectDecodeError(() => decode(pointEncoding, latin), 'invalid_value', 14)
+    assert.equal(nonAscii.detail, 'byte 0xe9 in a point is not printable ASCII')
+    // Each end of the printable range: 0x1f and 0x7f are refused, 0x20 and 0x7e pass.
+    for (const byte of [0x00, 0x0a, 0x1f, 0x7f, 0x80, 0xff]) {
+      const input = Buffer.from([0, 0, 0, 3, 0x31, byte, 0x31])
+      expectDecodeError(() => decode(pointEncoding, input), 'invalid_value', 5)
+    }
+    assert.equal(decode(pointEncoding, Buffer.from([0, 0, 0, 2, 0x20, 0x7e])), ' ~')
+    // Every single byte: accepted exactly when printable.
+    for (let byte = 0; byte < 256; byte++) {
+      const input = Buffer.from([0, 0, 0, 1, byte])
+      if (byte >= 0x20 && byte <= 0x7e) assert.equal(decode(pointEncoding, input), String.fromCharCode(byte))
+      else expectDecodeError(() => decode(pointEncoding, input), 'invalid_value', 4)
+    }
   })
 
-  test('encoding refuses invalid points', () => {
-    for (const s of invalid) assert.throws(() => encode(pointEncoding, s), EncodeError, s)
+  test('encoding refuses what the wire cannot carry', () => {
     assert.throws(
       () => encode(pointEncoding, 'x'.repeat(48)),
       (err: EncodeError) => err.reason === 'length_over_bound',
     )
+    assert.equal(pointWireError('x'.repeat(48)), '48 characters long, at most 47 allowed')
+    // 'Ł' (U+0141) must not be written as its low byte 'A'.
+    for (const s of ['1.2.3.4:８０', 'a\nb', 'é:1', 'Ł:1', '\x7f', '1.2.3.4:\x1f']) {
+      assert.match(pointWireError(s) ?? '', /is not printable ASCII$/, s)
+      assert.throws(
+        () => encode(pointEncoding, s),
+        (err: EncodeError) => err.reason === 'invalid_value',
+        s,
+      )
+    }
+    assert.equal(pointWireError('é:1'), 'character "é" at index 0 is not printable ASCII')
     assert.throws(
-      () => encode(pointEncoding, '1.2.3.4'),
+      () => encode(pointEncoding, 42 as unknown as string),
       (err: EncodeError) => err.reason === 'invalid_value',
     )
   })
