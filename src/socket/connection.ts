@@ -1,0 +1,533 @@
+// An authenticated connection (Octez's P2p_socket.connection): a TCP socket with its channel
+// cipher, I/O scheduling and two byte-bounded message queues run by a reader and a writer worker.
+import type { Socket } from 'node:net'
+import { type ChunkCipher, MAC_BYTES, MAX_CHUNK_PLAINTEXT, MacError } from '../crypto/index.js'
+import { BoundedQueue } from '../io/bounded-queue.js'
+import { QueueClosedError } from '../io/errors.js'
+import type { IoHandle, IoScheduler } from '../io/scheduler.js'
+import { DecodeError, type MessageRegistry, type P2pMessage } from '../wire/index.js'
+import { type CloseReason, ConnectionClosedError } from './errors.js'
+import type { AuthenticatedPeer, HandshakeResult } from './handshake.js'
+import type { NegotiatedVersion } from './versions.js'
+
+/** Tunables of one connection. Queue sizes are in bytes of encoded frames. */
+export interface ConnectionOptions {
+  /** Bound of the incoming queue; when full, the socket stops being read. Default unbounded. */
+  readonly incomingQueueBytes?: number
+  /** Bound of the outgoing queue; `write` waits and `writeNow` fails while it is full. */
+  readonly outgoingQueueBytes?: number
+  /** Largest plaintext per chunk we write (default and maximum 65517). */
+  readonly chunkSize?: number
+  /** How long a graceful close waits for queued messages to go out before cutting. */
+  readonly closeTimeoutMs?: number
+  /** The peer's score, read by the I/O scheduler to weigh this connection's share. */
+  readonly score?: () => number
+}
+
+/** Traffic figures of one connection (wire bytes, chunk headers and MACs included). */
+export interface ConnectionStats {
+  readonly bytesSent: number
+  readonly bytesReceived: number
+  /** Moving averages in bytes/s. */
+  readonly flowOut: number
+  readonly flowIn: number
+  readonly messagesSent: number
+  readonly messagesReceived: number
+  readonly incomingQueueBytes: number
+  readonly outgoingQueueBytes: number
+  readonly establishedAt: number
+}
+
+/** Bytes a batch of queued messages may fill before it is written to the socket. */
+const BATCH_BYTES = 128 * 1024
+const CHUNK_OVERHEAD = 2 + MAC_BYTES
+const FRAME_PREFIX = 4
+
+/** Plaintext scratch shared by every connection: each use is synchronous, so no two overlap. */
+let scratch = Buffer.allocUnsafe(MAX_CHUNK_PLAINTEXT)
+const scratchOf = (size: number): Buffer => {
+  if (scratch.length < size) scratch = Buffer.allocUnsafe(size)
+  return scratch
+}
+
+const PAUSED_BY_QUEUE = 1
+const PAUSED_BY_SCHEDULER = 2
+
+export class Connection<A, M = unknown> {
+  readonly peer: AuthenticatedPeer<M>
+  readonly version: NegotiatedVersion
+  readonly #socket: Socket
+  readonly #cipher: ChunkCipher
+  readonly #registry: MessageRegistry<A>
+  readonly #io: IoHandle
+  readonly #incoming: BoundedQueue<P2pMessage<A>>
+  readonly #outgoing: BoundedQueue<P2pMessage<A>>
+  readonly #chunkSize: number
+  readonly #closeTimeoutMs: number
+  readonly #establishedAt = Date.now()
+
+  // Reader state: an incomplete chunk (header included) and an incomplete frame.
+  #carry: Buffer | undefined
+  #carryFill = 0
+  #frame: Buffer | undefined
+  #frameFill = 0
+  #paused = 0
+  #backlog: Buffer | undefined
+  /** Messages decoded while the incoming queue was full, in order (at most one chunk's worth). */
+  #overflow: Array<{ message: P2pMessage<A>; size: number }> = []
+
+  #messagesSent = 0
+  #messagesReceived = 0
+  #closing: Promise<void> | undefined
+  /** Set by a graceful close, so the peer's answering EOF does not overwrite it. */
+  #localReason: CloseReason | undefined
+  #closeReason: CloseReason | undefined
+  #undelivered: Array<P2pMessage<A>> = []
+  readonly #closed: Promise<CloseReason>
+  #resolveClosed!: (reason: CloseReason) => void
+
+  constructor(
+    handshake: HandshakeResult<M>,
+    registry: MessageRegistry<A>,
+    scheduler: IoScheduler,
+    options: ConnectionOptions = {},
+  ) {
+    this.peer = handshake.peer
+    this.version = handshake.version
+    this.#socket = handshake.socket
+    this.#cipher = handshake.cipher
+    this.#registry = registry
+    this.#io = scheduler.register({
+      ...(options.score ? { score: options.score } : {}),
+      resumeRead: () => this.#unpause(PAUSED_BY_SCHEDULER),
+    })
+    this.#chunkSize = Math.min(options.chunkSize ?? MAX_CHUNK_PLAINTEXT, MAX_CHUNK_PLAINTEXT)
+    if (!(this.#chunkSize >= 16))
+      throw new RangeError(`chunkSize must be at least 16, got ${options.chunkSize}`)
+    this.#closeTimeoutMs = options.closeTimeoutMs ?? 2000
+    this.#incoming = new BoundedQueue({ capacity: options.incomingQueueBytes ?? Number.POSITIVE_INFINITY })
+    this.#outgoing = new BoundedQueue({ capacity: options.outgoingQueueBytes ?? Number.POSITIVE_INFINITY })
+    this.#closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve
+    })
+
+    const socket = this.#socket
+    socket.setNoDelay(true)
+    socket.on('data', this.#onData)
+    const onEnd = (): void => this.#terminate(this.#localReason ?? { kind: 'eof' })
+    socket.on('end', onEnd)
+    socket.on('close', onEnd)
+    socket.on('error', (error) => this.#terminate({ kind: 'socket_error', error }))
+    if (handshake.leftover.length > 0) this.#onData(handshake.leftover)
+    void this.#runWriter()
+  }
+
+  /** The peer's id in base58 (`id…`). */
+  get peerId(): string {
+    return this.peer.peerIdB58
+  }
+
+  /** Resolves with the reason once the connection is closed, whoever closed it. */
+  get closed(): Promise<CloseReason> {
+    return this.#closed
+  }
+
+  /** Why the connection closed, once it has. */
+  get closeReason(): CloseReason | undefined {
+    return this.#closeReason
+  }
+
+  get isOpen(): boolean {
+    return this.#closeReason === undefined && this.#closing === undefined
+  }
+
+  /** Queues `message`, waiting while the outgoing queue is full. Rejects once the connection closes. */
+  write(message: P2pMessage<A>): Promise<void> {
+    if (!this.isOpen) return Promise.reject(this.#closedError())
+    return this.#outgoing.push(message, this.#registry.sizeOf(message)).catch((err) => {
+      throw err instanceof QueueClosedError ? this.#closedError() : err
+    })
+  }
+
+  /** Queues `message` if it fits now; false (nothing queued) when the queue is full or closed. */
+  writeNow(message: P2pMessage<A>): boolean {
+    if (!this.isOpen) return false
+    return this.#outgoing.tryPush(message, this.#registry.sizeOf(message))
+  }
+
+  /**
+   * The next received message (Disconnect is handled here and never returned). After the
+   * connection closes, the messages already received are still returned, then it rejects with
+   * ConnectionClosedError carrying the reason.
+   */
+  async read(): Promise<P2pMessage<A>> {
+    const ready = this.#incoming.tryShift() ?? this.#undelivered.shift()
+    if (ready !== undefined) return ready
+    try {
+      return await this.#incoming.shift()
+    } catch (err) {
+      const late = this.#undelivered.shift()
+      if (late !== undefined) return late
+      throw err instanceof QueueClosedError ? this.#closedError() : err
+    }
+  }
+
+  /** A received message if one is waiting, else undefined. */
+  tryRead(): P2pMessage<A> | undefined {
+    return this.#incoming.tryShift() ?? this.#undelivered.shift()
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<P2pMessage<A>> {
+    for (;;) {
+      try {
+        yield await this.read()
+      } catch (err) {
+        if (err instanceof ConnectionClosedError) return
+        throw err
+      }
+    }
+  }
+
+  stats(): ConnectionStats {
+    const io = this.#io.stats()
+    return {
+      bytesSent: io.bytesOut,
+      bytesReceived: io.bytesIn,
+      flowOut: io.flowOut,
+      flowIn: io.flowIn,
+      messagesSent: this.#messagesSent,
+      messagesReceived: this.#messagesReceived,
+      incomingQueueBytes: this.#incoming.bytes,
+      outgoingQueueBytes: this.#outgoing.bytes,
+      establishedAt: this.#establishedAt,
+    }
+  }
+
+  /**
+   * Closes gracefully: the messages already queued go out, then Disconnect, then the socket is
+   * ended (cut after closeTimeoutMs). With `flush: false`, Disconnect goes out at once.
+   */
+  close(reason: CloseReason = { kind: 'local' }, options: { flush?: boolean } = {}): Promise<void> {
+    if (this.#closing) return this.#closing
+    if (this.#closeReason) return Promise.resolve()
+    this.#localReason = reason
+    this.#closing = this.#gracefulClose(reason, options.flush ?? true)
+    return this.#closing
+  }
+
+  /** Closes at once without Disconnect (a protocol violation, a kick). */
+  destroy(reason: CloseReason = { kind: 'local' }): void {
+    this.#terminate(reason)
+  }
+
+  async #gracefulClose(reason: CloseReason, flush: boolean): Promise<void> {
+    const timer = setTimeout(() => this.#terminate(reason), this.#closeTimeoutMs)
+    try {
+      // Without flush, queued messages are dropped on purpose: the caller asked for it.
+      if (!flush) this.#outgoing.drain()
+      await this.#outgoing.push({ kind: 'disconnect' }, 0)
+      await this.#writerIdle()
+      await new Promise<void>((resolve) => this.#socket.end(resolve))
+    } catch {
+      // closed meanwhile: the reason already set wins
+    } finally {
+      clearTimeout(timer)
+      this.#terminate(reason)
+    }
+  }
+
+  #writerIdleWaiters: Array<() => void> = []
+  #writerBusy = false
+  #writerIdle(): Promise<void> {
+    if (!this.#writerBusy && this.#outgoing.length === 0) return Promise.resolve()
+    return new Promise((resolve) => this.#writerIdleWaiters.push(resolve))
+  }
+
+  #terminate(reason: CloseReason): void {
+    if (this.#closeReason) return
+    this.#closeReason = reason
+    this.#socket.off('data', this.#onData)
+    this.#socket.destroy()
+    this.#io.close()
+    this.#undelivered = this.#incoming.drain()
+    for (const { message } of this.#overflow) this.#undelivered.push(message)
+    this.#overflow = []
+    const error = new ConnectionClosedError(reason)
+    this.#incoming.close(error)
+    this.#outgoing.close(error)
+    for (const resolve of this.#writerIdleWaiters) resolve()
+    this.#writerIdleWaiters = []
+    this.#carry = undefined
+    this.#frame = undefined
+    this.#backlog = undefined
+    this.#resolveClosed(reason)
+  }
+
+  #closedError(): ConnectionClosedError {
+    return new ConnectionClosedError(this.#closeReason ?? { kind: 'local', detail: 'closing' })
+  }
+
+  // ---- reader worker: socket bytes -> chunks -> frames -> incoming queue ----
+
+  readonly #onData = (data: Buffer): void => {
+    if (this.#closeReason) return
+    if (!this.#io.consumedRead(data.length) && !this.#closeReason) this.#pause(PAUSED_BY_SCHEDULER)
+    if (this.#paused & PAUSED_BY_QUEUE) {
+      this.#backlog = this.#backlog ? Buffer.concat([this.#backlog, data]) : data
+      return
+    }
+    this.#consume(data)
+  }
+
+  #consume(data: Buffer): void {
+    let off = 0
+    const end = data.length
+    try {
+      if (this.#carry) {
+        off = this.#fillCarry(data)
+        if (this.#carry) return
+      }
+      while (off < end) {
+        if (this.#closeReason) return
+        if (this.#paused & PAUSED_BY_QUEUE) {
+          this.#backlog = data.subarray(off)
+          return
+        }
+        if (end - off < 2) {
+          this.#startCarry(data, off)
+          return
+        }
+        const length = data.readUInt16BE(off)
+        if (end - off - 2 < length) {
+          this.#startCarry(data, off)
+          return
+        }
+        this.#onChunk(data.subarray(off + 2, off + 2 + length))
+        off += 2 + length
+      }
+    } catch (err) {
+      this.#failRead(err)
+    }
+  }
+
+  #startCarry(data: Buffer, off: number): void {
+    const available = data.length - off
+    const size = available >= 2 ? 2 + data.readUInt16BE(off) : 2
+    this.#carry = Buffer.allocUnsafe(size)
+    this.#carryFill = data.copy(this.#carry, 0, off)
+  }
+
+  /** Completes the carried chunk from `data`; returns the offset in `data` after what it used. */
+  #fillCarry(data: Buffer): number {
+    let carry = this.#carry!
+    let off = 0
+    if (carry.length === 2 && this.#carryFill < 2) {
+      carry[1] = data[0]!
+      off = 1
+      const full = Buffer.allocUnsafe(2 + carry.readUInt16BE(0))
+      full[0] = carry[0]!
+      full[1] = carry[1]!
+      carry = full
+      this.#carry = full
+      this.#carryFill = 2
+    }
+    const n = Math.min(carry.length - this.#carryFill, data.length - off)
+    data.copy(carry, this.#carryFill, off, off + n)
+    this.#carryFill += n
+    off += n
+    if (this.#carryFill === carry.length) {
+      this.#carry = undefined
+      this.#onChunk(carry.subarray(2))
+    }
+    return off
+  }
+
+  /** Decrypts one chunk, straight into the frame being assembled when it fits there. */
+  #onChunk(boxed: Buffer): void {
+    if (boxed.length < MAC_BYTES)
+      throw new MacError(`a chunk of ${boxed.length} bytes is shorter than its MAC`)
+    const plainLength = boxed.length - MAC_BYTES
+    const frame = this.#frame
+    if (frame && plainLength <= frame.length - this.#frameFill) {
+      this.#cipher.open(boxed, frame, this.#frameFill)
+      this.#frameFill += plainLength
+      if (this.#frameFill === frame.length) this.#frameDone(frame)
+      return
+    }
+    const plain = scratchOf(plainLength)
+    this.#cipher.open(boxed, plain, 0)
+    this.#splitPlaintext(plain, plainLength)
+  }
+
+  /** Spreads decrypted bytes over the current frame and the frames that start after it. */
+  #splitPlaintext(plain: Buffer, length: number): void {
+    let off = 0
+    while (off < length && !this.#closeReason) {
+      let frame = this.#frame
+      if (!frame) {
+        // A frame starts here; its u32 size may itself be cut (tiny chunks).
+        if (this.#frameFill > 0 || length - off < FRAME_PREFIX) {
+          off = this.#fillSizePrefix(plain, off, length)
+          if (!this.#frame) continue
+          frame = this.#frame
+        } else {
+          frame = this.#newFrame(plain.readUInt32BE(off), off)
+          plain.copy(frame, 0, off, off + FRAME_PREFIX)
+          this.#frameFill = FRAME_PREFIX
+          off += FRAME_PREFIX
+        }
+      }
+      const n = Math.min(frame.length - this.#frameFill, length - off)
+      plain.copy(frame, this.#frameFill, off, off + n)
+      this.#frameFill += n
+      off += n
+      if (this.#frameFill === frame.length) this.#frameDone(frame)
+    }
+  }
+
+  #sizePrefix = Buffer.alloc(FRAME_PREFIX)
+  #fillSizePrefix(plain: Buffer, off: number, length: number): number {
+    while (this.#frameFill < FRAME_PREFIX && off < length) this.#sizePrefix[this.#frameFill++] = plain[off++]!
+    if (this.#frameFill === FRAME_PREFIX) {
+      const frame = this.#newFrame(this.#sizePrefix.readUInt32BE(0), off)
+      this.#sizePrefix.copy(frame, 0)
+    }
+    return off
+  }
+
+  #newFrame(size: number, offset: number): Buffer {
+    if (size === 0) throw new DecodeError(offset, 'empty_frame', 'a P2P message of size 0', 'p2p_message')
+    if (size > this.#registry.maxFrameSize) {
+      throw new DecodeError(
+        offset,
+        'length_over_bound',
+        `a P2P message of ${size} bytes exceeds the largest registered (${this.#registry.maxFrameSize})`,
+        'p2p_message',
+      )
+    }
+    const frame = Buffer.allocUnsafe(FRAME_PREFIX + size)
+    this.#frame = frame
+    return frame
+  }
+
+  #frameDone(frame: Buffer): void {
+    this.#frame = undefined
+    this.#frameFill = 0
+    const message = this.#registry.decodeBody(frame, FRAME_PREFIX, frame.length)
+    if (message.kind === 'disconnect') {
+      this.#terminate({ kind: 'peer_disconnect' })
+      return
+    }
+    this.#messagesReceived++
+    if (this.#overflow.length > 0 || !this.#incoming.tryPush(message, frame.length)) {
+      this.#overflow.push({ message, size: frame.length })
+      if (!(this.#paused & PAUSED_BY_QUEUE)) {
+        this.#pause(PAUSED_BY_QUEUE)
+        void this.#flushOverflow()
+      }
+    }
+  }
+
+  async #flushOverflow(): Promise<void> {
+    try {
+      while (this.#overflow.length > 0) {
+        const { message, size } = this.#overflow[0]!
+        await this.#incoming.push(message, size)
+        this.#overflow.shift()
+      }
+    } catch {
+      return // closed: #terminate moved the overflow to #undelivered
+    }
+    const backlog = this.#backlog
+    this.#backlog = undefined
+    this.#paused &= ~PAUSED_BY_QUEUE
+    if (backlog) this.#consume(backlog)
+    if (this.#overflow.length === 0 && !(this.#paused & PAUSED_BY_QUEUE)) this.#unpause(0)
+  }
+
+  #pause(flag: number): void {
+    if (this.#paused === 0) this.#socket.pause()
+    this.#paused |= flag
+  }
+
+  #unpause(flag: number): void {
+    this.#paused &= ~flag
+    if (this.#paused === 0 && !this.#closeReason) this.#socket.resume()
+  }
+
+  #failRead(err: unknown): void {
+    if (err instanceof MacError) this.#terminate({ kind: 'mac_error', error: err })
+    else if (err instanceof DecodeError) this.#terminate({ kind: 'decode_error', error: err })
+    else this.#terminate({ kind: 'socket_error', error: err instanceof Error ? err : new Error(String(err)) })
+  }
+
+  // ---- writer worker: outgoing queue -> frames -> sealed chunks -> socket ----
+
+  async #runWriter(): Promise<void> {
+    const queue = this.#outgoing
+    const batch: Array<P2pMessage<A>> = []
+    try {
+      for (;;) {
+        this.#writerBusy = false
+        if (queue.length === 0) {
+          for (const resolve of this.#writerIdleWaiters) resolve()
+          this.#writerIdleWaiters = []
+        }
+        const first = queue.tryShift() ?? (await queue.shift())
+        this.#writerBusy = true
+        batch.length = 0
+        batch.push(first)
+        let wireBytes = this.#wireSize(this.#registry.sizeOf(first))
+        while (wireBytes < BATCH_BYTES) {
+          const next = queue.tryShift()
+          if (next === undefined) break
+          batch.push(next)
+          wireBytes += this.#wireSize(this.#registry.sizeOf(next))
+        }
+        const out = this.#sealBatch(batch, wireBytes)
+        const quota = this.#io.requestWrite(out.length)
+        if (quota) await quota
+        if (this.#closeReason) return
+        this.#messagesSent += batch.length
+        if (!this.#socket.write(out)) await this.#drain()
+      }
+    } catch (err) {
+      if (!(err instanceof QueueClosedError) && !(err instanceof ConnectionClosedError)) {
+        this.#terminate({ kind: 'socket_error', error: err instanceof Error ? err : new Error(String(err)) })
+      }
+    }
+  }
+
+  #wireSize(frameSize: number): number {
+    return frameSize + Math.ceil(frameSize / this.#chunkSize) * CHUNK_OVERHEAD
+  }
+
+  /** Encodes each frame into the scratch, then seals it chunk by chunk into one output buffer. */
+  #sealBatch(batch: ReadonlyArray<P2pMessage<A>>, wireBytes: number): Buffer {
+    const out = Buffer.allocUnsafe(wireBytes)
+    let pos = 0
+    for (const message of batch) {
+      const frameSize = this.#registry.sizeOf(message)
+      const plain = scratchOf(frameSize)
+      this.#registry.writeFrame(message, plain, 0)
+      for (let start = 0; start < frameSize; start += this.#chunkSize) {
+        const piece = Math.min(this.#chunkSize, frameSize - start)
+        out.writeUInt16BE(piece + MAC_BYTES, pos)
+        pos += 2 + this.#cipher.seal(plain.subarray(start, start + piece), out, pos + 2)
+      }
+    }
+    return out
+  }
+
+  #drain(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.#socket.off('drain', done)
+        this.#socket.off('close', done)
+        resolve()
+      }
+      this.#socket.on('drain', done)
+      this.#socket.on('close', done)
+    })
+  }
+}

@@ -1,0 +1,48 @@
+// Opening TCP connections for the handshake: a dial bounded by connection_timeout, with an
+// optional local address so that tests and simulations can speak from distinct 127.x hosts.
+import net from 'node:net'
+import { DuneP2pError } from '../errors.js'
+
+/** The TCP connection could not be opened (refused, unreachable, or connection_timeout). */
+export class DialError extends DuneP2pError {
+  constructor(
+    readonly point: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('DUNE_DIAL', `cannot connect to ${point}: ${message}`, options)
+  }
+}
+
+export interface DialOptions {
+  /** SPEC: connection_timeout, 10 s. */
+  readonly timeoutMs?: number
+  /** Local address to bind before connecting (e.g. 127.0.0.5). */
+  readonly localAddress?: string
+}
+
+/** Connects to `host:port`; resolves with the connected socket or rejects with DialError. */
+export function dialTcp(host: string, port: number, options: DialOptions = {}): Promise<net.Socket> {
+  const point = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({
+      host,
+      port,
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+    })
+    const timer = setTimeout(() => {
+      socket.destroy()
+      reject(new DialError(point, `no answer within ${options.timeoutMs} ms`))
+    }, options.timeoutMs ?? 10_000)
+    socket.once('connect', () => {
+      clearTimeout(timer)
+      socket.removeAllListeners('error')
+      resolve(socket)
+    })
+    socket.once('error', (err) => {
+      clearTimeout(timer)
+      socket.destroy()
+      reject(new DialError(point, err.message, { cause: err }))
+    })
+  })
+}

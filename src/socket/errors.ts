@@ -1,0 +1,139 @@
+// Typed failures of the handshake and of live connections: each names the check that failed
+// and the peer or point involved, so the pool can decide whom to greylist.
+import type { MacError } from '../crypto/index.js'
+import { DuneP2pError } from '../errors.js'
+import type { DecodeError } from '../wire/index.js'
+
+/** Which handshake step failed: the pool greylists on some causes and not others (SPEC 5). */
+export type HandshakeFailureCause =
+  | 'timeout'
+  | 'closed'
+  | 'self_connection'
+  | 'proof_of_work'
+  | 'decoding'
+  | 'decryption'
+  | 'rejected'
+  | 'socket'
+
+/** Base class of every handshake failure. `point` is `host:port` of the remote end. */
+export class HandshakeError extends DuneP2pError {
+  /** Which check failed; the pool greylists by it. */
+  readonly failure: HandshakeFailureCause
+  readonly point: string
+  /** Base58 peer id once the remote connection message was read, otherwise undefined. */
+  readonly peerId: string | undefined
+
+  constructor(
+    code: string,
+    cause: HandshakeFailureCause,
+    message: string,
+    where: { point: string; peerId?: string | undefined },
+    options?: { cause?: unknown },
+  ) {
+    super(code, `${message} (point ${where.point}${where.peerId ? `, peer ${where.peerId}` : ''})`, options)
+    this.failure = cause
+    this.point = where.point
+    this.peerId = where.peerId
+  }
+}
+
+/** authentication_timeout elapsed before the handshake finished. Not greylisted (SPEC 5). */
+export class HandshakeTimeoutError extends HandshakeError {
+  constructor(where: { point: string; peerId?: string | undefined }, timeoutMs: number) {
+    super('DUNE_HANDSHAKE_TIMEOUT', 'timeout', `handshake not finished within ${timeoutMs} ms`, where)
+  }
+}
+
+/** The socket ended or failed during the handshake. */
+export class HandshakeClosedError extends HandshakeError {
+  constructor(where: { point: string; peerId?: string | undefined }, options?: { cause?: unknown }) {
+    super('DUNE_HANDSHAKE_CLOSED', 'closed', 'connection closed during the handshake', where, options)
+  }
+}
+
+/** The remote connection message carries our own public key. */
+export class SelfConnectionError extends HandshakeError {
+  constructor(where: { point: string; peerId?: string | undefined }) {
+    super('DUNE_SELF_CONNECTION', 'self_connection', 'connected to ourselves', where)
+  }
+}
+
+/** The remote stamp does not meet our proof-of-work target. */
+export class ProofOfWorkTooLowError extends HandshakeError {
+  constructor(
+    where: { point: string; peerId?: string | undefined },
+    readonly expectedBits: number,
+  ) {
+    super(
+      'DUNE_POW_TOO_LOW',
+      'proof_of_work',
+      `proof of work below the target of ${expectedBits} bits`,
+      where,
+    )
+  }
+}
+
+/** A handshake message (connection message, metadata, ack) failed to decode. */
+export class HandshakeDecodingError extends HandshakeError {
+  constructor(where: { point: string; peerId?: string | undefined }, step: string, cause: unknown) {
+    super(
+      'DUNE_HANDSHAKE_DECODING',
+      'decoding',
+      `bad ${step}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      where,
+      { cause },
+    )
+  }
+}
+
+/** A handshake chunk failed its MAC check. */
+export class HandshakeDecryptionError extends HandshakeError {
+  constructor(where: { point: string; peerId?: string | undefined }, step: string, cause: unknown) {
+    super('DUNE_HANDSHAKE_DECRYPTION', 'decryption', `cannot decrypt the ${step} chunk`, where, { cause })
+  }
+}
+
+/** The remote peer answered our Ack with a Nack. */
+export class RejectedByPeerError extends HandshakeError {
+  constructor(
+    where: { point: string; peerId?: string | undefined },
+    readonly motive: string,
+    readonly alternativePoints: readonly string[],
+  ) {
+    super('DUNE_REJECTED_BY_PEER', 'rejected', `rejected by the peer (motive ${motive})`, where)
+  }
+}
+
+/** An operation on a connection that is closed; carries the reason it closed. */
+export class ConnectionClosedError extends DuneP2pError {
+  constructor(readonly reason: CloseReason) {
+    super('DUNE_CONNECTION_CLOSED', `connection closed: ${describeCloseReason(reason)}`)
+  }
+}
+
+/** Why a connection closed. `error` holds the typed error when there is one. */
+export type CloseReason =
+  | { readonly kind: 'local'; readonly detail?: string }
+  | { readonly kind: 'peer_disconnect' }
+  | { readonly kind: 'eof' }
+  | { readonly kind: 'mac_error'; readonly error: MacError }
+  | { readonly kind: 'decode_error'; readonly error: DecodeError }
+  | { readonly kind: 'socket_error'; readonly error: Error }
+
+/** One line for logs and CLIs. */
+export function describeCloseReason(reason: CloseReason): string {
+  switch (reason.kind) {
+    case 'local':
+      return reason.detail ? `closed locally (${reason.detail})` : 'closed locally'
+    case 'peer_disconnect':
+      return 'the peer sent Disconnect'
+    case 'eof':
+      return 'the peer closed the socket'
+    case 'mac_error':
+      return `MAC check failed: ${reason.error.message}`
+    case 'decode_error':
+      return `undecodable message: ${reason.error.message}`
+    case 'socket_error':
+      return `socket error: ${reason.error.message}`
+  }
+}

@@ -1,0 +1,97 @@
+// Exact-size reads over a socket during the handshake. Bytes the peer pipelined after the
+// last handshake chunk are handed over to the connection's reader by `detach()`.
+import type { Socket } from 'node:net'
+
+/** Raised inside the handshake when the socket ends or fails before enough bytes came. */
+export class SocketEndedError extends Error {
+  constructor(cause?: unknown) {
+    super(cause instanceof Error ? `socket failed: ${cause.message}` : 'socket ended', { cause })
+  }
+}
+
+export class HandshakeReader {
+  private readonly socket: Socket
+  private chunks: Buffer[] = []
+  private buffered = 0
+  private wanted = 0
+  private waiter: { resolve: (b: Buffer) => void; reject: (e: Error) => void } | undefined
+  private ended: Error | undefined
+
+  private readonly onData = (data: Buffer): void => {
+    this.chunks.push(data)
+    this.buffered += data.length
+    this.settle()
+  }
+  private readonly onEnd = (): void => this.fail(new SocketEndedError())
+  private readonly onError = (err: Error): void => this.fail(new SocketEndedError(err))
+
+  constructor(socket: Socket) {
+    this.socket = socket
+    socket.on('data', this.onData)
+    socket.on('end', this.onEnd)
+    socket.on('close', this.onEnd)
+    socket.on('error', this.onError)
+  }
+
+  /** Resolves with exactly `n` bytes, or rejects with SocketEndedError. One read at a time. */
+  read(n: number): Promise<Buffer> {
+    if (this.waiter) throw new Error('HandshakeReader: concurrent read')
+    if (this.buffered >= n) return Promise.resolve(this.take(n))
+    if (this.ended) return Promise.reject(this.ended)
+    return new Promise((resolve, reject) => {
+      this.wanted = n
+      this.waiter = { resolve, reject }
+    })
+  }
+
+  /** Stops listening and returns the bytes read past the handshake (possibly empty). */
+  detach(): Buffer {
+    this.socket.off('data', this.onData)
+    this.socket.off('end', this.onEnd)
+    this.socket.off('close', this.onEnd)
+    this.socket.off('error', this.onError)
+    const rest = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered)
+    this.chunks = []
+    this.buffered = 0
+    return rest
+  }
+
+  private settle(): void {
+    const waiter = this.waiter
+    if (waiter && this.buffered >= this.wanted) {
+      this.waiter = undefined
+      waiter.resolve(this.take(this.wanted))
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.ended) return
+    this.ended = err
+    const waiter = this.waiter
+    this.waiter = undefined
+    waiter?.reject(err)
+  }
+
+  private take(n: number): Buffer {
+    const first = this.chunks[0]!
+    let out: Buffer
+    if (first.length >= n) {
+      out = first.subarray(0, n)
+      if (first.length === n) this.chunks.shift()
+      else this.chunks[0] = first.subarray(n)
+    } else {
+      out = Buffer.allocUnsafe(n)
+      let filled = 0
+      while (filled < n) {
+        const chunk = this.chunks[0]!
+        const k = Math.min(chunk.length, n - filled)
+        chunk.copy(out, filled, 0, k)
+        filled += k
+        if (k === chunk.length) this.chunks.shift()
+        else this.chunks[0] = chunk.subarray(k)
+      }
+    }
+    this.buffered -= n
+    return out
+  }
+}

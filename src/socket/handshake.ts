@@ -1,0 +1,330 @@
+// The handshake of SPEC section 2 over a fresh TCP socket, the same on both sides: connection
+// messages in clear, then metadata and Ack/Nack in encrypted chunks. `authenticate` stops after
+// the metadata so that the pool can decide; `accept` and `nack` finish the exchange.
+import type { Socket } from 'node:net'
+import {
+  ChunkCipher,
+  channelKey,
+  checkProofOfWork,
+  deriveNonces,
+  type Identity,
+  MAC_BYTES,
+  MacError,
+  peerIdOf,
+  peerIdToB58,
+} from '../crypto/index.js'
+import {
+  type Ack,
+  ackEncoding,
+  type ConnectionMessage,
+  connectionMessageEncoding,
+  decode,
+  type Encoding,
+  encode,
+  type NackMotive,
+} from '../wire/index.js'
+import {
+  HandshakeClosedError,
+  HandshakeDecodingError,
+  HandshakeDecryptionError,
+  HandshakeError,
+  HandshakeTimeoutError,
+  ProofOfWorkTooLowError,
+  RejectedByPeerError,
+  SelfConnectionError,
+} from './errors.js'
+import { HandshakeReader, SocketEndedError } from './handshake-reader.js'
+import {
+  announcedVersions,
+  type NegotiatedVersion,
+  negotiateVersion,
+  type SupportedVersions,
+  type VersionRejection,
+} from './versions.js'
+
+/** What a node brings to every handshake. */
+export interface HandshakeConfig<M> {
+  readonly identity: Identity
+  /** Proof-of-work bits we demand of the remote stamp. */
+  readonly expectedProofOfWork: number
+  readonly versions: SupportedVersions
+  /** Our listening port, announced in the connection message (undefined: not listening). */
+  readonly listeningPort: number | undefined
+  readonly metadataEncoding: Encoding<M>
+  readonly localMetadata: M
+  /** Bounds the whole handshake, Ack included (SPEC: authentication_timeout, 5 s). */
+  readonly authenticationTimeoutMs: number
+}
+
+/** The peer as the handshake revealed it, before either side sent its Ack. */
+export interface AuthenticatedPeer<M> {
+  readonly incoming: boolean
+  /** `host:port` of the socket's remote end. */
+  readonly remoteAddress: string
+  readonly remotePort: number
+  readonly peerId: Buffer
+  readonly peerIdB58: string
+  readonly remoteConnectionMessage: ConnectionMessage
+  readonly remoteMetadata: M
+  /** The versions to speak, or why they cannot be agreed (answer with a Nack of that motive). */
+  readonly version: { ok: true; version: NegotiatedVersion } | { ok: false; motive: VersionRejection }
+}
+
+/** State a finished handshake hands to the connection. */
+export interface HandshakeResult<M> {
+  readonly peer: AuthenticatedPeer<M>
+  readonly socket: Socket
+  readonly cipher: ChunkCipher
+  /** Bytes the peer sent after its Ack, to be read as the first chunks of the connection. */
+  readonly leftover: Buffer
+  readonly version: NegotiatedVersion
+}
+
+const pointOf = (socket: Socket): string => {
+  const host = socket.remoteAddress ?? 'unknown'
+  return host.includes(':') ? `[${host}]:${socket.remotePort}` : `${host}:${socket.remotePort}`
+}
+
+/**
+ * A handshake in progress after the metadata exchange. Call exactly one of `accept` (send Ack,
+ * read the peer's answer) or `nack` (send Nack with a motive and alternative points, then close).
+ */
+export class PendingHandshake<M> {
+  readonly peer: AuthenticatedPeer<M>
+  readonly #socket: Socket
+  readonly #reader: HandshakeReader
+  readonly #cipher: ChunkCipher
+  readonly #deadline: Deadline
+  #settled = false
+
+  constructor(
+    peer: AuthenticatedPeer<M>,
+    socket: Socket,
+    reader: HandshakeReader,
+    cipher: ChunkCipher,
+    deadline: Deadline,
+  ) {
+    this.peer = peer
+    this.#socket = socket
+    this.#reader = reader
+    this.#cipher = cipher
+    this.#deadline = deadline
+  }
+
+  /** Sends Ack and reads the peer's Ack: the connection is then live. */
+  async accept(): Promise<HandshakeResult<M>> {
+    this.#settle()
+    if (!this.peer.version.ok) throw new Error('accept: the versions were not agreed; send a Nack')
+    const where = { point: pointOf(this.#socket), peerId: this.peer.peerIdB58 }
+    try {
+      writeChunk(this.#socket, this.#cipher, encode(ackEncoding, { kind: 'ack' }))
+      const answer = await this.#deadline.race(readChunk(this.#reader, this.#cipher, where, 'ack'))
+      const ack = decodeStep(ackEncoding, answer, where, 'ack')
+      if (ack.kind !== 'ack') {
+        throw new RejectedByPeerError(
+          where,
+          ack.kind === 'nack' ? ack.motive : 'no_motive',
+          ack.kind === 'nack' ? ack.potentialPeersToConnect : [],
+        )
+      }
+      this.#deadline.clear()
+      return {
+        peer: this.peer,
+        socket: this.#socket,
+        cipher: this.#cipher,
+        leftover: this.#reader.detach(),
+        version: this.peer.version.version,
+      }
+    } catch (err) {
+      this.#abort()
+      throw mapFailure(err, where)
+    }
+  }
+
+  /** Refuses the peer: Nack (with alternatives to peers speaking p2p_version >= 1), then close. */
+  async nack(motive: NackMotive, alternativePoints: readonly string[] = []): Promise<void> {
+    this.#settle()
+    const ack: Ack =
+      this.peer.remoteConnectionMessage.p2pVersion >= 1
+        ? { kind: 'nack', motive, potentialPeersToConnect: alternativePoints.slice(0, 100) }
+        : { kind: 'nack_v0' }
+    try {
+      writeChunk(this.#socket, this.#cipher, encode(ackEncoding, ack))
+    } finally {
+      this.#deadline.clear()
+      this.#reader.detach()
+      await endSocket(this.#socket)
+    }
+  }
+
+  #settle(): void {
+    if (this.#settled) throw new Error('PendingHandshake: accept or nack was already called')
+    this.#settled = true
+  }
+
+  #abort(): void {
+    this.#deadline.clear()
+    this.#reader.detach()
+    this.#socket.destroy()
+  }
+}
+
+/**
+ * Runs the handshake up to the metadata exchange on `socket` (dialed when `incoming` is false).
+ * Throws a HandshakeError subclass on every failure and destroys the socket.
+ */
+export async function authenticate<M>(
+  socket: Socket,
+  incoming: boolean,
+  config: HandshakeConfig<M>,
+): Promise<PendingHandshake<M>> {
+  const where: { point: string; peerId?: string } = { point: pointOf(socket) }
+  const deadline = new Deadline(config.authenticationTimeoutMs, () => {
+    socket.destroy()
+    return new HandshakeTimeoutError(where, config.authenticationTimeoutMs)
+  })
+  const reader = new HandshakeReader(socket)
+  try {
+    const announced = announcedVersions(config.versions)
+    const localMessage: ConnectionMessage = {
+      port: config.listeningPort ?? 0,
+      publicKey: config.identity.publicKey,
+      proofOfWorkStamp: config.identity.proofOfWorkStamp,
+      messageNonce: randomNonce(),
+      chainName: config.versions.chainName,
+      distributedDbVersion: announced.distributedDbVersion,
+      p2pVersion: announced.p2pVersion,
+    }
+    const sentRaw = encode(connectionMessageEncoding, localMessage)
+    socket.write(sentRaw)
+
+    const lengthPrefix = await deadline.race(reader.read(2))
+    const body = await deadline.race(reader.read(lengthPrefix.readUInt16BE(0)))
+    const recvRaw = Buffer.concat([lengthPrefix, body])
+    const remote = decodeStep(connectionMessageEncoding, recvRaw, where, 'connection message')
+    const peerId = peerIdOf(remote.publicKey)
+    where.peerId = peerIdToB58(peerId)
+    if (remote.publicKey.equals(config.identity.publicKey)) throw new SelfConnectionError(where)
+    if (!checkProofOfWork(remote.publicKey, remote.proofOfWorkStamp, config.expectedProofOfWork)) {
+      throw new ProofOfWorkTooLowError(where, config.expectedProofOfWork)
+    }
+
+    const key = channelKey(config.identity.secretKey, remote.publicKey)
+    const nonces = deriveNonces(sentRaw, recvRaw, incoming)
+    const cipher = new ChunkCipher(key, nonces.local, nonces.remote)
+
+    writeChunk(socket, cipher, encode(config.metadataEncoding, config.localMetadata))
+    const metadataBytes = await deadline.race(readChunk(reader, cipher, where, 'metadata'))
+    const remoteMetadata = decodeStep(config.metadataEncoding, metadataBytes, where, 'metadata')
+
+    const peer: AuthenticatedPeer<M> = {
+      incoming,
+      remoteAddress: socket.remoteAddress ?? 'unknown',
+      remotePort: socket.remotePort ?? 0,
+      peerId,
+      peerIdB58: where.peerId,
+      remoteConnectionMessage: remote,
+      remoteMetadata,
+      version: negotiateVersion(config.versions, remote),
+    }
+    return new PendingHandshake(peer, socket, reader, cipher, deadline)
+  } catch (err) {
+    deadline.clear()
+    reader.detach()
+    socket.destroy()
+    throw mapFailure(err, where)
+  }
+}
+
+/** Bounds a sequence of awaits by one timer; the first to lose gets the timeout error. */
+class Deadline {
+  readonly #timer: NodeJS.Timeout
+  #expired: Error | undefined
+  #onExpire: Array<(e: Error) => void> = []
+
+  constructor(ms: number, makeError: () => Error) {
+    this.#timer = setTimeout(() => {
+      this.#expired = makeError()
+      for (const reject of this.#onExpire) reject(this.#expired)
+      this.#onExpire = []
+    }, ms)
+  }
+
+  race<T>(p: Promise<T>): Promise<T> {
+    if (this.#expired) return Promise.reject(this.#expired)
+    return new Promise<T>((resolve, reject) => {
+      this.#onExpire.push(reject)
+      p.then(resolve, reject)
+    })
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer)
+    this.#onExpire = []
+  }
+}
+
+function randomNonce(): Buffer {
+  const nonce = Buffer.allocUnsafe(24)
+  crypto.getRandomValues(nonce)
+  return nonce
+}
+
+function writeChunk(socket: Socket, cipher: ChunkCipher, plain: Buffer): void {
+  const out = Buffer.allocUnsafe(2 + MAC_BYTES + plain.length)
+  out.writeUInt16BE(MAC_BYTES + plain.length, 0)
+  cipher.seal(plain, out, 2)
+  socket.write(out)
+}
+
+async function readChunk(
+  reader: HandshakeReader,
+  cipher: ChunkCipher,
+  where: { point: string; peerId?: string },
+  step: string,
+): Promise<Buffer> {
+  const length = (await reader.read(2)).readUInt16BE(0)
+  const boxed = await reader.read(length)
+  if (length < MAC_BYTES)
+    throw new HandshakeDecryptionError(where, step, new MacError('chunk shorter than its MAC'))
+  const plain = Buffer.allocUnsafe(length - MAC_BYTES)
+  try {
+    cipher.open(boxed, plain)
+  } catch (err) {
+    throw new HandshakeDecryptionError(where, step, err)
+  }
+  return plain
+}
+
+function decodeStep<T>(
+  encoding: Encoding<T>,
+  bytes: Buffer,
+  where: { point: string; peerId?: string },
+  step: string,
+): T {
+  try {
+    return decode(encoding, bytes)
+  } catch (err) {
+    throw new HandshakeDecodingError(where, step, err)
+  }
+}
+
+function mapFailure(err: unknown, where: { point: string; peerId?: string }): HandshakeError {
+  if (err instanceof HandshakeError) return err
+  if (err instanceof SocketEndedError) return new HandshakeClosedError(where, { cause: err })
+  return new HandshakeClosedError(where, { cause: err })
+}
+
+/** Half-closes, then destroys if the peer does not close within a second. */
+function endSocket(socket: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.destroyed) return resolve()
+    const timer = setTimeout(() => socket.destroy(), 1000)
+    socket.once('close', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    socket.end()
+    socket.resume()
+  })
+}

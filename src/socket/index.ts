@@ -1,0 +1,32 @@
+// Public API of the socket layer: dialing, the handshake (authenticate, then accept or nack)
+// and the authenticated connection with its message queues.
+export { Connection, type ConnectionOptions, type ConnectionStats } from './connection.js'
+export { DialError, type DialOptions, dialTcp } from './dial.js'
+export {
+  type CloseReason,
+  ConnectionClosedError,
+  describeCloseReason,
+  HandshakeClosedError,
+  HandshakeDecodingError,
+  HandshakeDecryptionError,
+  HandshakeError,
+  type HandshakeFailureCause,
+  HandshakeTimeoutError,
+  ProofOfWorkTooLowError,
+  RejectedByPeerError,
+  SelfConnectionError,
+} from './errors.js'
+export {
+  type AuthenticatedPeer,
+  authenticate,
+  type HandshakeConfig,
+  type HandshakeResult,
+  PendingHandshake,
+} from './handshake.js'
+export {
+  announcedVersions,
+  type NegotiatedVersion,
+  negotiateVersion,
+  type SupportedVersions,
+  type VersionRejection,
+} from './versions.js'
