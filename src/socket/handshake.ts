@@ -184,6 +184,7 @@ export async function authenticate<M>(
     return new HandshakeTimeoutError(where, config.authenticationTimeoutMs)
   })
   const reader = new HandshakeReader(socket)
+  socket.setNoDelay(true) // the handshake is a few small writes, each awaited by the peer
   try {
     const announced = announcedVersions(config.versions)
     const localMessage: ConnectionMessage = {
