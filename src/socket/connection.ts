@@ -40,6 +40,8 @@ export interface ConnectionStats {
 
 /** Bytes a batch of queued messages may fill before it is written to the socket. */
 const BATCH_BYTES = 128 * 1024
+/** With an upload limit, a batch is granted and written in slices this big, so shares stay fine-grained. */
+const LIMITED_WRITE_SLICE = 16 * 1024
 const CHUNK_OVERHEAD = 2 + MAC_BYTES
 const FRAME_PREFIX = 4
 
@@ -64,6 +66,7 @@ export class Connection<A, M = unknown> {
   readonly #outgoing: BoundedQueue<P2pMessage<A>>
   readonly #chunkSize: number
   readonly #closeTimeoutMs: number
+  readonly #writeSlice: number
   readonly #establishedAt = Date.now()
 
   // Reader state: an incomplete chunk (header included) and an incomplete frame.
@@ -105,6 +108,7 @@ export class Connection<A, M = unknown> {
     if (!(this.#chunkSize >= 16))
       throw new RangeError(`chunkSize must be at least 16, got ${options.chunkSize}`)
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 2000
+    this.#writeSlice = scheduler.maxUploadSpeed === undefined ? Number.POSITIVE_INFINITY : LIMITED_WRITE_SLICE
     this.#incoming = new BoundedQueue({ capacity: options.incomingQueueBytes ?? Number.POSITIVE_INFINITY })
     this.#outgoing = new BoundedQueue({ capacity: options.outgoingQueueBytes ?? Number.POSITIVE_INFINITY })
     this.#closed = new Promise((resolve) => {
@@ -485,11 +489,17 @@ export class Connection<A, M = unknown> {
           wireBytes += this.#wireSize(this.#registry.sizeOf(next))
         }
         const out = this.#sealBatch(batch, wireBytes)
-        const quota = this.#io.requestWrite(out.length)
-        if (quota) await quota
-        if (this.#closeReason) return
+        for (let start = 0; start < out.length; start += this.#writeSlice) {
+          const slice =
+            start === 0 && out.length <= this.#writeSlice
+              ? out
+              : out.subarray(start, start + this.#writeSlice)
+          const quota = this.#io.requestWrite(slice.length)
+          if (quota) await quota
+          if (this.#closeReason) return
+          if (!this.#socket.write(slice)) await this.#drain()
+        }
         this.#messagesSent += batch.length
-        if (!this.#socket.write(out)) await this.#drain()
       }
     } catch (err) {
       if (!(err instanceof QueueClosedError) && !(err instanceof ConnectionClosedError)) {
