@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The dune-node command line: a program of subcommands (identity here; run, config and sandbox
-// join it), run as a process or in-process through `main(argv)`, which returns the exit code.
+// The dune-node command line: a program of subcommands (identity and sandbox here; run and
+// config join it), run as a process or in-process through `main(argv)`, which returns the exit code.
 import { realpathSync } from 'node:fs'
 import { access } from 'node:fs/promises'
 import { homedir } from 'node:os'
@@ -14,6 +14,7 @@ import { assertPowBits, DEFAULT_POW_BITS } from '../crypto/proof-of-work.js'
 import { DuneP2pError } from '../errors.js'
 import { identityFilePath, readIdentityFile, writeIdentityFile } from '../node/identity-file.js'
 import { ProgressBar, type ProgressStream } from './progress-bar.js'
+import { addSandboxCommand } from './sandbox-command.js'
 
 /** Exit code of a command stopped by Ctrl-C (128 + SIGINT). */
 export const EXIT_INTERRUPTED = 130
@@ -162,6 +163,7 @@ export function createProgram(ctx: CliContext): Command {
       writeErr: (text) => ctx.stderr.write(text),
     })
   addIdentityCommand(program, ctx)
+  addSandboxCommand(program, ctx)
   return program
 }
 
