@@ -1,0 +1,18 @@
+// The public API of dune-p2p in one import: the wire format, the crypto and identities, the
+// I/O scheduler and queues, and authenticated connections.
+export * from './crypto/index.js'
+export { DuneP2pError, isDuneP2pError } from './errors.js'
+export { BoundedQueue, type BoundedQueueOptions } from './io/bounded-queue.js'
+export { QueueClosedError, SchedulerClosedError } from './io/errors.js'
+export { FlowMeter, FlowRegistry } from './io/flow-meter.js'
+export {
+  DEFAULT_READ_BUFFER_SIZE,
+  type IoHandle,
+  IoScheduler,
+  type IoSchedulerOptions,
+  type IoStats,
+  scoreToWeight,
+} from './io/scheduler.js'
+export { identityFilePath, readIdentityFile, writeIdentityFile } from './node/identity-file.js'
+export * from './socket/index.js'
+export * from './wire/index.js'
