@@ -7,16 +7,15 @@ import { type Point, parsePoint } from '../wire/point.js'
 import { AclInputError } from './errors.js'
 import { Greylist } from './greylist.js'
 import {
+  addressKey,
   formatCidr,
   formatIp,
-  IP_BITS,
   IP_GROUPS,
   type IpPrefix,
   isIpv4Mapped,
   parseCidr,
   parseIp,
   prefixContains,
-  prefixKey,
 } from './ip-address.js'
 import { IpPrefixSet } from './ip-prefix-set.js'
 import { type AclSnapshot, checkSnapshotShape } from './snapshot.js'
@@ -130,7 +129,7 @@ export class AccessControl extends EventEmitter<AccessControlEvents> {
   readonly #trustedPoints = new Set<string>()
   readonly #bannedPeers = new Set<string>()
   readonly #trustedPeers = new Set<string>()
-  /** Keyed by prefixKey(address, 128). */
+  /** Keyed by addressKey(address). */
   readonly #greylistedIps: Greylist<IpGreylistEntry>
   readonly #greylistedPeers: Greylist<GreylistedPeer>
   /** Scratch address for queries. */
@@ -300,9 +299,7 @@ export class AccessControl extends EventEmitter<AccessControlEvents> {
 
   /** Whether the IP has an active greylist entry (whatever the administrator's lists say). */
   isIpGreylisted(ip: string): boolean {
-    return (
-      this.#greylistedIps.active(prefixKey(parseIp(ip, this.#scratch), IP_BITS), this.#now()) !== undefined
-    )
+    return this.#ipGreylisted(parseIp(ip, this.#scratch))
   }
 
   /** Why the point is let in or not: its own ban or trust, else its IP's status. Throws AclInputError. */
@@ -461,14 +458,17 @@ export class AccessControl extends EventEmitter<AccessControlEvents> {
     const trusted = this.#trustedIps.matchLength(address)
     if (trusted > banned) return 'trusted'
     if (banned >= 0) return 'banned'
-    if (this.#greylistedIps.active(prefixKey(address, IP_BITS), this.#now()) !== undefined)
-      return 'greylisted'
-    return 'ok'
+    return this.#ipGreylisted(address) ? 'greylisted' : 'ok'
+  }
+
+  #ipGreylisted(address: Uint16Array): boolean {
+    const greylist = this.#greylistedIps
+    return greylist.size > 0 && greylist.active(addressKey(address), this.#now()) !== undefined
   }
 
   #greylistIpUntil(address: Uint16Array, reason: string, until: number): IpGreylistEntry {
     const entry = { ip: formatIp(address), reason, until, address }
-    this.#greylistedIps.set(prefixKey(address, IP_BITS), entry)
+    this.#greylistedIps.set(addressKey(address), entry)
     return entry
   }
 

@@ -109,7 +109,7 @@ function parseIpv6Into(s: string, end: number, out: Uint16Array): boolean {
   // Move the groups after "::" to the end and zero the gap.
   const tail = n - gap
   for (let k = 0; k < tail; k++) out[IP_GROUPS - 1 - k] = out[n - 1 - k]
-  out.fill(0, gap, IP_GROUPS - tail)
+  for (let k = gap; k < IP_GROUPS - tail; k++) out[k] = 0
   return true
 }
 
@@ -121,6 +121,16 @@ function parseIpv6Into(s: string, end: number, out: Uint16Array): boolean {
  */
 export function parseIpInto(text: string, out: Uint16Array): boolean {
   if (typeof text !== 'string') return false
+  // A dotted quad, the common case, fails fast on anything else (at most 4 characters in).
+  if (parseIpv4Into(text, 0, text.length, out, 6)) {
+    out[0] = 0
+    out[1] = 0
+    out[2] = 0
+    out[3] = 0
+    out[4] = 0
+    out[5] = 0xffff
+    return true
+  }
   let end = text.indexOf('%')
   if (end >= 0) {
     if (end === text.length - 1) return false
@@ -128,12 +138,7 @@ export function parseIpInto(text: string, out: Uint16Array): boolean {
   } else {
     end = text.length
   }
-  if (end === 0) return false
-  if (text.lastIndexOf(':', end - 1) >= 0) return parseIpv6Into(text, end, out)
-  if (end !== text.length) return false
-  out.fill(0, 0, 5)
-  out[5] = 0xffff
-  return parseIpv4Into(text, 0, end, out, 6)
+  return end > 0 && parseIpv6Into(text, end, out)
 }
 
 /** Describes a rejected value for an error message. */
@@ -253,34 +258,18 @@ export function formatCidr(prefix: IpPrefix): string {
   return length === IP_BITS ? text : `${text}/${length}`
 }
 
-/**
- * A string key for the prefix of `address` of length `length`: the masked groups that the
- * prefix spans, one UTF-16 code unit each. Keys are only comparable between equal lengths.
- */
-export function prefixKey(address: Uint16Array, length: number): string {
-  const count = (length + 15) >> 4
-  const last = count - 1
-  const g = (i: number) => (i < last ? address[i]! : maskedGroup(address, i, length))
-  switch (count) {
-    case 0:
-      return ''
-    case 1:
-      return String.fromCharCode(g(0))
-    case 2:
-      return String.fromCharCode(g(0), g(1))
-    case 3:
-      return String.fromCharCode(g(0), g(1), g(2))
-    case 4:
-      return String.fromCharCode(g(0), g(1), g(2), g(3))
-    case 5:
-      return String.fromCharCode(g(0), g(1), g(2), g(3), g(4))
-    case 6:
-      return String.fromCharCode(g(0), g(1), g(2), g(3), g(4), g(5))
-    case 7:
-      return String.fromCharCode(g(0), g(1), g(2), g(3), g(4), g(5), g(6))
-    default:
-      return String.fromCharCode(g(0), g(1), g(2), g(3), g(4), g(5), g(6), g(7))
-  }
+/** A string key for an address: its eight groups, one UTF-16 code unit each. */
+export function addressKey(address: Uint16Array): string {
+  return String.fromCharCode(
+    address[0]!,
+    address[1]!,
+    address[2]!,
+    address[3]!,
+    address[4]!,
+    address[5]!,
+    address[6]!,
+    address[7]!,
+  )
 }
 
 /** Whether `address` lies in `prefix`. */
