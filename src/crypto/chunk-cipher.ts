@@ -66,7 +66,29 @@ export class ChunkCipher {
     incrementNonce(this.#remoteNonce)
     return length
   }
+
+  /**
+   * Decrypts the first `length` (<= 32) plaintext bytes of the next chunk to receive into `out`
+   * WITHOUT authenticating them and without advancing the nonce: only for sizing a buffer
+   * before `open` (which verifies the MAC) decrypts straight into it. Returns false when the
+   * chunk carries fewer than `length` plaintext bytes.
+   */
+  peekPlaintext(boxed: Uint8Array, out: Uint8Array, length: number): boolean {
+    if (length > MAX_PEEK_BYTES)
+      throw new CryptoInputError(`peek at most ${MAX_PEEK_BYTES} bytes, got ${length}`)
+    if (boxed.length < MAC_BYTES + length) return false
+    const stream = keystream.subarray(0, KEYSTREAM_SKIP + length)
+    sodium.crypto_stream(stream, this.#remoteNonce, this.#key)
+    for (let i = 0; i < length; i++) out[i] = boxed[MAC_BYTES + i]! ^ stream[KEYSTREAM_SKIP + i]!
+    return true
+  }
 }
+
+/** Keystream bytes the secretbox spends before the plaintext (the Poly1305 key). */
+const KEYSTREAM_SKIP = 32
+/** Largest prefix `peekPlaintext` decrypts. */
+export const MAX_PEEK_BYTES = 32
+const keystream = Buffer.alloc(KEYSTREAM_SKIP + MAX_PEEK_BYTES)
 
 /** `out[offset..offset+length]`, without a new view when that is the whole of `out`. */
 function region(out: Uint8Array, offset: number, length: number): Uint8Array {

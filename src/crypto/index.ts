@@ -2,7 +2,14 @@
 // nonces and chunk encryption.
 
 export { CHANNEL_KEY_BYTES, channelKey } from './channel-key.js'
-export { ChunkCipher, MAC_BYTES, MAX_CHUNK_PLAINTEXT, MAX_CHUNK_WIRE, MacError } from './chunk-cipher.js'
+export {
+  ChunkCipher,
+  MAC_BYTES,
+  MAX_CHUNK_PLAINTEXT,
+  MAX_CHUNK_WIRE,
+  MAX_PEEK_BYTES,
+  MacError,
+} from './chunk-cipher.js'
 export { CryptoInputError } from './errors.js'
 export {
   checkIdentity,

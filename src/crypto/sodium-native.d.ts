@@ -20,6 +20,8 @@ declare module 'sodium-native' {
     crypto_secretbox_easy(c: Uint8Array, m: Uint8Array, n: Uint8Array, k: Uint8Array): void
     /** Writes c.length - 16 bytes into m; false when the MAC does not verify. */
     crypto_secretbox_open_easy(m: Uint8Array, c: Uint8Array, n: Uint8Array, k: Uint8Array): boolean
+    /** XSalsa20 keystream (crypto_stream_PRIMITIVE is xsalsa20). */
+    crypto_stream(c: Uint8Array, n: Uint8Array, k: Uint8Array): void
     randombytes_buf(buffer: Uint8Array): void
     sodium_memzero(buffer: Uint8Array): void
   }

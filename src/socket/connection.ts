@@ -45,6 +45,20 @@ const LIMITED_WRITE_SLICE = 16 * 1024
 const CHUNK_OVERHEAD = 2 + MAC_BYTES
 const FRAME_PREFIX = 4
 
+/**
+ * Output buffers of the writers, shared by every connection and reused once the socket has
+ * written them (its write callback), so bulk sending allocates nothing per batch. Idle
+ * connections hold none.
+ */
+const OUTPUT_BUFFER_BYTES = 256 * 1024
+const spareOutputBuffers: Buffer[] = []
+const takeOutputBuffer = (size: number): Buffer =>
+  (size <= OUTPUT_BUFFER_BYTES ? spareOutputBuffers.pop() : undefined) ??
+  Buffer.allocUnsafeSlow(Math.max(size, OUTPUT_BUFFER_BYTES))
+const giveBackOutputBuffer = (buffer: Buffer): void => {
+  if (buffer.length === OUTPUT_BUFFER_BYTES && spareOutputBuffers.length < 16) spareOutputBuffers.push(buffer)
+}
+
 /** Plaintext scratch shared by every connection: each use is synchronous, so no two overlap. */
 let scratch = Buffer.allocUnsafe(MAX_CHUNK_PLAINTEXT)
 const scratchOf = (size: number): Buffer => {
@@ -346,17 +360,36 @@ export class Connection<A, M = unknown> {
     return off
   }
 
-  /** Decrypts one chunk, straight into the frame being assembled when it fits there. */
+  /**
+   * Decrypts one chunk straight into the frame it belongs to. At a frame's first chunk the
+   * frame's size is read from the keystream (unauthenticated, only to size the buffer); `open`
+   * then verifies the MAC while decrypting into the new frame. Anything unusual (a bad size,
+   * several frames in one chunk) takes the general path through the scratch buffer.
+   */
   #onChunk(boxed: Buffer): void {
     if (boxed.length < MAC_BYTES)
       throw new MacError(`a chunk of ${boxed.length} bytes is shorter than its MAC`)
     const plainLength = boxed.length - MAC_BYTES
     const frame = this.#frame
-    if (frame && plainLength <= frame.length - this.#frameFill) {
-      this.#cipher.open(boxed, frame, this.#frameFill)
-      this.#frameFill += plainLength
-      if (this.#frameFill === frame.length) this.#frameDone(frame)
-      return
+    if (frame) {
+      if (plainLength <= frame.length - this.#frameFill) {
+        this.#cipher.open(boxed, frame, this.#frameFill)
+        this.#frameFill += plainLength
+        if (this.#frameFill === frame.length) this.#frameDone(frame)
+        return
+      }
+    } else if (this.#frameFill === 0 && this.#cipher.peekPlaintext(boxed, this.#sizePrefix, FRAME_PREFIX)) {
+      const size = this.#sizePrefix.readUInt32BE(0)
+      if (size > 0 && size <= this.#registry.maxFrameSize && FRAME_PREFIX + size >= plainLength) {
+        const fresh = Buffer.allocUnsafe(FRAME_PREFIX + size)
+        this.#cipher.open(boxed, fresh, 0)
+        if (plainLength === fresh.length) this.#frameDone(fresh)
+        else {
+          this.#frame = fresh
+          this.#frameFill = plainLength
+        }
+        return
+      }
     }
     const plain = scratchOf(plainLength)
     this.#cipher.open(boxed, plain, 0)
@@ -488,16 +521,15 @@ export class Connection<A, M = unknown> {
           batch.push(next)
           wireBytes += this.#wireSize(this.#registry.sizeOf(next))
         }
-        const out = this.#sealBatch(batch, wireBytes)
-        for (let start = 0; start < out.length; start += this.#writeSlice) {
-          const slice =
-            start === 0 && out.length <= this.#writeSlice
-              ? out
-              : out.subarray(start, start + this.#writeSlice)
-          const quota = this.#io.requestWrite(slice.length)
+        const buffer = takeOutputBuffer(wireBytes)
+        this.#sealBatch(batch, buffer)
+        for (let start = 0; start < wireBytes; start += this.#writeSlice) {
+          const end = Math.min(wireBytes, start + this.#writeSlice)
+          const quota = this.#io.requestWrite(end - start)
           if (quota) await quota
           if (this.#closeReason) return
-          if (!this.#socket.write(slice)) await this.#drain()
+          const done = end === wireBytes ? () => giveBackOutputBuffer(buffer) : undefined
+          if (!this.#socket.write(buffer.subarray(start, end), done)) await this.#drain()
         }
         this.#messagesSent += batch.length
       }
@@ -512,21 +544,35 @@ export class Connection<A, M = unknown> {
     return frameSize + Math.ceil(frameSize / this.#chunkSize) * CHUNK_OVERHEAD
   }
 
-  /** Encodes each frame into the scratch, then seals it chunk by chunk into one output buffer. */
-  #sealBatch(batch: ReadonlyArray<P2pMessage<A>>, wireBytes: number): Buffer {
-    const out = Buffer.allocUnsafe(wireBytes)
+  /**
+   * Writes each frame straight into the output buffer where its first chunk's plaintext goes,
+   * moves the later pieces apart to leave room for each chunk's length and MAC, then seals
+   * every piece in place: no scratch copy of the message.
+   */
+  #sealBatch(batch: ReadonlyArray<P2pMessage<A>>, out: Buffer): void {
+    const chunkSize = this.#chunkSize
     let pos = 0
     for (const message of batch) {
       const frameSize = this.#registry.sizeOf(message)
-      const plain = scratchOf(frameSize)
-      this.#registry.writeFrame(message, plain, 0)
-      for (let start = 0; start < frameSize; start += this.#chunkSize) {
-        const piece = Math.min(this.#chunkSize, frameSize - start)
-        out.writeUInt16BE(piece + MAC_BYTES, pos)
-        pos += 2 + this.#cipher.seal(plain.subarray(start, start + piece), out, pos + 2)
+      const pieces = Math.ceil(frameSize / chunkSize)
+      const start = pos + CHUNK_OVERHEAD
+      this.#registry.writeFrame(message, out, start)
+      for (let j = pieces - 1; j >= 1; j--) {
+        const from = start + j * chunkSize
+        out.copyWithin(from + j * CHUNK_OVERHEAD, from, from + Math.min(chunkSize, frameSize - j * chunkSize))
       }
+      for (let j = 0; j < pieces; j++) {
+        const length = Math.min(chunkSize, frameSize - j * chunkSize)
+        const chunk = pos + j * (chunkSize + CHUNK_OVERHEAD)
+        out.writeUInt16BE(length + MAC_BYTES, chunk)
+        this.#cipher.seal(
+          out.subarray(chunk + CHUNK_OVERHEAD, chunk + CHUNK_OVERHEAD + length),
+          out,
+          chunk + 2,
+        )
+      }
+      pos += frameSize + pieces * CHUNK_OVERHEAD
     }
-    return out
   }
 
   #drain(): Promise<void> {
