@@ -116,7 +116,7 @@ function positiveInteger(value: number | undefined, fallback: number, name: stri
  * trust decides before its IP's status. Trusted IPs and peers are never greylisted, and
  * trusting or unbanning also lifts the greylist entries it covers.
  *
- * Queries (`is…`, `…Status`) are cheap: an IP costs a parse and one Map lookup per prefix
+ * Queries (`is…`, `…Status`) are cheap: an IP costs a parse and one hash lookup per prefix
  * length in use in each list; a peer id costs Set and Map lookups and is not validated (an
  * unknown string is simply not listed). Changes validate their input and throw AclInputError.
  */
