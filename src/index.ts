@@ -14,5 +14,6 @@ export {
   scoreToWeight,
 } from './io/scheduler.js'
 export { identityFilePath, readIdentityFile, writeIdentityFile } from './node/identity-file.js'
+export * from './p2p.js'
 export * from './socket/index.js'
 export * from './wire/index.js'

@@ -1,0 +1,371 @@
+// The library's entry point (Octez's P2p module): createP2p builds a node's peer-to-peer layer
+// from a config and the application's messages and metadata; the P2p object runs and queries it.
+import { AccessControl } from './acl/index.js'
+import { peerIdToB58 } from './crypto/index.js'
+import { QueueClosedError } from './io/errors.js'
+import { IoScheduler, type SchedulerStats } from './io/scheduler.js'
+import { type LoadResult, StateStore, type StateStoreLogger } from './node/state-store.js'
+import { type P2pConfig, type P2pConfigInput, parseP2pConfig } from './pool/config.js'
+import { NotConnectedError, P2pNotRunningError } from './pool/errors.js'
+import { poolStateOf, recordsOf } from './pool/persistence.js'
+import { canonicalPoint } from './pool/point-text.js'
+import {
+  type ConnectionInfo,
+  type ConnectionMetadataConfig,
+  type PeerInfo,
+  type PeerMetadataConfig,
+  type PointInfo,
+  Pool,
+  type PoolEvents,
+  type ReceivedMessage,
+} from './pool/pool.js'
+import { constant, type MessageRegistry, type Metadata, metadataEncoding } from './wire/index.js'
+import { WelcomeWorker } from './workers/welcome.js'
+
+export * from './pool/index.js'
+export { ListenError } from './workers/welcome.js'
+
+/** What the application brings: its messages, and optionally its peer and connection metadata. */
+export interface P2pApplication<A, P, C> {
+  /** The application's messages (tags >= 0x10), e.g. from defineMessages. */
+  readonly messages: MessageRegistry<A>
+  /** Per-peer metadata and its score; default: none (null), score 0. */
+  readonly peerMetadata?: PeerMetadataConfig<P>
+  /** Handshake metadata; default: the shell's `{disableMempool, privateNode}` with privateNode = privateMode. */
+  readonly connectionMetadata?: ConnectionMetadataConfig<C>
+  /** Where warnings go (unusable state file, failed save); pino's logger fits. */
+  readonly logger?: StateStoreLogger
+}
+
+/** Counters of the whole layer. */
+export interface P2pStats {
+  readonly activeConnections: number
+  readonly incomingHandshakes: number
+  readonly knownPoints: number
+  readonly knownPeers: number
+  readonly io: SchedulerStats
+}
+
+type Listener<K extends keyof PoolEvents> = (...args: PoolEvents[K]) => void
+
+/**
+ * Creates the layer: checks the config (P2pConfigError names the bad field), loads the saved
+ * state from `config.dataDir` when set (a corrupt file is moved aside: see `stateLoad`), and
+ * returns a P2p object, not yet listening: call `start()`.
+ */
+export async function createP2p<A, P = null, C = Metadata>(
+  config: P2pConfigInput,
+  app: P2pApplication<A, P, C>,
+): Promise<P2p<A, P, C>> {
+  const checked = parseP2pConfig(config)
+  const store = checked.dataDir
+    ? new StateStore(checked.dataDir, {
+        saveDelayMs: checked.saveDelayMs,
+        ...(app.logger ? { logger: app.logger } : {}),
+      })
+    : undefined
+  const loaded = store ? await store.load() : undefined
+  let acl = new AccessControl({ greylistTimeoutMs: checked.greylistTimeoutMs })
+  if (loaded) {
+    try {
+      acl = AccessControl.fromJSON(loaded.state.acl, { greylistTimeoutMs: checked.greylistTimeoutMs })
+    } catch (err) {
+      app.logger?.warn({ path: store?.path }, `the saved ACL is unusable, starting without it: ${err}`)
+    }
+  }
+  return new P2p(checked, app, acl, store, loaded)
+}
+
+const NO_PEER_METADATA: PeerMetadataConfig<null> = {
+  encoding: constant(null),
+  initial: () => null,
+  score: () => 0,
+}
+
+/** A node's peer-to-peer layer. `A`: application messages; `P`: peer metadata; `C`: connection metadata. */
+export class P2p<A, P = null, C = Metadata> {
+  readonly config: P2pConfig
+  /** The administrator's bans and trusts and the greylist; changes apply at once (a ban kicks). */
+  readonly acl: AccessControl
+  /** How the saved state was found at creation (undefined without a data dir). */
+  readonly stateLoad: Omit<LoadResult, 'state'> | undefined
+  readonly #pool: Pool<A, P, C>
+  readonly #scheduler: IoScheduler
+  readonly #store: StateStore | undefined
+  readonly #peerMetadata: PeerMetadataConfig<P>
+  readonly #welcome: WelcomeWorker | undefined
+  #status: 'created' | 'running' | 'stopping' | 'stopped' = 'created'
+  #savePending = false
+
+  constructor(
+    config: P2pConfig,
+    app: P2pApplication<A, P, C>,
+    acl: AccessControl,
+    store: StateStore | undefined,
+    loaded: LoadResult | undefined,
+  ) {
+    this.config = config
+    this.acl = acl
+    this.#store = store
+    this.#peerMetadata = app.peerMetadata ?? (NO_PEER_METADATA as unknown as PeerMetadataConfig<P>)
+    const connectionMetadata =
+      app.connectionMetadata ??
+      (defaultConnectionMetadata(config.privateMode) as unknown as ConnectionMetadataConfig<C>)
+    this.#scheduler = new IoScheduler({
+      ...(config.maxUploadSpeed ? { maxUploadSpeed: config.maxUploadSpeed } : {}),
+      ...(config.maxDownloadSpeed ? { maxDownloadSpeed: config.maxDownloadSpeed } : {}),
+    })
+    this.#welcome = config.listen
+      ? new WelcomeWorker({
+          host: config.listenHost,
+          port: config.listenPort,
+          backlog: config.backlog,
+          check: (ip) => {
+            const status = this.acl.ipStatus(ip)
+            return status === 'banned' || status === 'greylisted' ? status : undefined
+          },
+          onSocket: (socket) => this.#pool.accept(socket),
+          onRefused: (ip, reason) => this.#pool.emit('refused', { remoteAddress: ip, reason }),
+        })
+      : undefined
+    this.#pool = new Pool({
+      config,
+      messages: app.messages,
+      peerMetadata: this.#peerMetadata,
+      connectionMetadata,
+      acl,
+      scheduler: this.#scheduler,
+      announcedPort: () =>
+        this.#welcome?.port === undefined ? undefined : (config.advertisedPort ?? this.#welcome.port),
+    })
+    if (loaded) {
+      const { points, peers } = recordsOf(loaded.state, this.#peerMetadata.encoding, () =>
+        this.#peerMetadata.initial(),
+      )
+      this.#pool.restore(points, peers)
+      const { state: _state, ...rest } = loaded
+      this.stateLoad = rest
+    }
+    if (store) this.#pool.on('changed', () => this.#scheduleSave())
+  }
+
+  /** Our peer id (base58). */
+  get peerId(): string {
+    return peerIdToB58(this.config.identity.peerId)
+  }
+
+  /** The port listened on once started (undefined when not listening). */
+  get port(): number | undefined {
+    return this.#welcome?.port
+  }
+
+  get running(): boolean {
+    return this.#status === 'running'
+  }
+
+  /** Starts listening (unless `listen: false`). Throws ListenError if the port cannot be had. */
+  async start(): Promise<void> {
+    if (this.#status !== 'created') throw new Error(`P2p.start: already ${this.#status}`)
+    await this.#welcome?.start()
+    this.#status = 'running'
+  }
+
+  /** Stops accepting, closes every connection (Disconnect sent), ends the message iterator, saves the state. */
+  async stop(): Promise<void> {
+    if (this.#status !== 'running' && this.#status !== 'created') return
+    this.#status = 'stopping'
+    await this.#welcome?.stop()
+    await this.#pool.close()
+    this.#scheduler.close()
+    this.#status = 'stopped'
+    if (this.#store) await this.#store.save(this.#snapshot())
+  }
+
+  // ---- Connections ----
+
+  /**
+   * Connects to `point` ("host:port"); resolves with the connection once both sides sent Ack.
+   * Rejects with ConnectionRefusedError (our ACL, limits, private mode, already connected),
+   * DialError, or a HandshakeError (RejectedByPeerError when the peer answered Nack).
+   */
+  async connect(point: string, options: { timeoutMs?: number } = {}): Promise<ConnectionInfo<C>> {
+    this.#mustRun('connect')
+    const active = await this.#pool.connect(point, options.timeoutMs)
+    return this.#pool.connectionInfo(active)
+  }
+
+  /** Closes the connection with the peer (queued messages, then Disconnect); resolves once closed. */
+  disconnect(peerId: string): Promise<void> {
+    return this.#pool.disconnect(peerId)
+  }
+
+  /** Sends to a connected peer, waiting while its outgoing queue is full. Rejects with NotConnectedError. */
+  send(peerId: string, message: A): Promise<void> {
+    const active = this.#pool.find(peerId)
+    if (!active) return Promise.reject(new NotConnectedError(peerId))
+    return active.connection.write({ kind: 'application', message })
+  }
+
+  /** Queues to a connected peer if there is room now; false if not connected or its queue is full. */
+  trySend(peerId: string, message: A): boolean {
+    return this.#pool.find(peerId)?.connection.writeNow({ kind: 'application', message }) ?? false
+  }
+
+  /** Queues to every connected peer that has room; returns how many took it. */
+  broadcast(message: A): number {
+    let sent = 0
+    for (const active of this.#pool.active()) {
+      if (active.connection.writeNow({ kind: 'application', message })) sent++
+    }
+    return sent
+  }
+
+  // ---- Receiving ----
+
+  /** The next application message from any peer. Rejects with QueueClosedError once stopped. */
+  recv(): Promise<ReceivedMessage<A>> {
+    return this.#pool.receive()
+  }
+
+  /** A received application message if one waits, else undefined. */
+  tryRecv(): ReceivedMessage<A> | undefined {
+    return this.#pool.tryReceive()
+  }
+
+  /** The received application messages, `{ peer, message }`, until the instance stops. */
+  async *[Symbol.asyncIterator](): AsyncIterator<ReceivedMessage<A>> {
+    for (;;) {
+      try {
+        yield await this.#pool.receive()
+      } catch (err) {
+        if (err instanceof QueueClosedError) return
+        throw err
+      }
+    }
+  }
+
+  // ---- Lookups ----
+
+  connections(): ConnectionInfo<C>[] {
+    return [...this.#pool.active()].map((a) => this.#pool.connectionInfo(a))
+  }
+
+  connection(peerId: string): ConnectionInfo<C> | undefined {
+    const active = this.#pool.find(peerId)
+    return active ? this.#pool.connectionInfo(active) : undefined
+  }
+
+  points(): PointInfo[] {
+    return [...this.#pool.points.values()].map((r) => this.#pool.pointInfo(r))
+  }
+
+  point(point: string): PointInfo | undefined {
+    const key = canonicalPoint(point)
+    const record = key === undefined ? undefined : this.#pool.points.get(key)
+    return record ? this.#pool.pointInfo(record) : undefined
+  }
+
+  peers(): PeerInfo<P>[] {
+    return [...this.#pool.peers.values()].map((r) => this.#pool.peerInfo(r))
+  }
+
+  peer(peerId: string): PeerInfo<P> | undefined {
+    const record = this.#pool.peers.get(peerId)
+    return record ? this.#pool.peerInfo(record) : undefined
+  }
+
+  /** Replaces the application's metadata of a peer; its score (and bandwidth share) follows. */
+  setPeerMetadata(peerId: string, metadata: P): void {
+    this.#pool.setPeerMetadata(peerId, metadata)
+  }
+
+  stats(): P2pStats {
+    return {
+      activeConnections: this.#pool.activeCount,
+      incomingHandshakes: this.#pool.incomingHandshakes,
+      knownPoints: this.#pool.points.size,
+      knownPeers: this.#pool.peers.size,
+      io: this.#scheduler.stats(),
+    }
+  }
+
+  // ---- Discovery and upkeep (used by the maintenance worker) ----
+
+  /** Sends Bootstrap to every connected peer (they answer with Advertise); returns how many. */
+  bootstrap(): number {
+    return this.#pool.sendBootstrap()
+  }
+
+  /** Sends one Swap_request (to `to`, proposing `propose`; random by default); false if none could be sent. */
+  swapRequest(options: { to?: string; propose?: string } = {}): boolean {
+    return this.#pool.sendSwapRequest(options)
+  }
+
+  /** Collects expired greylist entries and trims the tables of known points and peers to their bounds. */
+  gc(): { greylist: number; points: number; peers: number } {
+    const counts = {
+      greylist: this.acl.gcGreylist(),
+      points: this.#pool.points.size > this.#pool.points.max ? this.#pool.points.gc() : 0,
+      peers: this.#pool.peers.size > this.#pool.peers.max ? this.#pool.peers.gc() : 0,
+    }
+    if (counts.points + counts.peers > 0) this.#pool.emit('changed')
+    return counts
+  }
+
+  /** Writes the state file now (with a data dir); resolves once it is on disk. */
+  async save(): Promise<void> {
+    if (this.#store) await this.#store.save(this.#snapshot())
+  }
+
+  // ---- Events ----
+
+  on<K extends keyof PoolEvents>(event: K, listener: Listener<K>): this {
+    this.#pool.on(event, listener as never)
+    return this
+  }
+
+  once<K extends keyof PoolEvents>(event: K, listener: Listener<K>): this {
+    this.#pool.once(event, listener as never)
+    return this
+  }
+
+  off<K extends keyof PoolEvents>(event: K, listener: Listener<K>): this {
+    this.#pool.off(event, listener as never)
+    return this
+  }
+
+  // ---- Internals ----
+
+  #mustRun(operation: string): void {
+    if (this.#status !== 'running') throw new P2pNotRunningError(operation)
+  }
+
+  #snapshot() {
+    return poolStateOf(
+      this.#pool.points.values(),
+      this.#pool.peers.values(),
+      this.acl,
+      this.#peerMetadata.encoding,
+      (m) => this.#peerMetadata.score(m),
+    )
+  }
+
+  /** Saves once per burst of changes (the store coalesces further within saveDelayMs). */
+  #scheduleSave(): void {
+    if (this.#savePending || this.#status === 'stopped') return
+    this.#savePending = true
+    setImmediate(() => {
+      this.#savePending = false
+      if (this.#status !== 'stopped') this.#store?.scheduleSave(this.#snapshot())
+    })
+  }
+}
+
+/** The shell's handshake metadata, announcing private mode. */
+function defaultConnectionMetadata(privateNode: boolean): ConnectionMetadataConfig<Metadata> {
+  return {
+    encoding: metadataEncoding,
+    local: { disableMempool: false, privateNode },
+    isPrivate: (m) => m.privateNode,
+  }
+}

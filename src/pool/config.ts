@@ -1,0 +1,130 @@
+// The configuration of a P2p instance: a zod schema with Octez's defaults (SPEC 5) and a
+// validator whose errors name the offending field.
+import { z } from 'zod'
+import { checkIdentity, type Identity } from '../crypto/index.js'
+import { DuneP2pError } from '../errors.js'
+import { pointSyntaxError } from '../wire/index.js'
+
+/** A config field is missing or out of range; `field` is its dotted path (code `DUNE_CONFIG`). */
+export class P2pConfigError extends DuneP2pError {
+  readonly field: string
+
+  constructor(field: string, message: string, options?: { cause?: unknown }) {
+    super('DUNE_CONFIG', `config field ${field}: ${message}`, options)
+    this.field = field
+  }
+}
+
+const count = z.int().min(0)
+const positive = z.int().min(1)
+const ms = z.int().min(1)
+const port = z.int().min(0).max(0xffff)
+const version = z.int().min(0).max(0xffff)
+const point = z.string().check((ctx) => {
+  const problem = pointSyntaxError(ctx.value)
+  if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value })
+})
+const bytesPerSecond = z.number().positive().finite()
+
+/** A table bound: GC runs when the table holds more than `max`, down to `target` entries. */
+const tableBound = z
+  .strictObject({ max: positive, target: count })
+  .refine((b) => b.target <= b.max, { message: 'target must not exceed max' })
+
+const identity = z.custom<Identity>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    ['peerId', 'publicKey', 'secretKey', 'proofOfWorkStamp'].every((k) =>
+      Buffer.isBuffer((v as Record<string, unknown>)[k]),
+    ),
+  { message: 'expected an Identity (peerId, publicKey, secretKey, proofOfWorkStamp as Buffers)' },
+)
+
+const configSchema = z
+  .strictObject({
+    /** The node's keys and proof-of-work stamp. */
+    identity,
+    /** Address to listen on; with `listen: false` nothing is listened on. */
+    listenHost: z.string().min(1).default('0.0.0.0'),
+    /** Port to listen on; 0 picks a free port (tests). */
+    listenPort: port.default(9732),
+    listen: z.boolean().default(true),
+    /** Port announced in the connection message; default: the port actually listened on. */
+    advertisedPort: port.optional(),
+    /** Local address outgoing connections are bound to (e.g. 127.0.0.5 in tests). */
+    localAddress: z.string().min(1).optional(),
+    /** Folder holding peers.json; unset: nothing is saved. */
+    dataDir: z.string().min(1).optional(),
+    chainName: z.string().min(1).max(128),
+    distributedDbVersions: z.array(version).min(1).default([0]),
+    p2pVersions: z.array(version).min(1).default([0, 1]),
+    /** Proof-of-work bits demanded of peers (Octez: 26). */
+    expectedProofOfWork: z.number().min(0).max(256).default(26),
+    /** Talk only to trusted peers and points; peers are told not to advertise us. */
+    privateMode: z.boolean().default(false),
+    /** Points trusted from the start (kept, never greylisted). */
+    trustedPoints: z.array(point).default([]),
+    /** Points known from the start, for the maintenance worker to dial. */
+    bootstrapPeers: z.array(point).default([]),
+    minConnections: count.default(10),
+    expectedConnections: count.default(50),
+    maxConnections: positive.default(100),
+    /** Incoming handshakes in progress at once. */
+    maxIncomingConnections: positive.default(20),
+    /** With maintenance: refuse new connections from this active count on (default maxConnections). */
+    maxThreshold: positive.optional(),
+    backlog: positive.default(20),
+    connectionTimeoutMs: ms.default(10_000),
+    authenticationTimeoutMs: ms.default(5_000),
+    greylistTimeoutMs: ms.default(86_400_000),
+    swapLingerMs: z.int().min(0).default(30_000),
+    maxKnownPoints: tableBound.default({ max: 400, target: 300 }),
+    maxKnownPeerIds: tableBound.default({ max: 400, target: 300 }),
+    /** Byte bounds of each connection's queues and of the application queue; unset: unbounded. */
+    incomingQueueBytes: positive.optional(),
+    outgoingQueueBytes: positive.optional(),
+    applicationQueueBytes: positive.optional(),
+    /** Global bandwidth limits in bytes/s; unset: unlimited. */
+    maxUploadSpeed: bytesPerSecond.optional(),
+    maxDownloadSpeed: bytesPerSecond.optional(),
+    /** How long peers.json writes are coalesced. */
+    saveDelayMs: z.int().min(0).default(1000),
+  })
+  .superRefine((c, ctx) => {
+    if (!(c.minConnections <= c.expectedConnections && c.expectedConnections <= c.maxConnections)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['expectedConnections'],
+        message: `need minConnections <= expectedConnections <= maxConnections (${c.minConnections}, ${c.expectedConnections}, ${c.maxConnections})`,
+      })
+    }
+    if (c.maxThreshold !== undefined && c.maxThreshold > c.maxConnections) {
+      ctx.addIssue({ code: 'custom', path: ['maxThreshold'], message: 'must not exceed maxConnections' })
+    }
+    const problems = checkIdentity(c.identity, c.expectedProofOfWork).filter(
+      (p) => p.kind !== 'insufficient_pow',
+    )
+    if (problems.length > 0) {
+      ctx.addIssue({ code: 'custom', path: ['identity'], message: problems.map((p) => p.message).join('; ') })
+    }
+  })
+
+/** What callers write: only `identity` and `chainName` are required. */
+export type P2pConfigInput = z.input<typeof configSchema>
+/** The checked config with every default filled in. */
+export type P2pConfig = z.output<typeof configSchema>
+
+/** Checks `input` and fills in the defaults; throws P2pConfigError naming the first bad field. */
+export function parseP2pConfig(input: unknown): P2pConfig {
+  const result = configSchema.safeParse(input)
+  if (result.success) return result.data
+  const issue = result.error.issues[0]!
+  const field = issue.path.length === 0 ? '(top)' : issue.path.join('.')
+  throw new P2pConfigError(field, issue.message, { cause: result.error })
+}
+
+/** The active count from which new connections are refused with too_many_connections. */
+export function connectionCeiling(config: P2pConfig): number {
+  return config.maxThreshold ?? config.maxConnections
+}

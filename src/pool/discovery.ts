@@ -1,0 +1,151 @@
+// Discovery over live connections (Octez's default answerer): Bootstrap is answered with known
+// points, Advertise teaches points, and Swap_request/Swap_ack trade one connection for another.
+import { peerIdFromB58 } from '../crypto/index.js'
+import type { AnswererHandlers } from './answerer.js'
+import { canonicalPoint } from './point-text.js'
+import type { ActiveConnection, Pool } from './pool.js'
+import { ALTERNATIVE_POINTS } from './pool.js'
+
+export class Discovery<A, P, C> {
+  readonly #pool: Pool<A, P, C>
+  /** When we last took part in a swap (sent a request or acted on one), and last completed one. */
+  #latestAcceptedSwap = Number.NEGATIVE_INFINITY
+  #latestSuccessfulSwap = Number.NEGATIVE_INFINITY
+
+  constructor(pool: Pool<A, P, C>) {
+    this.#pool = pool
+  }
+
+  /** The answerer's handlers for one connection. A private node ignores every discovery message. */
+  handlersFor(active: ActiveConnection<A, C>): AnswererHandlers<A> {
+    const pool = this.#pool
+    return {
+      application: (message) => pool.pushApplication(active.peerId, message),
+      bootstrap: () => {
+        if (!pool.privateMode) this.#answerBootstrap(active)
+      },
+      advertise: (points) => {
+        if (!pool.privateMode) pool.registerPoints(points, active.peerId)
+      },
+      swapRequest: (point, peerId) => {
+        if (!pool.privateMode) this.#onSwapRequest(active, point, peerId)
+      },
+      swapAck: (point) => {
+        if (!pool.privateMode) this.#onSwapAck(active, point)
+      },
+    }
+  }
+
+  /** Sends Bootstrap to every live connection; returns how many took it. */
+  sendBootstrap(): number {
+    let sent = 0
+    for (const active of this.#pool.active()) if (active.connection.writeNow({ kind: 'bootstrap' })) sent++
+    return sent
+  }
+
+  /**
+   * Sends Swap_request to the connection `to` (random by default), proposing the listening
+   * point of the connected peer `propose` (random, public, other than `to`, by default).
+   */
+  sendSwapRequest(options: { to?: string; propose?: string }): boolean {
+    const pool = this.#pool
+    if (pool.privateMode) return false
+    const recipient = options.to !== undefined ? pool.find(options.to) : pick([...pool.active()])
+    if (!recipient) return false
+    const proposed = options.propose !== undefined ? pool.find(options.propose) : this.#randomAddr(recipient)
+    if (!proposed || proposed.point === undefined || proposed === recipient) return false
+    const now = pool.now()
+    const sent = recipient.connection.writeNow({
+      kind: 'swap_request',
+      point: proposed.point,
+      peerId: peerIdFromB58(proposed.peerId),
+    })
+    if (!sent) return false
+    this.#latestAcceptedSwap = now
+    recipient.sentSwapRequest = { at: now, proposedPeerId: proposed.peerId }
+    pool.emit('swap', { outcome: 'request_sent', peerId: recipient.peerId, point: proposed.point })
+    return true
+  }
+
+  #answerBootstrap(active: ActiveConnection<A, C>): void {
+    if (active.private) return // Octez does not answer private nodes
+    const points = this.#pool.knownGoodPoints(ALTERNATIVE_POINTS, active.point)
+    if (points.length > 0) active.connection.writeNow({ kind: 'advertise', points })
+  }
+
+  /**
+   * The peer proposes `pointText` (a peer it is connected to). Unless we swapped within
+   * swap_linger or already deal with that point, we propose one of ours back (Swap_ack), dial
+   * the proposed point and, once connected, drop the peer we proposed.
+   */
+  #onSwapRequest(source: ActiveConnection<A, C>, pointText: string, peerId: Buffer): void {
+    const pool = this.#pool
+    const swap = this.#answerSwapRequest(source, pointText, peerId)
+    if (!swap) {
+      pool.emit('swap', { outcome: 'ignored', peerId: source.peerId, point: pointText })
+      return
+    }
+    pool.emit('swap', { outcome: 'ack_sent', peerId: source.peerId, point: swap.proposed.point! })
+    void this.#swap(source.peerId, swap.proposed.peerId, swap.point)
+  }
+
+  /** Sends Swap_ack if the request is to be honoured; returns the point to dial and the peer proposed back. */
+  #answerSwapRequest(
+    source: ActiveConnection<A, C>,
+    pointText: string,
+    peerId: Buffer,
+  ): { point: string; proposed: ActiveConnection<A, C> } | undefined {
+    const pool = this.#pool
+    const point = canonicalPoint(pointText)
+    const sinceLastSwap = pool.now() - Math.max(this.#latestAcceptedSwap, this.#latestSuccessfulSwap)
+    if (point === undefined || sinceLastSwap < pool.config.swapLingerMs) return undefined
+    if (peerId.equals(pool.config.identity.peerId)) return undefined
+    const known = pool.points.get(point)
+    if (known !== undefined && known.state !== 'disconnected') return undefined
+    const proposed = this.#randomAddr(source)
+    if (proposed?.point === undefined) return undefined
+    const acked = source.connection.writeNow({
+      kind: 'swap_ack',
+      point: proposed.point,
+      peerId: peerIdFromB58(proposed.peerId),
+    })
+    return acked ? { point, proposed } : undefined
+  }
+
+  /** The answer to our Swap_request: dial the point it proposes, then drop the peer we proposed. */
+  #onSwapAck(source: ActiveConnection<A, C>, pointText: string): void {
+    const pool = this.#pool
+    const sent = source.sentSwapRequest
+    const point = canonicalPoint(pointText)
+    if (!sent || point === undefined || pool.findByPoint(point) !== undefined) {
+      pool.emit('swap', { outcome: 'ignored', peerId: source.peerId, point: pointText })
+      return
+    }
+    source.sentSwapRequest = undefined
+    void this.#swap(source.peerId, sent.proposedPeerId, point)
+  }
+
+  async #swap(sourcePeerId: string, replacedPeerId: string, newPoint: string): Promise<void> {
+    const pool = this.#pool
+    this.#latestAcceptedSwap = pool.now()
+    try {
+      await pool.connect(newPoint)
+    } catch {
+      this.#latestAcceptedSwap = this.#latestSuccessfulSwap
+      pool.emit('swap', { outcome: 'failed', peerId: sourcePeerId, point: newPoint })
+      return
+    }
+    this.#latestSuccessfulSwap = pool.now()
+    pool.emit('swap', { outcome: 'succeeded', peerId: sourcePeerId, point: newPoint })
+    await pool.disconnect(replacedPeerId)
+  }
+
+  /** A random live connection other than `other`, with a known listening point, not private. */
+  #randomAddr(other: ActiveConnection<A, C>): ActiveConnection<A, C> | undefined {
+    return pick([...this.#pool.active()].filter((a) => a !== other && !a.private && a.point !== undefined))
+  }
+}
+
+function pick<T>(items: readonly T[]): T | undefined {
+  return items.length === 0 ? undefined : items[Math.floor(Math.random() * items.length)]
+}

@@ -1,0 +1,787 @@
+// The pool of connections (Octez's P2p_pool and connect handler): the tables of known points and
+// peers, dialing and accepting with the admission checks, the live connections and the app queue.
+import { EventEmitter } from 'node:events'
+import type { Socket } from 'node:net'
+import type { AccessControl, AclChange, GreylistEvent } from '../acl/index.js'
+import { BoundedQueue } from '../io/bounded-queue.js'
+import type { IoScheduler } from '../io/scheduler.js'
+import {
+  authenticate,
+  type CloseReason,
+  Connection,
+  type ConnectionStats,
+  dialTcp,
+  HandshakeError,
+  type HandshakeResult,
+  type NegotiatedVersion,
+  type PendingHandshake,
+  RejectedByPeerError,
+} from '../socket/index.js'
+import {
+  type Encoding,
+  formatPoint,
+  MAX_ADVERTISED_POINTS,
+  type MessageRegistry,
+  type NackMotive,
+  parsePoint,
+} from '../wire/index.js'
+import { AnswerThrottle, runAnswerer } from './answerer.js'
+import { connectionCeiling, type P2pConfig } from './config.js'
+import { Discovery } from './discovery.js'
+import { ConnectionRefusedError, NotConnectedError, type RefusalReason } from './errors.js'
+import { KnownPeers, type PeerRecord, type PeerState } from './known-peers.js'
+import { KnownPoints, nextAttemptAt, type PointRecord, type PointState } from './known-points.js'
+import { canonicalPoint, remoteIpOf } from './point-text.js'
+
+/** The application's per-peer metadata (Octez's peer_meta_config): kept in the peer table, scored. */
+export interface PeerMetadataConfig<P> {
+  /** How the metadata is saved in peers.json (as hex). */
+  readonly encoding: Encoding<P>
+  /** Metadata of a peer met for the first time. */
+  initial(): P
+  /** The peer's score: weighs its bandwidth share (higher is better). */
+  score(metadata: P): number
+}
+
+/** The metadata exchanged in each handshake (Octez's conn_meta_config). */
+export interface ConnectionMetadataConfig<C> {
+  readonly encoding: Encoding<C>
+  /** Ours, sent to every peer. */
+  readonly local: C
+  /** Whether a peer's metadata says it is a private node (whose point is never advertised). */
+  isPrivate(metadata: C): boolean
+}
+
+/** An application message as received, with the base58 id of the peer that sent it. */
+export interface ReceivedMessage<A> {
+  readonly peer: string
+  readonly message: A
+}
+
+/** A live connection as the pool holds it. */
+export interface ActiveConnection<A, C> {
+  readonly connection: Connection<A, C>
+  readonly peerId: string
+  /** Remote IP address of the socket (canonical). */
+  readonly ip: string
+  /** The peer's listening point: the point dialed, or its IP and announced port; undefined if not listening. */
+  readonly point: string | undefined
+  readonly incoming: boolean
+  /** The peer announced itself a private node. */
+  readonly private: boolean
+  readonly throttle: AnswerThrottle
+  /** Our last Swap_request on this connection and the peer it proposed. */
+  sentSwapRequest: { readonly at: number; readonly proposedPeerId: string } | undefined
+}
+
+/** A live connection as listed. */
+export interface ConnectionInfo<C> {
+  readonly peerId: string
+  readonly point: string | undefined
+  readonly remoteAddress: string
+  readonly remotePort: number
+  readonly incoming: boolean
+  readonly private: boolean
+  readonly metadata: C
+  readonly version: NegotiatedVersion
+  readonly stats: ConnectionStats
+}
+
+/** A known point as listed. */
+export interface PointInfo {
+  readonly point: string
+  readonly state: PointState
+  readonly trusted: boolean
+  /** The administrator banned it (or its IP). */
+  readonly banned: boolean
+  /** Its IP is greylisted. */
+  readonly greylisted: boolean
+  readonly peerId: string | undefined
+  readonly lastAttempt: number | undefined
+  readonly lastFailure: number | undefined
+  readonly lastEstablished: number | undefined
+  readonly lastDisconnect: number | undefined
+  readonly failures: number
+  readonly greylistedUntil: number | undefined
+  /** Earliest time the maintenance should dial it again. */
+  readonly nextAttemptAt: number
+}
+
+/** A known peer as listed. */
+export interface PeerInfo<P> {
+  readonly peerId: string
+  readonly state: PeerState
+  readonly trusted: boolean
+  readonly banned: boolean
+  readonly greylisted: boolean
+  readonly metadata: P
+  readonly score: number
+  readonly lastSeen: number | undefined
+  readonly points: readonly string[]
+}
+
+/** Who a connection event is about. */
+export interface ConnectionEvent {
+  readonly peerId: string
+  readonly point: string | undefined
+  readonly remoteAddress: string
+  readonly incoming: boolean
+}
+
+/** The outcome of a swap step, for logs and tests. */
+export interface SwapEvent {
+  readonly outcome: 'request_sent' | 'ack_sent' | 'ignored' | 'succeeded' | 'failed'
+  /** The peer whose message this is about. */
+  readonly peerId: string
+  readonly point?: string
+}
+
+/** The typed events of the pool (and of the P2p object that forwards them). */
+export interface PoolEvents {
+  connection: [ConnectionEvent]
+  disconnection: [ConnectionEvent & { readonly reason: CloseReason }]
+  greylisted: [GreylistEvent]
+  'too-few-connections': [{ readonly active: number; readonly min: number }]
+  'too-many-connections': [{ readonly active: number; readonly max: number }]
+  'new-point': [{ readonly point: string; readonly source: string | undefined }]
+  'new-peer': [{ readonly peerId: string }]
+  /** A handshake failed or we refused the peer (incoming or outgoing). */
+  'handshake-failed': [{ readonly remoteAddress: string; readonly incoming: boolean; readonly error: Error }]
+  /** An incoming connection closed before the handshake (ACL, limits, accept backoff). */
+  refused: [{ readonly remoteAddress: string; readonly reason: string }]
+  swap: [SwapEvent]
+  /** The tables or the ACL changed: the state is worth saving. */
+  changed: []
+}
+
+export interface PoolOptions<A, P, C> {
+  readonly config: P2pConfig
+  readonly messages: MessageRegistry<A>
+  readonly peerMetadata: PeerMetadataConfig<P>
+  readonly connectionMetadata: ConnectionMetadataConfig<C>
+  readonly acl: AccessControl
+  readonly scheduler: IoScheduler
+  /** The port announced in connection messages (undefined: not listening). */
+  readonly announcedPort: () => number | undefined
+  readonly now?: () => number
+}
+
+/** Points sent in a Nack and in answer to Bootstrap (Octez: 50). */
+export const ALTERNATIVE_POINTS = 50
+
+const GREYLISTED_HANDSHAKE_FAILURES = new Set(['proof_of_work', 'decoding', 'decryption'])
+
+export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
+  readonly config: P2pConfig
+  readonly acl: AccessControl
+  readonly points: KnownPoints
+  readonly peers: KnownPeers<P>
+  readonly now: () => number
+  readonly #messages: MessageRegistry<A>
+  readonly #peerMetadata: PeerMetadataConfig<P>
+  readonly #connectionMetadata: ConnectionMetadataConfig<C>
+  readonly #scheduler: IoScheduler
+  readonly #announcedPort: () => number | undefined
+  readonly #discovery: Discovery<A, P, C>
+  readonly #active = new Map<string, ActiveConnection<A, C>>()
+  /** Our own listening points, learnt from self-connections: never dialed or advertised. */
+  readonly #ownPoints = new Set<string>()
+  /** The config's trusted points, canonical. */
+  readonly #configTrusted: Set<string>
+  /** Sockets between accept/dial and a live connection, destroyed at close. */
+  readonly #handshaking = new Set<Socket>()
+  readonly #application: BoundedQueue<ReceivedMessage<A>>
+  readonly #applicationBounded: boolean
+  #incomingHandshakes = 0
+  #rejectingHandshakes = 0
+  #closed = false
+
+  constructor(options: PoolOptions<A, P, C>) {
+    super()
+    const { config } = options
+    this.config = config
+    this.acl = options.acl
+    this.now = options.now ?? Date.now
+    this.#messages = options.messages
+    this.#peerMetadata = options.peerMetadata
+    this.#connectionMetadata = options.connectionMetadata
+    this.#scheduler = options.scheduler
+    this.#announcedPort = options.announcedPort
+    this.points = new KnownPoints(config.maxKnownPoints.max, config.maxKnownPoints.target)
+    this.peers = new KnownPeers(config.maxKnownPeerIds.max, config.maxKnownPeerIds.target, () =>
+      this.#peerMetadata.initial(),
+    )
+    this.#application = new BoundedQueue({
+      capacity: config.applicationQueueBytes ?? Number.POSITIVE_INFINITY,
+    })
+    this.#applicationBounded = config.applicationQueueBytes !== undefined
+    this.#discovery = new Discovery(this)
+    this.#configTrusted = new Set(config.trustedPoints.map((p) => canonicalPoint(p)!))
+    for (const point of [...config.bootstrapPeers, ...config.trustedPoints]) this.registerPoint(point)
+    this.acl.on('greylisted', (event) => this.emit('greylisted', event))
+    this.acl.on('changed', (change) => this.#aclChanged(change))
+  }
+
+  get privateMode(): boolean {
+    return this.config.privateMode
+  }
+
+  /** Number of live connections. */
+  get activeCount(): number {
+    return this.#active.size
+  }
+
+  /** Incoming handshakes in progress (bounded by max_incoming_connections). */
+  get incomingHandshakes(): number {
+    return this.#incomingHandshakes
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  // ---- Connecting ----
+
+  /**
+   * Dials `point`, runs the handshake and makes it a live connection. Rejects with
+   * ConnectionRefusedError (refused by us), DialError, or a HandshakeError (failed handshake,
+   * RejectedByPeerError when the peer sent Nack).
+   */
+  async connect(
+    pointText: string,
+    timeoutMs = this.config.connectionTimeoutMs,
+  ): Promise<ActiveConnection<A, C>> {
+    parsePoint(pointText) // throws InvalidPointError
+    const point = canonicalPoint(pointText)!
+    if (this.#closed) throw new ConnectionRefusedError('stopped', point)
+    if (this.#ownPoints.has(point)) throw new ConnectionRefusedError('own_point', point)
+    const trusted = this.isPointTrusted(point)
+    if (!trusted && this.acl.isPointBanned(point)) throw new ConnectionRefusedError('point_banned', point)
+    if (this.#active.size >= connectionCeiling(this.config))
+      throw new ConnectionRefusedError('too_many_connections', point)
+    if (this.privateMode && !trusted) throw new ConnectionRefusedError('private_mode', point)
+    const record = this.registerPoint(point)
+    if (record === undefined) throw new ConnectionRefusedError('table_full', point)
+    if (record.state === 'running')
+      throw new ConnectionRefusedError('already_connected', point, record.peerId)
+    if (record.state !== 'disconnected') throw new ConnectionRefusedError('connecting', point, record.peerId)
+    this.points.requested(record, this.now())
+    const { host, port } = parsePoint(point)
+    let socket: Socket
+    try {
+      socket = await dialTcp(host, port, {
+        timeoutMs,
+        ...(this.config.localAddress ? { localAddress: this.config.localAddress } : {}),
+      })
+    } catch (err) {
+      this.points.failed(record, this.now())
+      this.emit('changed')
+      throw err
+    }
+    if (this.#closed) {
+      socket.destroy()
+      this.points.failed(record, this.now())
+      throw new ConnectionRefusedError('stopped', point)
+    }
+    return this.#handshake(socket, false, record)
+  }
+
+  /**
+   * Takes an incoming socket (already checked against the ACL and reading). Beyond
+   * max_incoming_connections handshakes in progress, it is answered Nack(too_many_connections)
+   * with alternatives; beyond twice that, closed at once.
+   */
+  accept(socket: Socket): void {
+    const ip = remoteIpOf(socket)
+    if (this.#closed) {
+      socket.destroy()
+      return
+    }
+    if (this.#incomingHandshakes < this.config.maxIncomingConnections) {
+      this.#incomingHandshakes++
+      this.#handshake(socket, true, undefined)
+        .catch(() => {})
+        .finally(() => this.#incomingHandshakes--)
+      return
+    }
+    if (this.#rejectingHandshakes >= this.config.maxIncomingConnections) {
+      socket.destroy()
+      this.emit('refused', { remoteAddress: ip, reason: 'too_many_incoming' })
+      return
+    }
+    this.#rejectingHandshakes++
+    this.#refuseBusy(socket, ip)
+      .catch(() => {})
+      .finally(() => this.#rejectingHandshakes--)
+  }
+
+  /** Runs the handshake only to answer Nack(too_many_connections) with alternative points. */
+  async #refuseBusy(socket: Socket, ip: string): Promise<void> {
+    this.#handshaking.add(socket)
+    try {
+      let pending: PendingHandshake<C>
+      try {
+        pending = await authenticate(socket, true, this.#handshakeConfig())
+      } catch (err) {
+        this.#handshakeFailed(err, ip, true, undefined)
+        return
+      }
+      const listening = this.#listeningPointOf(pending, ip)
+      await pending.nack('too_many_connections', this.knownGoodPoints(ALTERNATIVE_POINTS, listening))
+      this.emit('handshake-failed', {
+        remoteAddress: ip,
+        incoming: true,
+        error: new ConnectionRefusedError('too_many_connections', listening, pending.peer.peerIdB58),
+      })
+    } finally {
+      this.#handshaking.delete(socket)
+    }
+  }
+
+  #handshakeConfig() {
+    const c = this.config
+    return {
+      identity: c.identity,
+      expectedProofOfWork: c.expectedProofOfWork,
+      versions: {
+        chainName: c.chainName,
+        distributedDbVersions: c.distributedDbVersions,
+        p2pVersions: c.p2pVersions,
+      },
+      listeningPort: this.#announcedPort(),
+      metadataEncoding: this.#connectionMetadata.encoding,
+      localMetadata: this.#connectionMetadata.local,
+      authenticationTimeoutMs: c.authenticationTimeoutMs,
+    }
+  }
+
+  async #handshake(
+    socket: Socket,
+    incoming: boolean,
+    dialed: PointRecord | undefined,
+  ): Promise<ActiveConnection<A, C>> {
+    const ip = remoteIpOf(socket)
+    this.#handshaking.add(socket)
+    try {
+      let pending: PendingHandshake<C>
+      try {
+        pending = await authenticate(socket, incoming, this.#handshakeConfig())
+      } catch (err) {
+        this.#handshakeFailed(err, ip, incoming, dialed)
+        throw err
+      }
+      return await this.#admit(pending, ip, incoming, dialed)
+    } finally {
+      this.#handshaking.delete(socket)
+    }
+  }
+
+  #listeningPointOf(pending: PendingHandshake<C>, ip: string): string | undefined {
+    const port = pending.peer.remoteConnectionMessage.port
+    return port === 0 ? undefined : formatPoint(ip, port)
+  }
+
+  /** The checks after the metadata exchange: Ack and adopt, or Nack with a motive. */
+  async #admit(
+    pending: PendingHandshake<C>,
+    ip: string,
+    incoming: boolean,
+    dialed: PointRecord | undefined,
+  ): Promise<ActiveConnection<A, C>> {
+    const peer = pending.peer
+    const peerId = peer.peerIdB58
+    const listening = dialed?.point ?? this.#listeningPointOf(pending, ip)
+    const pointRecord =
+      dialed ??
+      (listening !== undefined && !this.#ownPoints.has(listening) ? this.registerPoint(listening) : undefined)
+    const peerRecord = this.#registerPeer(peerId)
+    if (pointRecord) pointRecord.private = this.#connectionMetadata.isPrivate(peer.remoteMetadata)
+    const trusted = peerRecord.trusted || (pointRecord?.trusted ?? false)
+
+    let refusal: { motive: NackMotive; reason: RefusalReason } | undefined
+    if (this.#closed) refusal = { motive: 'no_motive', reason: 'stopped' }
+    else if (!trusted && this.acl.isPeerBanned(peerId))
+      refusal = { motive: 'no_motive', reason: 'peer_banned' }
+    else if (!peer.version.ok) refusal = { motive: peer.version.motive, reason: peer.version.motive }
+    else if (this.#active.size >= connectionCeiling(this.config))
+      refusal = { motive: 'too_many_connections', reason: 'too_many_connections' }
+    else if (this.privateMode && !trusted) refusal = { motive: 'no_motive', reason: 'private_mode' }
+    else if (
+      pointRecord &&
+      (pointRecord.state === 'accepted' ||
+        pointRecord.state === 'running' ||
+        (incoming && pointRecord.state === 'requested'))
+    )
+      refusal = { motive: 'already_connected', reason: 'already_connected' }
+    else if (peerRecord.state !== 'disconnected')
+      refusal = { motive: 'already_connected', reason: 'already_connected' }
+
+    if (refusal) {
+      const alternatives =
+        this.privateMode || refusal.reason === 'stopped'
+          ? []
+          : this.knownGoodPoints(ALTERNATIVE_POINTS, listening)
+      await pending.nack(refusal.motive, alternatives).catch(() => {})
+      if (dialed) this.points.failed(dialed, this.now())
+      if (!peer.version.ok) {
+        // Another network: greylist the peer id (not its IP: nodes of ours may share it) and
+        // forget the point, unless trusted (Octez unregisters it).
+        this.#misbehaved(undefined, peerId, listening, `handshake: ${peer.version.motive}`)
+        if (pointRecord && !pointRecord.trusted && pointRecord.state === 'disconnected')
+          this.points.delete(pointRecord.point)
+      }
+      const error = new ConnectionRefusedError(refusal.reason, listening, peerId)
+      this.emit('handshake-failed', { remoteAddress: ip, incoming, error })
+      this.emit('changed')
+      throw error
+    }
+
+    if (pointRecord) this.points.accepted(pointRecord, peerId)
+    peerRecord.state = 'accepted'
+    let result: HandshakeResult<C>
+    try {
+      result = await pending.accept()
+    } catch (err) {
+      if (pointRecord?.state === 'accepted') this.points.failed(pointRecord, this.now())
+      peerRecord.state = 'disconnected'
+      this.#handshakeFailed(err, ip, incoming, undefined)
+      throw err
+    }
+    if (this.#closed) {
+      result.socket.destroy()
+      if (pointRecord) this.points.disconnected(pointRecord, this.now())
+      peerRecord.state = 'disconnected'
+      throw new ConnectionRefusedError('stopped', listening, peerId)
+    }
+    return this.#adopt(result, ip, incoming, listening, pointRecord, peerRecord)
+  }
+
+  /** Records a failed handshake; greylists on the causes of SPEC 5 (not on timeouts or closes). */
+  #handshakeFailed(err: unknown, ip: string, incoming: boolean, dialed: PointRecord | undefined): void {
+    if (err instanceof HandshakeError) {
+      if (GREYLISTED_HANDSHAKE_FAILURES.has(err.failure)) {
+        this.#misbehaved(ip, err.peerId, dialed?.point, `handshake: ${err.failure}`)
+      } else if (err.failure === 'self_connection' && dialed) {
+        this.#ownPoints.add(dialed.point)
+        this.points.delete(dialed.point)
+        dialed = undefined
+      } else if (err instanceof RejectedByPeerError) {
+        this.registerPoints(err.alternativePoints, err.peerId)
+      }
+    }
+    if (dialed) this.points.failed(dialed, this.now())
+    this.emit('handshake-failed', {
+      remoteAddress: ip,
+      incoming,
+      error: err instanceof Error ? err : new Error(String(err)),
+    })
+    this.emit('changed')
+  }
+
+  #adopt(
+    result: HandshakeResult<C>,
+    ip: string,
+    incoming: boolean,
+    point: string | undefined,
+    pointRecord: PointRecord | undefined,
+    peerRecord: PeerRecord<P>,
+  ): ActiveConnection<A, C> {
+    const { incomingQueueBytes, outgoingQueueBytes } = this.config
+    const connection = new Connection(result, this.#messages, this.#scheduler, {
+      ...(incomingQueueBytes ? { incomingQueueBytes } : {}),
+      ...(outgoingQueueBytes ? { outgoingQueueBytes } : {}),
+      score: () => this.#peerMetadata.score(peerRecord.metadata),
+    })
+    const peerId = result.peer.peerIdB58
+    const active: ActiveConnection<A, C> = {
+      connection,
+      peerId,
+      ip,
+      point,
+      incoming,
+      private: this.#connectionMetadata.isPrivate(result.peer.remoteMetadata),
+      throttle: new AnswerThrottle(this.now),
+      sentSwapRequest: undefined,
+    }
+    this.#active.set(peerId, active)
+    const now = this.now()
+    if (pointRecord) this.points.running(pointRecord, peerId, now)
+    peerRecord.state = 'running'
+    peerRecord.lastSeen = now
+    if (point !== undefined) this.peers.seenAt(peerRecord, point)
+    this.emit('connection', { peerId, point, remoteAddress: ip, incoming })
+    if (this.#active.size > this.config.maxConnections)
+      this.emit('too-many-connections', { active: this.#active.size, max: this.config.maxConnections })
+    this.emit('changed')
+    void connection.closed.then((reason) => this.#onClosed(active, reason))
+    void runAnswerer(connection, this.#discovery.handlersFor(active), active.throttle)
+    return active
+  }
+
+  #onClosed(active: ActiveConnection<A, C>, reason: CloseReason): void {
+    if (this.#active.get(active.peerId) === active) this.#active.delete(active.peerId)
+    const now = this.now()
+    const pointRecord = active.point === undefined ? undefined : this.points.get(active.point)
+    if (pointRecord?.state === 'running' && pointRecord.peerId === active.peerId)
+      this.points.disconnected(pointRecord, now)
+    const peerRecord = this.peers.get(active.peerId)
+    if (peerRecord) {
+      peerRecord.state = 'disconnected'
+      peerRecord.lastSeen = now
+    }
+    if (reason.kind === 'mac_error' || reason.kind === 'decode_error') {
+      this.#misbehaved(active.ip, active.peerId, active.point, reason.kind)
+    }
+    this.emit('disconnection', {
+      peerId: active.peerId,
+      point: active.point,
+      remoteAddress: active.ip,
+      incoming: active.incoming,
+      reason,
+    })
+    if (!this.#closed && this.#active.size < this.config.minConnections)
+      this.emit('too-few-connections', { active: this.#active.size, min: this.config.minConnections })
+    this.emit('changed')
+  }
+
+  /**
+   * Greylists the IP (when given) and the peer id of a misbehaving peer, unless the peer, its
+   * point or its IP is trusted.
+   */
+  #misbehaved(
+    ip: string | undefined,
+    peerId: string | undefined,
+    point: string | undefined,
+    reason: string,
+  ): void {
+    if (peerId !== undefined && this.isPeerTrusted(peerId)) return
+    if (point !== undefined && this.isPointTrusted(point)) return
+    if (ip !== undefined && this.acl.isIpTrusted(ip)) return
+    if (ip !== undefined && this.acl.greylistIp(ip, reason)) {
+      const until = this.now() + this.acl.greylistTimeoutMs
+      for (const r of this.points.values()) if (parsePoint(r.point).host === ip) r.greylistedUntil = until
+    }
+    if (peerId !== undefined) this.acl.greylistPeer(peerId, reason)
+  }
+
+  // ---- Live connections ----
+
+  find(peerId: string): ActiveConnection<A, C> | undefined {
+    return this.#active.get(peerId)
+  }
+
+  /** The live connection whose listening point is `point`. */
+  findByPoint(point: string): ActiveConnection<A, C> | undefined {
+    const record = this.points.get(point)
+    if (record?.state !== 'running' || record.peerId === undefined) return undefined
+    return this.#active.get(record.peerId)
+  }
+
+  active(): IterableIterator<ActiveConnection<A, C>> {
+    return this.#active.values()
+  }
+
+  /** The live connection with `peerId`, or NotConnectedError. */
+  get(peerId: string): ActiveConnection<A, C> {
+    const active = this.#active.get(peerId)
+    if (!active) throw new NotConnectedError(peerId)
+    return active
+  }
+
+  /** Closes the connection with `peerId` (Disconnect first); resolves when it is closed. */
+  async disconnect(peerId: string): Promise<void> {
+    const active = this.#active.get(peerId)
+    if (active) await active.connection.close({ kind: 'local', detail: 'disconnect' })
+  }
+
+  connectionInfo(active: ActiveConnection<A, C>): ConnectionInfo<C> {
+    const { peer, version } = active.connection
+    return {
+      peerId: active.peerId,
+      point: active.point,
+      remoteAddress: active.ip,
+      remotePort: peer.remotePort,
+      incoming: active.incoming,
+      private: active.private,
+      metadata: peer.remoteMetadata,
+      version,
+      stats: active.connection.stats(),
+    }
+  }
+
+  // ---- The application queue ----
+
+  /** Queues a received application message, waiting while the queue is full. */
+  pushApplication(peerId: string, message: A): Promise<void> {
+    const size = this.#applicationBounded ? this.#messages.sizeOf({ kind: 'application', message }) : 0
+    return this.#application.push({ peer: peerId, message }, size)
+  }
+
+  /** The next application message; rejects with QueueClosedError once the pool is closed and drained. */
+  receive(): Promise<ReceivedMessage<A>> {
+    return this.#application.shift()
+  }
+
+  tryReceive(): ReceivedMessage<A> | undefined {
+    return this.#application.tryShift()
+  }
+
+  // ---- Tables ----
+
+  /**
+   * The record of a point (canonical form), registered if new; undefined for our own points,
+   * invalid points, port 0, or when the table is full of points it cannot forget.
+   */
+  registerPoint(pointText: string, source?: string): PointRecord | undefined {
+    const point = canonicalPoint(pointText)
+    if (point === undefined || this.#ownPoints.has(point) || parsePoint(point).port === 0) return undefined
+    const registered = this.points.register(point)
+    if (!registered) return undefined
+    if (registered.created) {
+      registered.record.trusted = this.isPointTrusted(point)
+      this.emit('new-point', { point, source })
+    }
+    return registered.record
+  }
+
+  /** Learns points from an Advertise or a Nack: each is checked alone, bad ones are dropped. */
+  registerPoints(points: readonly string[], source: string | undefined): void {
+    for (const point of points.slice(0, MAX_ADVERTISED_POINTS)) this.registerPoint(point, source)
+    this.emit('changed')
+  }
+
+  #registerPeer(peerId: string): PeerRecord<P> {
+    const { record, created } = this.peers.register(peerId)
+    if (created) {
+      record.trusted = this.acl.isPeerTrusted(peerId)
+      this.emit('new-peer', { peerId })
+    }
+    return record
+  }
+
+  /** Puts back saved records (at start). */
+  restore(points: readonly PointRecord[], peers: readonly PeerRecord<P>[]): void {
+    for (const r of points) {
+      const point = canonicalPoint(r.point)
+      if (point !== undefined) this.points.restore({ ...r, point, trusted: this.isPointTrusted(point) })
+    }
+    for (const r of peers) this.peers.restore({ ...r, trusted: this.acl.isPeerTrusted(r.peerId) })
+  }
+
+  /**
+   * Known points worth handing to others: not private, ours, banned or greylisted, not failing,
+   * the connected ones first, then the most recently established.
+   */
+  knownGoodPoints(limit: number, exclude?: string): string[] {
+    const good: PointRecord[] = []
+    for (const r of this.points.values()) {
+      if (r.private || r.point === exclude || this.#ownPoints.has(r.point)) continue
+      if (r.state !== 'running' && r.failures > 0) continue
+      if (!r.trusted && this.acl.isPointBanned(r.point)) continue
+      good.push(r)
+    }
+    const rank = (r: PointRecord) =>
+      r.state === 'running' ? Number.MAX_SAFE_INTEGER : (r.lastEstablished ?? 0)
+    return good
+      .sort((a, b) => rank(b) - rank(a))
+      .slice(0, limit)
+      .map((r) => r.point)
+  }
+
+  /** Whether the point is trusted: by the config or the ACL (itself or its IP). */
+  isPointTrusted(point: string): boolean {
+    return this.#configTrusted.has(point) || this.acl.isPointTrusted(point)
+  }
+
+  isPeerTrusted(peerId: string): boolean {
+    return this.acl.isPeerTrusted(peerId)
+  }
+
+  pointInfo(r: PointRecord): PointInfo {
+    const status = this.acl.pointStatus(r.point)
+    return {
+      point: r.point,
+      state: r.state,
+      trusted: r.trusted,
+      banned: status === 'banned',
+      greylisted: this.acl.isIpGreylisted(parsePoint(r.point).host),
+      peerId: r.peerId,
+      lastAttempt: r.lastAttempt,
+      lastFailure: r.lastFailure,
+      lastEstablished: r.lastEstablished,
+      lastDisconnect: r.lastDisconnect,
+      failures: r.failures,
+      greylistedUntil: r.greylistedUntil,
+      nextAttemptAt: nextAttemptAt(r),
+    }
+  }
+
+  peerInfo(r: PeerRecord<P>): PeerInfo<P> {
+    const status = this.acl.peerStatus(r.peerId)
+    return {
+      peerId: r.peerId,
+      state: r.state,
+      trusted: r.trusted,
+      banned: status === 'banned',
+      greylisted: status === 'greylisted',
+      metadata: r.metadata,
+      score: this.#peerMetadata.score(r.metadata),
+      lastSeen: r.lastSeen,
+      points: [...r.points],
+    }
+  }
+
+  /** Sets the application's metadata of a known peer (registering it); it rescores its connection. */
+  setPeerMetadata(peerId: string, metadata: P): void {
+    this.#registerPeer(peerId).metadata = metadata
+    this.emit('changed')
+  }
+
+  scoreOf(metadata: P): number {
+    return this.#peerMetadata.score(metadata)
+  }
+
+  // ---- Discovery ----
+
+  /** Sends Bootstrap to every live connection; returns how many took it. */
+  sendBootstrap(): number {
+    return this.#discovery.sendBootstrap()
+  }
+
+  /** Sends a Swap_request (to `to`, proposing `propose`, both random by default); false if none was sent. */
+  sendSwapRequest(options: { to?: string; propose?: string } = {}): boolean {
+    return this.#discovery.sendSwapRequest(options)
+  }
+
+  // ---- ACL ----
+
+  #aclChanged(change: AclChange): void {
+    for (const r of this.points.values()) r.trusted = this.isPointTrusted(r.point)
+    for (const r of this.peers.values()) r.trusted = this.acl.isPeerTrusted(r.peerId)
+    if (change.action === 'ban') {
+      for (const active of this.#active.values()) {
+        if (this.#bannedNow(active)) void active.connection.close({ kind: 'local', detail: 'banned' })
+      }
+    }
+    this.emit('changed')
+  }
+
+  #bannedNow(active: ActiveConnection<A, C>): boolean {
+    if (this.acl.peerStatus(active.peerId) === 'banned') return true
+    if (active.point !== undefined && this.acl.pointStatus(active.point) === 'banned') return true
+    return this.acl.ipStatus(active.ip) === 'banned'
+  }
+
+  // ---- Shutdown ----
+
+  /** Refuses new connections, aborts handshakes, closes every connection (Disconnect) and the app queue. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    for (const socket of this.#handshaking) socket.destroy()
+    await Promise.all(
+      [...this.#active.values()].map((a) => a.connection.close({ kind: 'local', detail: 'shutdown' })),
+    )
+    this.#application.close(new Error('the P2p instance stopped'))
+  }
+}

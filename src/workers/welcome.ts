@@ -1,0 +1,138 @@
+// The welcome worker: the accept loop. It refuses banned or greylisted IPs before reading a
+// byte, hands the other sockets to the pool, and backs off on accept errors without stopping.
+import net from 'node:net'
+import { DuneP2pError } from '../errors.js'
+
+/** Why an incoming socket is closed unread, or undefined to let it in. */
+export type AdmissionCheck = (ip: string) => 'banned' | 'greylisted' | undefined
+
+export interface WelcomeOptions {
+  readonly host: string
+  /** 0: a free port, chosen by the system. */
+  readonly port: number
+  /** Length of the kernel's queue of pending connections (SPEC: 20). */
+  readonly backlog: number
+  /** The ACL check made before anything is read. */
+  readonly check: AdmissionCheck
+  /** Receives each admitted socket, reading. */
+  readonly onSocket: (socket: net.Socket) => void
+  /** Told of each socket closed unread (`banned`, `greylisted`, `backoff`). */
+  readonly onRefused?: (ip: string, reason: string) => void
+  /** Told of each accept error (the loop goes on after a backoff). */
+  readonly onError?: (error: Error) => void
+  /** First and longest pause after accept errors, in ms (defaults 100 and 5000). */
+  readonly backoffMs?: { readonly initial: number; readonly max: number }
+}
+
+/** The listening socket could not be opened (code `DUNE_LISTEN`). */
+export class ListenError extends DuneP2pError {
+  constructor(host: string, port: number, options: { cause: unknown }) {
+    super('DUNE_LISTEN', `cannot listen on ${host}:${port}: ${(options.cause as Error).message}`, options)
+  }
+}
+
+/**
+ * The accept loop as a worker with start and stop. Incoming sockets arrive paused
+ * (`pauseOnConnect`), so a refused IP is closed before any of its bytes is read. After an
+ * accept error (EMFILE, ENFILE, ...), the worker backs off: for a pause that doubles with each
+ * error in a row (up to the max), sockets that still arrive are closed unread, which frees
+ * descriptors; then accepting resumes. Errors never stop the loop; only `stop` does.
+ */
+export class WelcomeWorker {
+  readonly #options: WelcomeOptions
+  #server: net.Server | undefined
+  #port: number | undefined
+  #backoffUntil = 0
+  #nextBackoff: number
+  #stopping: Promise<void> | undefined
+
+  constructor(options: WelcomeOptions) {
+    this.#options = options
+    this.#nextBackoff = options.backoffMs?.initial ?? 100
+  }
+
+  /** The port listened on, once started. */
+  get port(): number | undefined {
+    return this.#port
+  }
+
+  get running(): boolean {
+    return this.#server !== undefined && this.#stopping === undefined
+  }
+
+  /** Opens the listening socket; resolves with the port. Throws ListenError (e.g. EADDRINUSE). */
+  async start(): Promise<number> {
+    if (this.#server) throw new Error('WelcomeWorker: already started')
+    const { host, port, backlog } = this.#options
+    const server = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) =>
+      this.#welcome(socket),
+    )
+    this.#server = server
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen({ host, port, backlog }, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    }).catch((err) => {
+      this.#server = undefined
+      throw new ListenError(host, port, { cause: err })
+    })
+    server.on('error', (err) => this.#acceptFailed(err))
+    this.#port = (server.address() as net.AddressInfo).port
+    return this.#port
+  }
+
+  /**
+   * Stops accepting: the listening socket is closed at once. The sockets already handed over
+   * belong to their owner (the server's own 'close' event would wait for them: not awaited).
+   */
+  stop(): Promise<void> {
+    const server = this.#server
+    if (!server) return Promise.resolve()
+    this.#stopping ??= new Promise<void>((resolve) => {
+      server.close()
+      setImmediate(resolve)
+    })
+    return this.#stopping
+  }
+
+  #welcome(socket: net.Socket): void {
+    socket.on('error', () => {}) // until the owner attaches its own
+    const ip = socket.remoteAddress
+    if (this.#stopping || ip === undefined) {
+      socket.destroy()
+      return
+    }
+    if (Date.now() < this.#backoffUntil) {
+      this.#refuse(socket, ip, 'backoff')
+      return
+    }
+    this.#nextBackoff = this.#options.backoffMs?.initial ?? 100
+    let refusal: string | undefined
+    try {
+      refusal = this.#options.check(ip)
+    } catch (err) {
+      refusal = 'check_failed'
+      this.#options.onError?.(err instanceof Error ? err : new Error(String(err)))
+    }
+    if (refusal !== undefined) {
+      this.#refuse(socket, ip, refusal)
+      return
+    }
+    socket.resume()
+    this.#options.onSocket(socket)
+  }
+
+  #refuse(socket: net.Socket, ip: string, reason: string): void {
+    socket.destroy()
+    this.#options.onRefused?.(ip, reason)
+  }
+
+  /** An error on the listening socket (accept failed): back off, keep listening. */
+  #acceptFailed(err: Error): void {
+    this.#backoffUntil = Date.now() + this.#nextBackoff
+    this.#nextBackoff = Math.min(this.#nextBackoff * 2, this.#options.backoffMs?.max ?? 5000)
+    this.#options.onError?.(err)
+  }
+}

@@ -1,0 +1,77 @@
+// Test nodes for the pool's integration tests: a chat application, P2p instances each on its
+// own 127.0.0.x address (listening and dialing from it), and waits on events and conditions.
+import { createP2p, type P2p } from '../../../src/p2p.js'
+import type { P2pConfigInput } from '../../../src/pool/config.js'
+import type { PoolEvents } from '../../../src/pool/pool.js'
+import { type ApplicationMessage, defineMessages, string } from '../../../src/wire/index.js'
+import { testIdentity } from '../../support/identities.js'
+
+const chatDefinitions = { chat: { tag: 0x10, encoding: string({ max: 1024 }), maxSize: 1028 } }
+export const chatMessages = defineMessages(chatDefinitions)
+export type Chat = ApplicationMessage<typeof chatDefinitions>
+export type ChatNode = P2p<Chat>
+
+export const chat = (text: string): Chat => ({ name: 'chat', value: text })
+
+/** Test defaults: small proof of work, short timeouts, chain DUNE_TEST. */
+export function nodeConfig(host: string, overrides: Partial<P2pConfigInput> = {}): P2pConfigInput {
+  return {
+    identity: testIdentity(4),
+    chainName: 'DUNE_TEST',
+    expectedProofOfWork: 4,
+    listenHost: host,
+    listenPort: 0,
+    localAddress: host,
+    connectionTimeoutMs: 2000,
+    authenticationTimeoutMs: 2000,
+    ...overrides,
+  }
+}
+
+/** A started node listening on `host` (an address of 127.0.0.0/8). */
+export async function startNode(host: string, overrides: Partial<P2pConfigInput> = {}): Promise<ChatNode> {
+  const node = await createP2p(nodeConfig(host, overrides), { messages: chatMessages })
+  await node.start()
+  return node
+}
+
+/** The point a node listens on. */
+export function pointOf(node: P2p<unknown, unknown, unknown>): string {
+  return `${node.config.listenHost}:${node.port}`
+}
+
+/** Resolves with the first `event` whose arguments satisfy `accept`; rejects after `timeoutMs`. */
+export function nextEvent<K extends keyof PoolEvents>(
+  node: P2p<unknown, unknown, unknown>,
+  event: K,
+  accept: (...args: PoolEvents[K]) => boolean = () => true,
+  timeoutMs = 5000,
+): Promise<PoolEvents[K]> {
+  return new Promise((resolve, reject) => {
+    const listener = (...args: PoolEvents[K]): void => {
+      if (!accept(...args)) return
+      clearTimeout(timer)
+      node.off(event, listener)
+      resolve(args)
+    }
+    const timer = setTimeout(() => {
+      node.off(event, listener)
+      reject(new Error(`no ${String(event)} event within ${timeoutMs} ms`))
+    }, timeoutMs)
+    node.on(event, listener)
+  })
+}
+
+/** Polls `condition` until it holds; rejects after `timeoutMs`. */
+export async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+/** Stops every node given (ignoring those already stopped). */
+export async function stopAll(...nodes: Array<P2p<unknown, unknown, unknown> | undefined>): Promise<void> {
+  await Promise.all(nodes.map((n) => n?.stop()))
+}
