@@ -2,10 +2,12 @@
 // O(n) cost of Array#shift; the queue, the scheduler's wait lists and the meters use it.
 
 const MIN_SLOTS = 16
+/** Shared by every empty ring until its first push: an idle queue holds no slots. */
+const NO_SLOTS: never[] = []
 
 /** FIFO of values (never `undefined`), amortised O(1) push/shift; shrinks back after a burst. */
 export class RingBuffer<T> {
-  #slots: (T | undefined)[] = new Array(MIN_SLOTS)
+  #slots: (T | undefined)[] = NO_SLOTS
   #head = 0
   #length = 0
 
@@ -16,7 +18,7 @@ export class RingBuffer<T> {
 
   /** Appends `value` at the tail. */
   push(value: T): void {
-    if (this.#length === this.#slots.length) this.#resize(this.#slots.length * 2)
+    if (this.#length === this.#slots.length) this.#resize(Math.max(MIN_SLOTS, this.#slots.length * 2))
     this.#slots[(this.#head + this.#length) & (this.#slots.length - 1)] = value
     this.#length++
   }
@@ -43,7 +45,7 @@ export class RingBuffer<T> {
     const out: T[] = new Array(this.#length)
     for (let i = 0; i < out.length; i++)
       out[i] = this.#slots[(this.#head + i) & (this.#slots.length - 1)] as T
-    this.#slots = new Array(MIN_SLOTS)
+    this.#slots = NO_SLOTS
     this.#head = 0
     this.#length = 0
     return out

@@ -66,6 +66,13 @@ const scratchOf = (size: number): Buffer => {
   return scratch
 }
 
+/** Shared empty lists: an idle connection allocates none (each is replaced before any push). */
+const NO_OVERFLOW: never[] = []
+const NO_MESSAGES: never[] = []
+
+/** Where the reader peeks at a frame's size (shared: each use is synchronous). */
+const peekedSize = Buffer.alloc(FRAME_PREFIX)
+
 const PAUSED_BY_QUEUE = 1
 const PAUSED_BY_SCHEDULER = 2
 
@@ -91,7 +98,7 @@ export class Connection<A, M = unknown> {
   #paused = 0
   #backlog: Buffer | undefined
   /** Messages decoded while the incoming queue was full, in order (at most one chunk's worth). */
-  #overflow: Array<{ message: P2pMessage<A>; size: number }> = []
+  #overflow: Array<{ message: P2pMessage<A>; size: number }> = NO_OVERFLOW
 
   #messagesSent = 0
   #messagesReceived = 0
@@ -99,7 +106,8 @@ export class Connection<A, M = unknown> {
   /** Set by a graceful close, so the peer's answering EOF does not overwrite it. */
   #localReason: CloseReason | undefined
   #closeReason: CloseReason | undefined
-  #undelivered: Array<P2pMessage<A>> = []
+  /** Messages received before the close, still to be read (set at close). */
+  #undelivered: Array<P2pMessage<A>> = NO_MESSAGES
   readonly #closed: Promise<CloseReason>
   #resolveClosed!: (reason: CloseReason) => void
 
@@ -137,7 +145,6 @@ export class Connection<A, M = unknown> {
     socket.on('close', onEnd)
     socket.on('error', (error) => this.#terminate({ kind: 'socket_error', error }))
     if (handshake.leftover.length > 0) this.#onData(handshake.leftover)
-    void this.#runWriter()
   }
 
   /** The peer's id in base58 (`id…`). */
@@ -162,15 +169,19 @@ export class Connection<A, M = unknown> {
   /** Queues `message`, waiting while the outgoing queue is full. Rejects once the connection closes. */
   write(message: P2pMessage<A>): Promise<void> {
     if (!this.isOpen) return Promise.reject(this.#closedError())
-    return this.#outgoing.push(message, this.#registry.sizeOf(message)).catch((err) => {
+    const queued = this.#outgoing.push(message, this.#registry.sizeOf(message)).catch((err) => {
       throw err instanceof QueueClosedError ? this.#closedError() : err
     })
+    this.#startWriter()
+    return queued
   }
 
   /** Queues `message` if it fits now; false (nothing queued) when the queue is full or closed. */
   writeNow(message: P2pMessage<A>): boolean {
     if (!this.isOpen) return false
-    return this.#outgoing.tryPush(message, this.#registry.sizeOf(message))
+    if (!this.#outgoing.tryPush(message, this.#registry.sizeOf(message))) return false
+    this.#startWriter()
+    return true
   }
 
   /**
@@ -243,7 +254,9 @@ export class Connection<A, M = unknown> {
     try {
       // Without flush, queued messages are dropped on purpose: the caller asked for it.
       if (!flush) this.#outgoing.drain()
-      await this.#outgoing.push({ kind: 'disconnect' }, 0)
+      const queued = this.#outgoing.push({ kind: 'disconnect' }, 0)
+      this.#startWriter()
+      await queued
       await this.#writerIdle()
       await new Promise<void>((resolve) => this.#socket.end(resolve))
     } catch {
@@ -254,11 +267,20 @@ export class Connection<A, M = unknown> {
     }
   }
 
-  #writerIdleWaiters: Array<() => void> = []
-  #writerBusy = false
+  #writerIdleWaiters: Array<() => void> | undefined
+  #writerRunning = false
   #writerIdle(): Promise<void> {
-    if (!this.#writerBusy && this.#outgoing.length === 0) return Promise.resolve()
-    return new Promise((resolve) => this.#writerIdleWaiters.push(resolve))
+    if (!this.#writerRunning && this.#outgoing.length === 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      this.#writerIdleWaiters ??= []
+      this.#writerIdleWaiters.push(resolve)
+    })
+  }
+
+  #notifyWriterIdle(): void {
+    const waiters = this.#writerIdleWaiters
+    this.#writerIdleWaiters = undefined
+    if (waiters) for (const resolve of waiters) resolve()
   }
 
   #terminate(reason: CloseReason): void {
@@ -269,12 +291,11 @@ export class Connection<A, M = unknown> {
     this.#io.close()
     this.#undelivered = this.#incoming.drain()
     for (const { message } of this.#overflow) this.#undelivered.push(message)
-    this.#overflow = []
+    this.#overflow = NO_OVERFLOW
     const error = new ConnectionClosedError(reason)
     this.#incoming.close(error)
     this.#outgoing.close(error)
-    for (const resolve of this.#writerIdleWaiters) resolve()
-    this.#writerIdleWaiters = []
+    this.#notifyWriterIdle()
     this.#carry = undefined
     this.#frame = undefined
     this.#backlog = undefined
@@ -378,8 +399,8 @@ export class Connection<A, M = unknown> {
         if (this.#frameFill === frame.length) this.#frameDone(frame)
         return
       }
-    } else if (this.#frameFill === 0 && this.#cipher.peekPlaintext(boxed, this.#sizePrefix, FRAME_PREFIX)) {
-      const size = this.#sizePrefix.readUInt32BE(0)
+    } else if (this.#frameFill === 0 && this.#cipher.peekPlaintext(boxed, peekedSize, FRAME_PREFIX)) {
+      const size = peekedSize.readUInt32BE(0)
       if (size > 0 && size <= this.#registry.maxFrameSize && FRAME_PREFIX + size >= plainLength) {
         const fresh = Buffer.allocUnsafe(FRAME_PREFIX + size)
         this.#cipher.open(boxed, fresh, 0)
@@ -422,12 +443,15 @@ export class Connection<A, M = unknown> {
     }
   }
 
-  #sizePrefix = Buffer.alloc(FRAME_PREFIX)
+  /** The first bytes of a frame whose u32 size is cut by a chunk boundary (rare: tiny chunks). */
+  #sizePrefix: Buffer | undefined
   #fillSizePrefix(plain: Buffer, off: number, length: number): number {
-    while (this.#frameFill < FRAME_PREFIX && off < length) this.#sizePrefix[this.#frameFill++] = plain[off++]!
+    const prefix = (this.#sizePrefix ??= Buffer.allocUnsafe(FRAME_PREFIX))
+    while (this.#frameFill < FRAME_PREFIX && off < length) prefix[this.#frameFill++] = plain[off++]!
     if (this.#frameFill === FRAME_PREFIX) {
-      const frame = this.#newFrame(this.#sizePrefix.readUInt32BE(0), off)
-      this.#sizePrefix.copy(frame, 0)
+      const frame = this.#newFrame(prefix.readUInt32BE(0), off)
+      prefix.copy(frame, 0)
+      this.#sizePrefix = undefined
     }
     return off
   }
@@ -457,6 +481,7 @@ export class Connection<A, M = unknown> {
     }
     this.#messagesReceived++
     if (this.#overflow.length > 0 || !this.#incoming.tryPush(message, frame.length)) {
+      if (this.#overflow === NO_OVERFLOW) this.#overflow = []
       this.#overflow.push({ message, size: frame.length })
       if (!(this.#paused & PAUSED_BY_QUEUE)) {
         this.#pause(PAUSED_BY_QUEUE)
@@ -500,18 +525,26 @@ export class Connection<A, M = unknown> {
 
   // ---- writer worker: outgoing queue -> frames -> sealed chunks -> socket ----
 
+  /**
+   * Starts the writer worker if it is not running. It runs while the outgoing queue has
+   * messages and returns when it is empty, so an idle connection holds no suspended task.
+   */
+  #startWriter(): void {
+    if (this.#writerRunning || this.#closeReason) return
+    this.#writerRunning = true
+    // After the current synchronous run, so that messages queued together go out in one batch.
+    queueMicrotask(this.#runWriterTask)
+  }
+
+  readonly #runWriterTask = (): void => {
+    void this.#runWriter()
+  }
+
   async #runWriter(): Promise<void> {
     const queue = this.#outgoing
     const batch: Array<P2pMessage<A>> = []
     try {
-      for (;;) {
-        this.#writerBusy = false
-        if (queue.length === 0) {
-          for (const resolve of this.#writerIdleWaiters) resolve()
-          this.#writerIdleWaiters = []
-        }
-        const first = queue.tryShift() ?? (await queue.shift())
-        this.#writerBusy = true
+      for (let first = queue.tryShift(); first !== undefined; first = queue.tryShift()) {
         batch.length = 0
         batch.push(first)
         let wireBytes = this.#wireSize(this.#registry.sizeOf(first))
@@ -537,6 +570,10 @@ export class Connection<A, M = unknown> {
       if (!(err instanceof QueueClosedError) && !(err instanceof ConnectionClosedError)) {
         this.#terminate({ kind: 'socket_error', error: err instanceof Error ? err : new Error(String(err)) })
       }
+    } finally {
+      // Synchronous from the last empty tryShift: no message can have slipped in unseen.
+      this.#writerRunning = false
+      this.#notifyWriterIdle()
     }
   }
 
