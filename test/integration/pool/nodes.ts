@@ -36,13 +36,13 @@ export async function startNode(host: string, overrides: Partial<P2pConfigInput>
 }
 
 /** The point a node listens on. */
-export function pointOf(node: P2p<unknown, unknown, unknown>): string {
+export function pointOf<A, P, C>(node: P2p<A, P, C>): string {
   return `${node.config.listenHost}:${node.port}`
 }
 
 /** Resolves with the first `event` whose arguments satisfy `accept`; rejects after `timeoutMs`. */
-export function nextEvent<K extends keyof PoolEvents>(
-  node: P2p<unknown, unknown, unknown>,
+export function nextEvent<A, P, C, K extends keyof PoolEvents>(
+  node: P2p<A, P, C>,
   event: K,
   accept: (...args: PoolEvents[K]) => boolean = () => true,
   timeoutMs = 5000,
@@ -72,6 +72,6 @@ export async function until(condition: () => boolean, what: string, timeoutMs = 
 }
 
 /** Stops every node given (ignoring those already stopped). */
-export async function stopAll(...nodes: Array<P2p<unknown, unknown, unknown> | undefined>): Promise<void> {
+export async function stopAll(...nodes: Array<{ stop(): Promise<void> } | undefined>): Promise<void> {
   await Promise.all(nodes.map((n) => n?.stop()))
 }
