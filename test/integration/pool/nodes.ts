@@ -3,8 +3,21 @@
 import { createP2p, type P2p } from '../../../src/p2p.js'
 import type { P2pConfigInput } from '../../../src/pool/config.js'
 import type { PoolEvents } from '../../../src/pool/pool.js'
-import { type ApplicationMessage, defineMessages, string } from '../../../src/wire/index.js'
+import {
+  authenticate,
+  dialTcp,
+  type HandshakeConfig,
+  type PendingHandshake,
+} from '../../../src/socket/index.js'
+import {
+  type ApplicationMessage,
+  defineMessages,
+  type Metadata,
+  parsePoint,
+  string,
+} from '../../../src/wire/index.js'
 import { testIdentity } from '../../support/identities.js'
+import { handshakeConfig } from '../../support/socket-pair.js'
 
 const chatDefinitions = { chat: { tag: 0x10, encoding: string({ max: 1024 }), maxSize: 1028 } }
 export const chatMessages = defineMessages(chatDefinitions)
@@ -74,4 +87,18 @@ export async function until(condition: () => boolean, what: string, timeoutMs = 
 /** Stops every node given (ignoring those already stopped). */
 export async function stopAll(...nodes: Array<{ stop(): Promise<void> } | undefined>): Promise<void> {
   await Promise.all(nodes.map((n) => n?.stop()))
+}
+
+/**
+ * A bare socket-layer peer (not a P2p node) dialing `point` from `host`, running the handshake
+ * to the metadata: for peers that misbehave on purpose.
+ */
+export async function rawHandshake(
+  host: string,
+  point: string,
+  overrides: Partial<HandshakeConfig<Metadata>> = {},
+): Promise<PendingHandshake<Metadata>> {
+  const { host: targetHost, port } = parsePoint(point)
+  const socket = await dialTcp(targetHost, port, { localAddress: host })
+  return authenticate(socket, false, handshakeConfig({ listeningPort: undefined, ...overrides }))
 }
