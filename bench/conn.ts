@@ -4,6 +4,7 @@ import { arch, cpus, loadavg, platform } from 'node:os'
 import { killAllPeers } from './conn/ipc.js'
 import { parseOptions, USAGE } from './conn/options.js'
 import { duneRatios } from './conn/ratios.js'
+import { benchScheduler } from './conn/scheduler.js'
 import { benchDriver, type DriverOutcome } from './conn/suite.js'
 
 const args = process.argv.slice(2)
@@ -27,6 +28,7 @@ const started = Date.now()
 const loadAtStart = loadavg()
 const drivers: Record<string, DriverOutcome> = {}
 for (const name of options.drivers) drivers[name] = await benchDriver(name, options, progress)
+const scheduler = options.drivers.includes('dune') ? await benchScheduler(options.quick, progress) : undefined
 
 const document = {
   benchmark: 'conn',
@@ -48,5 +50,7 @@ const document = {
   },
   drivers,
   ratios: duneRatios(drivers),
+  /** The I/O scheduler over dune connections in this process (loopback, limits far below the link). */
+  scheduler,
 }
 process.stdout.write(`${JSON.stringify(document, null, 2)}\n`)
