@@ -141,7 +141,9 @@ export interface PoolEvents {
   connection: [ConnectionEvent]
   disconnection: [ConnectionEvent & { readonly reason: CloseReason }]
   greylisted: [GreylistEvent]
+  /** A connection closed and fewer than min_connections remain. */
   'too-few-connections': [{ readonly active: number; readonly min: number }]
+  /** The active count reached max_connections (max_threshold when set): new connections are refused. */
   'too-many-connections': [{ readonly active: number; readonly max: number }]
   'new-point': [{ readonly point: string; readonly source: string | undefined }]
   'new-peer': [{ readonly peerId: string }]
@@ -510,8 +512,9 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     peerRecord.lastSeen = now
     if (point !== undefined) this.peers.seenAt(peerRecord, point)
     this.emit('connection', { peerId, point, remoteAddress: ip, incoming })
-    if (this.#active.size > this.config.maxConnections)
-      this.emit('too-many-connections', { active: this.#active.size, max: this.config.maxConnections })
+    const ceiling = connectionCeiling(this.config)
+    if (this.#active.size >= ceiling)
+      this.emit('too-many-connections', { active: this.#active.size, max: ceiling })
     this.emit('changed')
     void connection.closed.then((reason) => this.#onClosed(active, reason))
     void runAnswerer(connection, this.#discovery.handlersFor(active), active.throttle)
