@@ -1,9 +1,13 @@
 // Writes a file so that readers see either the old content or the new, never a mix: a temp
 // file in the same folder is written, synced and renamed over the target.
 import { randomBytes } from 'node:crypto'
-import { type FileHandle, open, rename, rm } from 'node:fs/promises'
+import { type FileHandle, open, readdir, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { DuneP2pError } from '../errors.js'
+
+/** A temp file is `.NAME.<TEMP_ID_BYTES random bytes in hex>.tmp`, beside NAME. */
+const TEMP_ID_BYTES = 6
+const TEMP_SUFFIX = new RegExp(`^[0-9a-f]{${TEMP_ID_BYTES * 2}}\\.tmp$`)
 
 /** Writing a file failed; the previous content, if any, is untouched (code `DUNE_FILE_WRITE`). */
 export class FileWriteError extends DuneP2pError {
@@ -31,7 +35,7 @@ export async function writeFileAtomic(
   { mode = 0o644 }: WriteFileAtomicOptions = {},
 ): Promise<void> {
   const folder = dirname(path)
-  const temp = join(folder, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
+  const temp = join(folder, `.${basename(path)}.${randomBytes(TEMP_ID_BYTES).toString('hex')}.tmp`)
   let handle: FileHandle | undefined
   try {
     handle = await open(temp, 'wx', mode)
@@ -47,6 +51,25 @@ export async function writeFileAtomic(
     await rm(temp, { force: true }).catch(() => {})
     throw new FileWriteError(path, { cause: err })
   }
+}
+
+/**
+ * Deletes the temp files a writer of `path` killed mid-write left behind (`.NAME.<hex>.tmp`);
+ * returns their names. Call it only while nothing is writing `path`.
+ */
+export async function removeStaleTempFiles(path: string): Promise<string[]> {
+  const folder = dirname(path)
+  const prefix = `.${basename(path)}.`
+  let names: string[]
+  try {
+    names = await readdir(folder)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw err
+  }
+  const stale = names.filter((name) => name.startsWith(prefix) && TEMP_SUFFIX.test(name.slice(prefix.length)))
+  await Promise.all(stale.map((name) => rm(join(folder, name), { force: true })))
+  return stale
 }
 
 /** Makes a rename in `folder` durable; platforms that cannot sync a folder skip it. */
