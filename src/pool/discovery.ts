@@ -3,7 +3,7 @@
 import { peerIdFromB58 } from '../crypto/index.js'
 import type { AnswererHandlers } from './answerer.js'
 import { canonicalPoint } from './point-text.js'
-import type { ActiveConnection, Pool } from './pool.js'
+import type { ActiveConnection, Pool, SwapIgnoredReason } from './pool.js'
 import { ALTERNATIVE_POINTS } from './pool.js'
 
 export class Discovery<A, P, C> {
@@ -81,35 +81,36 @@ export class Discovery<A, P, C> {
   #onSwapRequest(source: ActiveConnection<A, C>, pointText: string, peerId: Buffer): void {
     const pool = this.#pool
     const swap = this.#answerSwapRequest(source, pointText, peerId)
-    if (!swap) {
-      pool.emit('swap', { outcome: 'ignored', peerId: source.peerId, point: pointText })
+    if (typeof swap === 'string') {
+      pool.emit('swap', { outcome: 'ignored', peerId: source.peerId, point: pointText, reason: swap })
       return
     }
     pool.emit('swap', { outcome: 'ack_sent', peerId: source.peerId, point: swap.proposed.point! })
     void this.#swap(source.peerId, swap.proposed.peerId, swap.point)
   }
 
-  /** Sends Swap_ack if the request is to be honoured; returns the point to dial and the peer proposed back. */
+  /** Sends Swap_ack if the request is to be honoured: returns the point to dial and the peer proposed back, or why not. */
   #answerSwapRequest(
     source: ActiveConnection<A, C>,
     pointText: string,
     peerId: Buffer,
-  ): { point: string; proposed: ActiveConnection<A, C> } | undefined {
+  ): { point: string; proposed: ActiveConnection<A, C> } | SwapIgnoredReason {
     const pool = this.#pool
     const point = canonicalPoint(pointText)
+    if (point === undefined) return 'bad_point'
     const sinceLastSwap = pool.now() - Math.max(this.#latestAcceptedSwap, this.#latestSuccessfulSwap)
-    if (point === undefined || sinceLastSwap < pool.config.swapLingerMs) return undefined
-    if (peerId.equals(pool.config.identity.peerId)) return undefined
+    if (sinceLastSwap < pool.config.swapLingerMs) return 'linger'
+    if (peerId.equals(pool.config.identity.peerId)) return 'bad_point'
     const known = pool.points.get(point)
-    if (known !== undefined && known.state !== 'disconnected') return undefined
+    if (known !== undefined && known.state !== 'disconnected') return 'point_busy'
     const proposed = this.#randomAddr(source)
-    if (proposed?.point === undefined) return undefined
+    if (proposed?.point === undefined) return 'no_candidate'
     const acked = source.connection.writeNow({
       kind: 'swap_ack',
       point: proposed.point,
       peerId: peerIdFromB58(proposed.peerId),
     })
-    return acked ? { point, proposed } : undefined
+    return acked ? { point, proposed } : 'queue_full'
   }
 
   /** The answer to our Swap_request: dial the point it proposes, then drop the peer we proposed. */
@@ -117,8 +118,12 @@ export class Discovery<A, P, C> {
     const pool = this.#pool
     const sent = source.sentSwapRequest
     const point = canonicalPoint(pointText)
-    if (!sent || point === undefined || pool.findByPoint(point) !== undefined) {
-      pool.emit('swap', { outcome: 'ignored', peerId: source.peerId, point: pointText })
+    let reason: SwapIgnoredReason | undefined
+    if (!sent) reason = 'not_requested'
+    else if (point === undefined) reason = 'bad_point'
+    else if (pool.findByPoint(point) !== undefined) reason = 'point_busy'
+    if (reason !== undefined || !sent || point === undefined) {
+      pool.emit('swap', { outcome: 'ignored', peerId: source.peerId, point: pointText, reason })
       return
     }
     source.sentSwapRequest = undefined

@@ -28,4 +28,5 @@ export {
   type PoolEvents,
   type ReceivedMessage,
   type SwapEvent,
+  type SwapIgnoredReason,
 } from './pool.js'

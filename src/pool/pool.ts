@@ -128,12 +128,25 @@ export interface ConnectionEvent {
   readonly incoming: boolean
 }
 
+/**
+ * Why a swap message was ignored: a bad point, a swap within swap_linger, the point already
+ * connected or being connected, no peer to propose back, a full queue, an unrequested Swap_ack.
+ */
+export type SwapIgnoredReason =
+  | 'bad_point'
+  | 'linger'
+  | 'point_busy'
+  | 'no_candidate'
+  | 'queue_full'
+  | 'not_requested'
+
 /** The outcome of a swap step, for logs and tests. */
 export interface SwapEvent {
   readonly outcome: 'request_sent' | 'ack_sent' | 'ignored' | 'succeeded' | 'failed'
   /** The peer whose message this is about. */
   readonly peerId: string
   readonly point?: string
+  readonly reason?: SwapIgnoredReason | undefined
 }
 
 /** The typed events of the pool (and of the P2p object that forwards them). */
