@@ -140,7 +140,9 @@ async function createDialer(): Promise<Dialer> {
   return {
     async dial(address: string): Promise<BenchConnection> {
       const colon = address.lastIndexOf(':')
-      const socket = await dialTcp(address.slice(0, colon), Number(address.slice(colon + 1)))
+      const socket = await dialTcp(address.slice(0, colon), Number(address.slice(colon + 1)), {
+        readBuffer: scheduler.readBuffer,
+      })
       const connection = await upgrade(socket, false, config)
       open.add(connection)
       connection.onClose(() => open.delete(connection))

@@ -122,7 +122,7 @@ export async function runSandbox(
     if (nodes.length >= 6 && node.index < half) targets.add(node.index + half) // dialed from one end only
     for (const t of targets) {
       if (t === node.index || (nodes.length === 2 && node.index === 1)) continue
-      const socket = await dialTcp('127.0.0.1', nodes[t]!.port)
+      const socket = await dialTcp('127.0.0.1', nodes[t]!.port, { readBuffer: scheduler.readBuffer })
       await upgrade(node, socket, false)
     }
   }

@@ -6,6 +6,7 @@ import { BoundedQueue } from '../io/bounded-queue.js'
 import { QueueClosedError } from '../io/errors.js'
 import type { IoHandle, IoScheduler } from '../io/scheduler.js'
 import { DecodeError, type MessageRegistry, type P2pMessage } from '../wire/index.js'
+import { readsIntoSharedBuffer } from './dial.js'
 import { type CloseReason, ConnectionClosedError } from './errors.js'
 import type { AuthenticatedPeer, HandshakeResult } from './handshake.js'
 import type { NegotiatedVersion } from './versions.js'
@@ -88,6 +89,8 @@ export class Connection<A, M = unknown> {
   readonly #chunkSize: number
   readonly #closeTimeoutMs: number
   readonly #writeSlice: number
+  /** The socket reads into a shared buffer: bytes kept past a read are copied. */
+  readonly #copyReads: boolean
   readonly #establishedAt = Date.now()
 
   // Reader state: an incomplete chunk (header included) and an incomplete frame.
@@ -130,6 +133,7 @@ export class Connection<A, M = unknown> {
     if (!(this.#chunkSize >= 16))
       throw new RangeError(`chunkSize must be at least 16, got ${options.chunkSize}`)
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 2000
+    this.#copyReads = readsIntoSharedBuffer(handshake.socket)
     this.#writeSlice = scheduler.maxUploadSpeed === undefined ? Number.POSITIVE_INFINITY : LIMITED_WRITE_SLICE
     this.#incoming = new BoundedQueue({ capacity: options.incomingQueueBytes ?? Number.POSITIVE_INFINITY })
     this.#outgoing = new BoundedQueue({ capacity: options.outgoingQueueBytes ?? Number.POSITIVE_INFINITY })
@@ -312,7 +316,11 @@ export class Connection<A, M = unknown> {
     if (this.#closeReason) return
     if (!this.#io.consumedRead(data.length) && !this.#closeReason) this.#pause(PAUSED_BY_SCHEDULER)
     if (this.#paused & PAUSED_BY_QUEUE) {
-      this.#backlog = this.#backlog ? Buffer.concat([this.#backlog, data]) : data
+      this.#backlog = this.#backlog
+        ? Buffer.concat([this.#backlog, data])
+        : this.#copyReads
+          ? Buffer.from(data)
+          : data
       return
     }
     this.#consume(data)
@@ -329,7 +337,7 @@ export class Connection<A, M = unknown> {
       while (off < end) {
         if (this.#closeReason) return
         if (this.#paused & PAUSED_BY_QUEUE) {
-          this.#backlog = data.subarray(off)
+          this.#backlog = this.#copyReads ? Buffer.from(data.subarray(off)) : data.subarray(off)
           return
         }
         if (end - off < 2) {

@@ -19,17 +19,44 @@ export interface DialOptions {
   readonly timeoutMs?: number
   /** Local address to bind before connecting (e.g. 127.0.0.5). */
   readonly localAddress?: string
+  /**
+   * A buffer every read of this socket goes into (read_buffer_size bytes, shared by every
+   * dialed connection: `IoScheduler.readBuffer`). Each read is handed to the 'data' listeners
+   * as a view that the next read overwrites, so they copy what they keep. Accepted sockets
+   * cannot do this on Node 20 (net.Server ignores `onread`).
+   */
+  readonly readBuffer?: Buffer
+}
+
+const sharedReadSockets = new WeakSet<net.Socket>()
+
+/** True when the socket's 'data' buffers are views of a shared read buffer (copy what you keep). */
+export function readsIntoSharedBuffer(socket: net.Socket): boolean {
+  return sharedReadSockets.has(socket)
 }
 
 /** Connects to `host:port`; resolves with the connected socket or rejects with DialError. */
 export function dialTcp(host: string, port: number, options: DialOptions = {}): Promise<net.Socket> {
   const point = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
   return new Promise((resolve, reject) => {
-    const socket = net.connect({
+    const readBuffer = options.readBuffer
+    const socket: net.Socket = net.connect({
       host,
       port,
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      ...(readBuffer
+        ? {
+            onread: {
+              buffer: readBuffer,
+              callback: (bytes: number): boolean => {
+                socket.emit('data', readBuffer.subarray(0, bytes))
+                return !socket.isPaused()
+              },
+            },
+          }
+        : {}),
     })
+    if (readBuffer) sharedReadSockets.add(socket)
     const timer = setTimeout(() => {
       socket.destroy()
       reject(new DialError(point, `no answer within ${options.timeoutMs} ms`))

@@ -1,6 +1,7 @@
 // Exact-size reads over a socket during the handshake. Bytes the peer pipelined after the
 // last handshake chunk are handed over to the connection's reader by `detach()`.
 import type { Socket } from 'node:net'
+import { readsIntoSharedBuffer } from './dial.js'
 
 /** Raised inside the handshake when the socket ends or fails before enough bytes came. */
 export class SocketEndedError extends Error {
@@ -16,9 +17,11 @@ export class HandshakeReader {
   private wanted = 0
   private waiter: { resolve: (b: Buffer) => void; reject: (e: Error) => void } | undefined
   private ended: Error | undefined
+  /** The socket reads into a shared buffer: what is kept must be copied. */
+  private readonly copyReads: boolean
 
   private readonly onData = (data: Buffer): void => {
-    this.chunks.push(data)
+    this.chunks.push(this.copyReads ? Buffer.from(data) : data)
     this.buffered += data.length
     this.settle()
   }
@@ -27,6 +30,7 @@ export class HandshakeReader {
 
   constructor(socket: Socket) {
     this.socket = socket
+    this.copyReads = readsIntoSharedBuffer(socket)
     socket.on('data', this.onData)
     socket.on('end', this.onEnd)
     socket.on('close', this.onEnd)

@@ -78,6 +78,7 @@ export async function pendingPair(
   dialer: HandshakeConfig<Metadata>,
   acceptor: HandshakeConfig<Metadata>,
   localAddress = '127.0.0.2',
+  readBuffer?: Buffer,
 ): Promise<{
   dialed: Promise<PendingHandshake<Metadata>>
   accepted: Promise<PendingHandshake<Metadata>>
@@ -88,7 +89,10 @@ export async function pendingPair(
     resolveAccepted = r
   })
   const server = await listen((socket) => resolveAccepted(authenticate(socket, true, acceptor)))
-  const socket = await dialTcp('127.0.0.1', server.port, { localAddress })
+  const socket = await dialTcp('127.0.0.1', server.port, {
+    localAddress,
+    ...(readBuffer ? { readBuffer } : {}),
+  })
   const dialed = authenticate(socket, false, dialer)
   const accepted = acceptedOuter.then((p) => p)
   dialed.catch(() => {})
@@ -104,10 +108,17 @@ export async function connectedPair(
     scheduler?: IoScheduler
     acceptorScheduler?: IoScheduler
     localAddress?: string
+    /** The dialer reads into this shared buffer (read_buffer_size). */
+    readBuffer?: Buffer
   } = {},
 ): Promise<{ dialer: TestConnection; acceptor: TestConnection; close: () => Promise<void> }> {
   const scheduler = options.scheduler ?? new IoScheduler()
-  const pending = await pendingPair(handshakeConfig(), handshakeConfig(), options.localAddress)
+  const pending = await pendingPair(
+    handshakeConfig(),
+    handshakeConfig(),
+    options.localAddress,
+    options.readBuffer,
+  )
   const [d, a] = await Promise.all([pending.dialed, pending.accepted])
   const [dr, ar] = await Promise.all([d.accept(), a.accept()])
   const dialer = new Connection(dr, testMessages, scheduler, options.dialer)
