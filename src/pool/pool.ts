@@ -772,6 +772,9 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   // ---- ACL ----
 
   #aclChanged(change: AclChange): void {
+    // A trusted point or peer becomes known (the maintenance keeps trusted points connected).
+    if (change.action === 'trust' && change.kind === 'point') this.registerPoint(change.entry)
+    if (change.action === 'trust' && change.kind === 'peer') this.#registerPeer(change.entry)
     for (const r of this.points.values()) r.trusted = this.isPointTrusted(r.point)
     for (const r of this.peers.values()) r.trusted = this.acl.isPeerTrusted(r.peerId)
     if (change.action === 'ban') {
