@@ -22,6 +22,8 @@ export interface WelcomeOptions {
   readonly onError?: (error: Error) => void
   /** First and longest pause after accept errors, in ms (defaults 100 and 5000). */
   readonly backoffMs?: { readonly initial: number; readonly max: number }
+  /** Makes the listening server (default net.createServer); tests wrap it to inject accept errors. */
+  readonly createServer?: typeof net.createServer
 }
 
 /** The listening socket could not be opened (code `DUNE_LISTEN`). */
@@ -64,9 +66,8 @@ export class WelcomeWorker {
   async start(): Promise<number> {
     if (this.#server) throw new Error('WelcomeWorker: already started')
     const { host, port, backlog } = this.#options
-    const server = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) =>
-      this.#welcome(socket),
-    )
+    const createServer = this.#options.createServer ?? net.createServer
+    const server = createServer({ pauseOnConnect: true, noDelay: true }, (socket) => this.#welcome(socket))
     this.#server = server
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)

@@ -1,0 +1,281 @@
+// The maintenance worker's decisions as pure functions: its bounds, which points to dial (diverse
+// networks first), which connections to drop (low scores first), and the reconnection backoff.
+import { DuneP2pError } from '../errors.js'
+import { type NetGroupPrefixes, netGroup, pointHost } from './net-group.js'
+
+/** A maintenance setting is out of range (code `DUNE_MAINTENANCE_CONFIG`); `field` names it. */
+export class MaintenanceConfigError extends DuneP2pError {
+  readonly field: string
+
+  constructor(field: string, message: string) {
+    super('DUNE_MAINTENANCE_CONFIG', `maintenance config ${field}: ${message}`)
+    this.field = field
+  }
+}
+
+/**
+ * The four levels the maintenance works with (SPEC 5), always
+ * `min <= minThreshold <= minTarget <= maxTarget <= maxThreshold <= max`:
+ * below `minThreshold` a step dials until `minTarget`; above `maxThreshold` it drops
+ * connections until `maxTarget` remain.
+ */
+export interface MaintenanceBounds {
+  readonly minThreshold: number
+  readonly minTarget: number
+  readonly maxTarget: number
+  readonly maxThreshold: number
+}
+
+/** Throws MaintenanceConfigError unless `value` is an integer in [min, max]. */
+export function checkInteger(field: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (!(Number.isInteger(value) && value >= min && value <= max)) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `in ${min}..${max}`
+    throw new MaintenanceConfigError(field, `must be an integer ${range}, got ${value}`)
+  }
+}
+
+/**
+ * The bounds from the pool's min/expected/max connections: `stepMin = (expected - min) / 3`,
+ * `stepMax = (max - expected) / 3` (integer division); minThreshold = min + stepMin,
+ * minTarget = min + 2·stepMin, maxTarget = max − 2·stepMax, maxThreshold = max − stepMax.
+ * 10/50/100 give 23/36/68/84. Throws MaintenanceConfigError unless all three are integers >= 0
+ * with min <= expected <= max.
+ */
+export function maintenanceBounds(min: number, expected: number, max: number): MaintenanceBounds {
+  checkInteger('minConnections', min, 0)
+  checkInteger('expectedConnections', expected, 0)
+  checkInteger('maxConnections', max, 0)
+  if (min > expected) {
+    throw new MaintenanceConfigError(
+      'minConnections',
+      `minConnections (${min}) must not exceed expectedConnections (${expected}): lower minConnections or raise expectedConnections`,
+    )
+  }
+  if (expected > max) {
+    throw new MaintenanceConfigError(
+      'maxConnections',
+      `expectedConnections (${expected}) must not exceed maxConnections (${max}): raise maxConnections or lower expectedConnections`,
+    )
+  }
+  const stepMin = Math.floor((expected - min) / 3)
+  const stepMax = Math.floor((max - expected) / 3)
+  return {
+    minThreshold: min + stepMin,
+    minTarget: min + 2 * stepMin,
+    maxTarget: max - 2 * stepMax,
+    maxThreshold: max - stepMax,
+  }
+}
+
+/** When a point may be dialed again (SPEC 5: 1 s, ×1.2 per failure in a row; 60 s after a disconnection). */
+export interface BackoffConfig {
+  /** Wait after the first failure, ms (default 1000). */
+  readonly firstRetryMs: number
+  /** Each further failure in a row multiplies the wait by this, >= 1 (default 1.2). */
+  readonly retryFactor: number
+  /** The wait never exceeds this, ms (default 300 000: 5 min). */
+  readonly maxRetryMs: number
+  /** Wait after a normal disconnection, ms (default 60 000). */
+  readonly afterDisconnectMs: number
+}
+
+export const DEFAULT_BACKOFF: BackoffConfig = {
+  firstRetryMs: 1000,
+  retryFactor: 1.2,
+  maxRetryMs: 300_000,
+  afterDisconnectMs: 60_000,
+}
+
+/** A known point's connection history, as the backoff reads it. Times in the clock's milliseconds. */
+export interface PointHistory {
+  readonly lastFailure?: number | undefined
+  readonly lastDisconnect?: number | undefined
+  /** Failed attempts in a row (0 after a success). */
+  readonly failures: number
+}
+
+/**
+ * The earliest time the point may be dialed, never before `now`: after `n` failures in a row,
+ * `lastFailure + min(maxRetryMs, firstRetryMs · retryFactor^(n−1))`; after a disconnection,
+ * `lastDisconnect + afterDisconnectMs`; the later of the two when both apply.
+ */
+export function nextAttemptAt(
+  point: PointHistory,
+  now: number,
+  config: BackoffConfig = DEFAULT_BACKOFF,
+): number {
+  let at = now
+  if (point.failures > 0 && point.lastFailure !== undefined) {
+    const wait = Math.min(config.maxRetryMs, config.firstRetryMs * config.retryFactor ** (point.failures - 1))
+    at = Math.max(at, point.lastFailure + wait)
+  }
+  if (point.lastDisconnect !== undefined) at = Math.max(at, point.lastDisconnect + config.afterDisconnectMs)
+  return at
+}
+
+/** A known point as the maintenance sees it (the pool's PointInfo has these fields). */
+export interface KnownPointView extends PointHistory {
+  /** `"a.b.c.d:port"` or `"[ipv6]:port"`. */
+  readonly point: string
+  readonly trusted: boolean
+  readonly state: 'disconnected' | 'requested' | 'accepted' | 'running'
+  readonly lastAttempt?: number | undefined
+  /** Banned by the administrator (itself or its IP); trusted points are dialed only if the pool says not banned. */
+  readonly banned: boolean
+  /** Its IP is greylisted. */
+  readonly greylisted: boolean
+}
+
+/** A live connection as the maintenance sees it. */
+export interface ConnectionView {
+  readonly peerId: string
+  /** The peer's listening point, if known. */
+  readonly point?: string | undefined
+  /** Remote IP address of the socket. */
+  readonly remoteAddress: string
+  /** The peer, its point or its IP is trusted: never dropped by the maintenance. */
+  readonly trusted: boolean
+  /** The peer's score (higher is better). */
+  readonly score: number
+}
+
+/** What candidate choice looks at. */
+export interface CandidateView {
+  readonly points: ReadonlyArray<KnownPointView>
+  readonly connections: ReadonlyArray<ConnectionView>
+  /** Points being dialed now: not candidates, but they count in their network group. */
+  readonly dialing: ReadonlySet<string>
+  /** Points not to dial again (already tried in this step). */
+  readonly exclude: ReadonlySet<string>
+  readonly now: number
+}
+
+/** Whether `p` may be dialed now. */
+function isEligible(
+  p: KnownPointView,
+  view: CandidateView,
+  connected: ReadonlySet<string>,
+  backoff: BackoffConfig,
+) {
+  return (
+    p.state === 'disconnected' &&
+    !p.banned &&
+    !p.greylisted &&
+    !view.exclude.has(p.point) &&
+    !view.dialing.has(p.point) &&
+    !connected.has(p.point) &&
+    nextAttemptAt(p, view.now, backoff) <= view.now
+  )
+}
+
+/** Trusted first, then the oldest last attempt (never tried: oldest), then by point for determinism. */
+function byPreference(a: KnownPointView, b: KnownPointView): number {
+  if (a.trusted !== b.trusted) return a.trusted ? -1 : 1
+  const attemptA = a.lastAttempt ?? Number.NEGATIVE_INFINITY
+  const attemptB = b.lastAttempt ?? Number.NEGATIVE_INFINITY
+  if (attemptA !== attemptB) return attemptA < attemptB ? -1 : 1
+  return a.point < b.point ? -1 : a.point > b.point ? 1 : 0
+}
+
+/**
+ * Up to `count` points to dial, best first. Eligible: disconnected, not banned, not greylisted,
+ * not excluded or being dialed, not the point of a live connection, and past its backoff
+ * (`nextAttemptAt`). Order: trusted points first; then points in the network groups (IPv4 /16,
+ * IPv6 /32 by default) holding the fewest of our connections, dials in progress and points
+ * already chosen — so groups we have no connection to come first and no group can fill every
+ * slot (eclipse resistance); among equals, the oldest last attempt first.
+ */
+export function chooseCandidates(
+  view: CandidateView,
+  count: number,
+  backoff: BackoffConfig,
+  prefixes: NetGroupPrefixes,
+): KnownPointView[] {
+  const connected = new Set<string>()
+  const groupLoad = new Map<string, number>()
+  const addLoad = (group: string) => groupLoad.set(group, (groupLoad.get(group) ?? 0) + 1)
+  for (const c of view.connections) {
+    if (c.point !== undefined) connected.add(c.point)
+    addLoad(netGroup(c.remoteAddress, prefixes))
+  }
+  for (const point of view.dialing) addLoad(netGroup(pointHost(point), prefixes))
+
+  // Eligible points by group, each group's list in order of preference (its head is its best).
+  const groups = new Map<string, KnownPointView[]>()
+  for (const p of view.points) {
+    if (!isEligible(p, view, connected, backoff)) continue
+    const group = netGroup(pointHost(p.point), prefixes)
+    const members = groups.get(group)
+    if (members) members.push(p)
+    else groups.set(group, [p])
+  }
+  const queues = [...groups].map(([group, members]) => ({
+    group,
+    members: members.sort(byPreference),
+    next: 0,
+  }))
+
+  const chosen: KnownPointView[] = []
+  while (chosen.length < count) {
+    let best: (typeof queues)[number] | undefined
+    for (const q of queues) {
+      if (q.next === q.members.length) continue
+      if (best === undefined) {
+        best = q
+        continue
+      }
+      const head = q.members[q.next]!
+      const bestHead = best.members[best.next]!
+      if (head.trusted !== bestHead.trusted) {
+        if (head.trusted) best = q
+        continue
+      }
+      const load = groupLoad.get(q.group) ?? 0
+      const bestLoad = groupLoad.get(best.group) ?? 0
+      if (load < bestLoad || (load === bestLoad && byPreference(head, bestHead) < 0)) best = q
+    }
+    if (best === undefined) break
+    chosen.push(best.members[best.next++]!)
+    addLoad(best.group)
+  }
+  return chosen
+}
+
+/** Which connections the maintenance may drop, and how it picks them. */
+export interface VictimPolicy {
+  /** The best-scored untrusted connections never dropped by the maintenance (default 4). */
+  readonly protectedBest: number
+  /**
+   * Chance, in (0, 1], that each pick takes the lowest-scored remaining connection; otherwise
+   * it moves on to the next lowest with the same chance, and so on (1: strictly lowest first).
+   * The randomness keeps an attacker from predicting which connections survive (default 0.5).
+   */
+  readonly lowestScoreBias: number
+}
+
+/** A score usable for ordering: NaN counts as the lowest. */
+function orderedScore(c: ConnectionView): number {
+  return Number.isNaN(c.score) ? Number.NEGATIVE_INFINITY : c.score
+}
+
+/**
+ * Up to `count` connections to drop. Trusted connections and the `protectedBest` best-scored
+ * others are never chosen; the rest go lowest score first, with the randomness of
+ * `lowestScoreBias` drawn from `random` (uniform in [0, 1), e.g. Math.random or a seeded RNG).
+ */
+export function chooseVictims(
+  connections: ReadonlyArray<ConnectionView>,
+  count: number,
+  policy: VictimPolicy,
+  random: () => number,
+): ConnectionView[] {
+  const ranked = connections.filter((c) => !c.trusted).sort((a, b) => orderedScore(a) - orderedScore(b) || 0)
+  const droppable = ranked.slice(0, Math.max(0, ranked.length - policy.protectedBest))
+  const victims: ConnectionView[] = []
+  while (victims.length < count && droppable.length > 0) {
+    let i = 0
+    while (i < droppable.length - 1 && random() >= policy.lowestScoreBias) i++
+    victims.push(droppable.splice(i, 1)[0]!)
+  }
+  return victims
+}
