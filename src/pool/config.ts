@@ -120,8 +120,10 @@ export function parseP2pConfig(input: unknown): P2pConfig {
   const result = configSchema.safeParse(input)
   if (result.success) return result.data
   const issue = result.error.issues[0]!
-  const field = issue.path.length === 0 ? '(top)' : issue.path.join('.')
-  throw new P2pConfigError(field, issue.message, { cause: result.error })
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path
+  const field = path.length === 0 ? '(top)' : path.join('.')
+  const message = issue.code === 'unrecognized_keys' ? 'unknown setting' : issue.message
+  throw new P2pConfigError(field, message, { cause: result.error })
 }
 
 /** The active count from which new connections are refused with too_many_connections. */
