@@ -1,22 +1,6 @@
 // The maintenance worker: keeps the number of connections between its bounds by dialing known
 // points, asking peers for more, or dropping connections, through a small interface to the pool.
-//
-// Rules (each configurable in MaintenanceConfig, defaults from SPEC 5):
-// - Bounds from min/expected/max connections (10/50/100 give 23/36/68/84; see maintenanceBounds).
-// - A step runs when the worker starts, `periodMs` (120 s) after the last step ended, when asked
-//   (maintain()), when a connection closes leaving fewer than minConnections ('too_few'), and
-//   when a new connection makes more than maxThreshold ('too_many': the level at which a step
-//   acts). A trigger during a step joins it.
-// - Each step first collects expired greylist entries. Below minThreshold it dials candidates
-//   (see chooseCandidates: trusted first, then unrepresented network groups, then the oldest
-//   attempt; past their backoff, see nextAttemptAt) until minTarget, never past maxTarget, with
-//   up to `maxParallelDials` dials at once; each point is tried once per step. When candidates
-//   run out it sends Bootstrap to the connected peers and waits for a new peer or point or
-//   `bootstrapWaitMs` (5 s), then looks again, at most `bootstrapRounds` times. Above
-//   maxThreshold it drops connections down to maxTarget (see chooseVictims: never trusted ones
-//   nor the `protectedBest` best-scored, low scores first with some randomness). In between it
-//   asks the pool for a swap, if the pool can.
-import { EventEmitter } from 'node:events'
+import { EventEmitter, setMaxListeners } from 'node:events'
 import {
   type BackoffConfig,
   type ConnectionView,
@@ -221,9 +205,25 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | 
 }
 
 /**
- * The maintenance worker (see the module header for its rules). `start()` arms the triggers,
- * `maintain()` runs a step now (or joins the running one), `stop()` cancels the running step
- * and disarms everything; a stopped worker does not start again.
+ * The maintenance worker. `start()` arms the triggers, `maintain()` runs a step now (or joins
+ * the running one), `stop()` cancels the running step and disarms everything; a stopped worker
+ * does not start again.
+ *
+ * Rules (each configurable in MaintenanceConfig, defaults from SPEC 5):
+ * - Bounds from min/expected/max connections (10/50/100 give 23/36/68/84; see maintenanceBounds).
+ * - A step runs when the worker starts, `periodMs` (120 s) after the last step ended, when asked
+ *   (maintain()), when a connection closes leaving fewer than minConnections ('too_few'), and
+ *   when a new connection makes more than maxThreshold ('too_many': the level at which a step
+ *   acts). A trigger during a step joins it.
+ * - Each step first collects expired greylist entries. Below minThreshold it dials candidates
+ *   (see chooseCandidates: trusted first, then unrepresented network groups, then the oldest
+ *   attempt; past their backoff, see nextAttemptAt) until minTarget, never past maxTarget, with
+ *   up to `maxParallelDials` dials at once; each point is tried once per step. When candidates
+ *   run out it sends Bootstrap to the connected peers and waits for a new peer or point or
+ *   `bootstrapWaitMs` (5 s), then looks again, at most `bootstrapRounds` times. Above
+ *   maxThreshold it drops connections down to maxTarget (see chooseVictims: never trusted ones
+ *   nor the `protectedBest` best-scored, low scores first with some randomness). In between it
+ *   asks the pool for a swap, if the pool can.
  */
 export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
   readonly config: MaintenanceConfig
@@ -247,6 +247,8 @@ export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
       this.config.maxConnections,
     )
     this.#pool = pool
+    // Each dial in progress adds an abort listener here and may add one in the pool; plus the wait.
+    setMaxListeners(2 * this.config.maxParallelDials + 2, this.#abort.signal)
     this.#clock = options.clock ?? systemMaintenanceClock
     this.#random = options.random ?? Math.random
     this.#victimPolicy = {
@@ -275,8 +277,9 @@ export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
   }
 
   /**
-   * Cancels the running step (no new dial starts, waits end), disarms the triggers, and
-   * resolves once the step has ended. The worker cannot be started again.
+   * Cancels the running step (no new dial starts; dials and waits in progress are abandoned and
+   * the pool sees the signal abort), disarms the triggers, and resolves once the step has ended.
+   * The worker cannot be started again.
    */
   async stop(): Promise<void> {
     if (this.#abort.signal.aborted) return
@@ -386,7 +389,7 @@ export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
         let point: string | undefined
         try {
           if (this.#pool.activeConnections().length + dialing.size >= minTarget) return
-          point = this.#candidates(dialing, tried, 1)[0]?.point
+          point = this.#nextCandidate(dialing, tried)
           if (point === undefined) return
           tried.add(point)
           dialing.add(point)
@@ -407,7 +410,8 @@ export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
     return started
   }
 
-  #candidates(dialing: ReadonlySet<string>, tried: ReadonlySet<string>, count: number): KnownPointView[] {
+  /** The best point to dial now (see chooseCandidates), if any. */
+  #nextCandidate(dialing: ReadonlySet<string>, tried: ReadonlySet<string>): string | undefined {
     const view = {
       points: this.#pool.knownPoints(),
       connections: this.#pool.activeConnections(),
@@ -415,7 +419,7 @@ export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
       exclude: tried,
       now: this.#clock.now(),
     }
-    return chooseCandidates(view, count, this.config.backoff, this.config.netGroups)
+    return chooseCandidates(view, 1, this.config.backoff, this.config.netGroups)[0]?.point
   }
 
   /** Resolves on the first new peer or point, after bootstrapWaitMs, or when the worker stops. */
