@@ -530,7 +530,9 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       this.emit('too-many-connections', { active: this.#active.size, max: ceiling })
     this.emit('changed')
     void connection.closed.then((reason) => this.#onClosed(active, reason))
-    void runAnswerer(connection, this.#discovery.handlersFor(active), active.throttle)
+    runAnswerer(connection, this.#discovery.handlersFor(active), active.throttle).catch((err: Error) =>
+      connection.destroy({ kind: 'local', detail: `answerer failed: ${err.message}` }),
+    )
     return active
   }
 
