@@ -82,6 +82,10 @@ export interface ConnectionInfo<C> {
   readonly remotePort: number
   readonly incoming: boolean
   readonly private: boolean
+  /** The peer or its point is trusted (by the config or the ACL). */
+  readonly trusted: boolean
+  /** The peer's score (the application's score of its metadata). */
+  readonly score: number
   readonly metadata: C
   readonly version: NegotiatedVersion
   readonly stats: ConnectionStats
@@ -614,6 +618,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
 
   connectionInfo(active: ActiveConnection<A, C>): ConnectionInfo<C> {
     const { peer, version } = active.connection
+    const record = this.peers.get(active.peerId)
     return {
       peerId: active.peerId,
       point: active.point,
@@ -621,6 +626,10 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       remotePort: peer.remotePort,
       incoming: active.incoming,
       private: active.private,
+      trusted:
+        this.isPeerTrusted(active.peerId) ||
+        (active.point !== undefined && this.isPointTrusted(active.point)),
+      score: record === undefined ? 0 : this.#peerMetadata.score(record.metadata),
       metadata: peer.remoteMetadata,
       version,
       stats: active.connection.stats(),

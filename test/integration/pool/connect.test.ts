@@ -39,6 +39,8 @@ describe('P2p connections', () => {
     assert.equal(info.peerId, b.peerId)
     assert.equal(info.point, pointOf(b))
     assert.equal(info.incoming, false)
+    assert.equal(info.trusted, false)
+    assert.equal(info.score, 0)
     assert.deepEqual(info.metadata, { disableMempool: false, privateNode: false })
     const [seen] = await established
     assert.equal(seen.peerId, a.peerId)

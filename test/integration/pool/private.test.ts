@@ -22,6 +22,7 @@ describe('private mode', () => {
     const info = await p.connect(pointOf(t))
     assert.equal(info.peerId, t.peerId)
     assert.equal(p.point(pointOf(t))?.trusted, true)
+    assert.equal(p.connection(t.peerId)?.trusted, true)
 
     await assert.rejects(
       p.connect(pointOf(x)),
