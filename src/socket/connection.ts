@@ -454,7 +454,8 @@ export class Connection<A, M = unknown> {
   /** The first bytes of a frame whose u32 size is cut by a chunk boundary (rare: tiny chunks). */
   #sizePrefix: Buffer | undefined
   #fillSizePrefix(plain: Buffer, off: number, length: number): number {
-    const prefix = (this.#sizePrefix ??= Buffer.allocUnsafe(FRAME_PREFIX))
+    if (this.#sizePrefix === undefined) this.#sizePrefix = Buffer.allocUnsafe(FRAME_PREFIX)
+    const prefix = this.#sizePrefix
     while (this.#frameFill < FRAME_PREFIX && off < length) prefix[this.#frameFill++] = plain[off++]!
     if (this.#frameFill === FRAME_PREFIX) {
       const frame = this.#newFrame(prefix.readUInt32BE(0), off)

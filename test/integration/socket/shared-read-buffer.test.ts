@@ -29,7 +29,7 @@ describe('shared read buffer (read_buffer_size)', () => {
       const writes = pairs.map(({ acceptor }, k) => Promise.all(sent[k]!.map((b) => acceptor.write(blob(b)))))
       const got = await Promise.all(pairs.map(({ dialer }, k) => readBlobs(dialer, sent[k]!.length)))
       await Promise.all(writes)
-      got.forEach((messages, k) => assert.deepEqual(messages, sent[k]))
+      for (const [k, messages] of got.entries()) assert.deepEqual(messages, sent[k])
     } finally {
       await Promise.all(pairs.map((p) => p.close()))
     }
