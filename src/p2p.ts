@@ -1,5 +1,6 @@
 // The library's entry point (Octez's P2p module): createP2p builds a node's peer-to-peer layer
 // from a config and the application's messages and metadata; the P2p object runs and queries it.
+import type { EventEmitter } from 'node:events'
 import { AccessControl } from './acl/index.js'
 import { peerIdToB58 } from './crypto/index.js'
 import { QueueClosedError } from './io/errors.js'
@@ -7,6 +8,7 @@ import { IoScheduler, type SchedulerStats } from './io/scheduler.js'
 import { type LoadResult, StateStore, type StateStoreLogger } from './node/state-store.js'
 import { type P2pConfig, type P2pConfigInput, parseP2pConfig } from './pool/config.js'
 import { NotConnectedError, P2pNotRunningError } from './pool/errors.js'
+import { maintenancePoolOf } from './pool/maintenance-adapter.js'
 import { poolStateOf, recordsOf } from './pool/persistence.js'
 import { canonicalPoint } from './pool/point-text.js'
 import {
@@ -20,9 +22,17 @@ import {
   type ReceivedMessage,
 } from './pool/pool.js'
 import { constant, type MessageRegistry, type Metadata, metadataEncoding } from './wire/index.js'
+import { MaintenanceWorker, type StepReason, type StepReport } from './workers/maintenance.js'
+import type { MaintenanceBounds } from './workers/maintenance-policy.js'
 import { WelcomeWorker } from './workers/welcome.js'
 
 export * from './pool/index.js'
+export type { StepReason, StepReport } from './workers/maintenance.js'
+export {
+  type MaintenanceBounds,
+  MaintenanceConfigError,
+  maintenanceBounds,
+} from './workers/maintenance-policy.js'
 export { ListenError } from './workers/welcome.js'
 
 /** What the application brings: its messages, and optionally its peer and connection metadata. */
@@ -46,7 +56,15 @@ export interface P2pStats {
   readonly io: SchedulerStats
 }
 
-type Listener<K extends keyof PoolEvents> = (...args: PoolEvents[K]) => void
+/** The events of a P2p instance: the pool's, and the maintenance worker's step reports. */
+export interface P2pEvents extends PoolEvents {
+  /** A maintenance step ended (whatever triggered it). */
+  maintenance: [StepReport]
+  /** A maintenance step failed because an operation threw (a bug: dials never throw). */
+  'maintenance-failed': [{ readonly reason: StepReason; readonly error: unknown }]
+}
+
+type Listener<K extends keyof P2pEvents> = (...args: P2pEvents[K]) => void
 
 /**
  * Creates the layer: checks the config (P2pConfigError names the bad field), loads the saved
@@ -94,6 +112,7 @@ export class P2p<A, P = null, C = Metadata> {
   readonly #store: StateStore | undefined
   readonly #peerMetadata: PeerMetadataConfig<P>
   readonly #welcome: WelcomeWorker | undefined
+  readonly #maintenance: MaintenanceWorker
   #status: 'created' | 'running' | 'stopping' | 'stopped' = 'created'
   #savePending = false
 
@@ -147,6 +166,21 @@ export class P2p<A, P = null, C = Metadata> {
       this.stateLoad = rest
     }
     if (store) this.#pool.on('changed', () => this.#scheduleSave())
+    const m = config.maintenance
+    this.#maintenance = new MaintenanceWorker(maintenancePoolOf(this), {
+      config: {
+        minConnections: config.minConnections,
+        expectedConnections: config.expectedConnections,
+        maxConnections: config.maxConnections,
+        periodMs: m.periodMs,
+        bootstrapWaitMs: m.bootstrapWaitMs,
+        bootstrapRounds: m.bootstrapRounds,
+        maxParallelDials: m.maxParallelDials,
+        protectedBest: m.protectedBest,
+      },
+    })
+    this.#maintenance.on('step', (report) => this.#events.emit('maintenance', report))
+    this.#maintenance.on('step-failed', (failure) => this.#events.emit('maintenance-failed', failure))
   }
 
   /** Our peer id (base58). */
@@ -163,17 +197,26 @@ export class P2p<A, P = null, C = Metadata> {
     return this.#status === 'running'
   }
 
-  /** Starts listening (unless `listen: false`). Throws ListenError if the port cannot be had. */
+  /**
+   * Starts listening (unless `listen: false`) and the maintenance worker (unless
+   * `maintenance.enabled` is false), whose first step dials the bootstrap and trusted points.
+   * Throws ListenError if the port cannot be had.
+   */
   async start(): Promise<void> {
     if (this.#status !== 'created') throw new Error(`P2p.start: already ${this.#status}`)
     await this.#welcome?.start()
     this.#status = 'running'
+    if (this.config.maintenance.enabled) this.#maintenance.start()
   }
 
-  /** Stops accepting, closes every connection (Disconnect sent), ends the message iterator, saves the state. */
+  /**
+   * Stops the maintenance and accepting, closes every connection (Disconnect sent), ends the
+   * message iterator, saves the state.
+   */
   async stop(): Promise<void> {
     if (this.#status !== 'running' && this.#status !== 'created') return
     this.#status = 'stopping'
+    await this.#maintenance.stop()
     await this.#welcome?.stop()
     await this.#pool.close()
     this.#scheduler.close()
@@ -301,6 +344,21 @@ export class P2p<A, P = null, C = Metadata> {
     return this.#pool.sendSwapRequest(options)
   }
 
+  /**
+   * Runs a maintenance step now (or joins the one in progress) and resolves with its report
+   * once it has ended; works with `maintenance.enabled` false too. Rejects with
+   * P2pNotRunningError unless running.
+   */
+  maintain(): Promise<StepReport> {
+    if (this.#status !== 'running') return Promise.reject(new P2pNotRunningError('maintain'))
+    return this.#maintenance.maintain()
+  }
+
+  /** The maintenance bounds from min/expected/max connections (SPEC 5). */
+  get maintenanceBounds(): MaintenanceBounds {
+    return this.#maintenance.bounds
+  }
+
   /** Collects expired greylist entries and trims the tables of known points and peers to their bounds. */
   gc(): { greylist: number; points: number; peers: number } {
     const counts = {
@@ -319,22 +377,27 @@ export class P2p<A, P = null, C = Metadata> {
 
   // ---- Events ----
 
-  on<K extends keyof PoolEvents>(event: K, listener: Listener<K>): this {
-    this.#pool.on(event, listener as never)
+  on<K extends keyof P2pEvents>(event: K, listener: Listener<K>): this {
+    this.#events.on(event, listener as never)
     return this
   }
 
-  once<K extends keyof PoolEvents>(event: K, listener: Listener<K>): this {
-    this.#pool.once(event, listener as never)
+  once<K extends keyof P2pEvents>(event: K, listener: Listener<K>): this {
+    this.#events.once(event, listener as never)
     return this
   }
 
-  off<K extends keyof PoolEvents>(event: K, listener: Listener<K>): this {
-    this.#pool.off(event, listener as never)
+  off<K extends keyof P2pEvents>(event: K, listener: Listener<K>): this {
+    this.#events.off(event, listener as never)
     return this
   }
 
   // ---- Internals ----
+
+  /** The pool's emitter carries the P2p's own events too. */
+  get #events(): EventEmitter<P2pEvents> {
+    return this.#pool as EventEmitter<PoolEvents> as unknown as EventEmitter<P2pEvents>
+  }
 
   #mustRun(operation: string): void {
     if (this.#status !== 'running') throw new P2pNotRunningError(operation)

@@ -26,6 +26,22 @@ const point = z.string().check((ctx) => {
 })
 const bytesPerSecond = z.number().positive().finite()
 
+/** The maintenance worker's settings (its bounds come from min/expected/max connections). */
+const maintenanceSchema = z.strictObject({
+  /** Run the worker from start() to stop(); off: steps run only when asked (maintain()). */
+  enabled: z.boolean().default(true),
+  /** Pause after a step before the next timed one. */
+  periodMs: ms.default(120_000),
+  /** How long a step waits for a new peer or point after sending Bootstrap. */
+  bootstrapWaitMs: z.int().min(0).default(5000),
+  /** Bootstrap-and-wait rounds in one step before giving up until the next trigger. */
+  bootstrapRounds: count.default(6),
+  /** Dials in progress at once. */
+  maxParallelDials: positive.default(8),
+  /** The best-scored connections never dropped for being too many. */
+  protectedBest: count.default(4),
+})
+
 /** A table bound: GC runs when the table holds more than `max`, down to `target` entries. */
 const tableBound = z
   .strictObject({ max: positive, target: count })
@@ -70,6 +86,12 @@ const configSchema = z
     minConnections: count.default(10),
     expectedConnections: count.default(50),
     maxConnections: positive.default(100),
+    /**
+     * Octez's `--connections N`: min, expected and max connections default to N/2, N, 3N/2 and
+     * the known point and peer tables to 8N (GC down to 7N); fields set explicitly win.
+     */
+    connections: positive.optional(),
+    maintenance: maintenanceSchema.prefault({}),
     /** Incoming handshakes in progress at once. */
     maxIncomingConnections: positive.default(20),
     /** With maintenance: refuse new connections from this active count on (default maxConnections). */
@@ -115,9 +137,25 @@ export type P2pConfigInput = z.input<typeof configSchema>
 /** The checked config with every default filled in. */
 export type P2pConfig = z.output<typeof configSchema>
 
+/** Fills in the fields that `connections: N` sets (those not given explicitly). */
+function withConnections(input: unknown): unknown {
+  if (typeof input !== 'object' || input === null) return input
+  const n = (input as { connections?: unknown }).connections
+  if (!(Number.isInteger(n) && (n as number) >= 1)) return input
+  const c = n as number
+  return {
+    minConnections: Math.floor(c / 2),
+    expectedConnections: c,
+    maxConnections: Math.floor((3 * c) / 2),
+    maxKnownPoints: { max: 8 * c, target: 7 * c },
+    maxKnownPeerIds: { max: 8 * c, target: 7 * c },
+    ...input,
+  }
+}
+
 /** Checks `input` and fills in the defaults; throws P2pConfigError naming the first bad field. */
 export function parseP2pConfig(input: unknown): P2pConfig {
-  const result = configSchema.safeParse(input)
+  const result = configSchema.safeParse(withConnections(input))
   if (result.success) return result.data
   const issue = result.error.issues[0]!
   const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path

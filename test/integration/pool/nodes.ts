@@ -26,7 +26,7 @@ export type ChatNode = P2p<Chat>
 
 export const chat = (text: string): Chat => ({ name: 'chat', value: text })
 
-/** Test defaults: small proof of work, short timeouts, chain DUNE_TEST. */
+/** Test defaults: small proof of work, short timeouts, chain DUNE_TEST, no maintenance (dials only when told). */
 export function nodeConfig(host: string, overrides: Partial<P2pConfigInput> = {}): P2pConfigInput {
   return {
     identity: testIdentity(4),
@@ -37,6 +37,7 @@ export function nodeConfig(host: string, overrides: Partial<P2pConfigInput> = {}
     localAddress: host,
     connectionTimeoutMs: 2000,
     authenticationTimeoutMs: 2000,
+    maintenance: { enabled: false },
     ...overrides,
   }
 }

@@ -1,0 +1,47 @@
+// The maintenance worker's view of a P2p instance: its MaintenancePool interface implemented
+// with the instance's public operations, tables and events.
+import type { P2p } from '../p2p.js'
+import type { MaintenancePool } from '../workers/maintenance.js'
+
+/**
+ * What the worker needs, over `p2p`: dials resolve true or false (never reject), the known
+ * points and connections as listed by `points()` and `connections()` (their fields are those of
+ * KnownPointView and ConnectionView; remoteAddress is the socket's IP), Bootstrap and swap
+ * requests, the greylist and table GC, and the connection and discovery events.
+ */
+export function maintenancePoolOf<A, P, C>(p2p: P2p<A, P, C>): MaintenancePool {
+  return {
+    activeConnections: () => p2p.connections(),
+    knownPoints: () => p2p.points(),
+    connect(point, signal) {
+      // An aborted worker starts no dial; a dial in progress ends when the pool stops.
+      if (signal.aborted || !p2p.running) return Promise.resolve(false)
+      return p2p.connect(point).then(
+        () => true,
+        () => false,
+      )
+    },
+    disconnect: (peerId) => p2p.disconnect(peerId),
+    broadcastBootstrap() {
+      p2p.bootstrap()
+    },
+    requestSwap() {
+      p2p.swapRequest()
+    },
+    gcGreylist: () => p2p.gc().greylist,
+    onConnectionCountChange(listener) {
+      const changed = () => listener(p2p.stats().activeConnections)
+      p2p.on('connection', changed).on('disconnection', changed)
+      return () => {
+        p2p.off('connection', changed).off('disconnection', changed)
+      }
+    },
+    onNewPeerOrPoint(listener) {
+      const learnt = () => listener()
+      p2p.on('new-point', learnt).on('new-peer', learnt)
+      return () => {
+        p2p.off('new-point', learnt).off('new-peer', learnt)
+      }
+    },
+  }
+}
