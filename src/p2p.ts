@@ -177,6 +177,7 @@ export class P2p<A, P = null, C = Metadata> {
         bootstrapRounds: m.bootstrapRounds,
         maxParallelDials: m.maxParallelDials,
         protectedBest: m.protectedBest,
+        ...(m.backoff ? { backoff: withoutUndefined(m.backoff) } : {}),
       },
     })
     this.#maintenance.on('step', (report) => this.#events.emit('maintenance', report))
@@ -422,6 +423,11 @@ export class P2p<A, P = null, C = Metadata> {
       if (this.#status !== 'stopped') this.#store?.scheduleSave(this.#snapshot())
     })
   }
+}
+
+/** The object without its undefined fields. */
+function withoutUndefined<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as never
 }
 
 /** The shell's handshake metadata, announcing private mode. */

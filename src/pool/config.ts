@@ -40,6 +40,15 @@ const maintenanceSchema = z.strictObject({
   maxParallelDials: positive.default(8),
   /** The best-scored connections never dropped for being too many. */
   protectedBest: count.default(4),
+  /** When a known point may be dialed again (defaults: 1 s ×1.2 per failure, at most 5 min; 60 s after a disconnection). */
+  backoff: z
+    .strictObject({
+      firstRetryMs: z.int().min(0).optional(),
+      retryFactor: z.number().min(1).finite().optional(),
+      maxRetryMs: z.int().min(0).optional(),
+      afterDisconnectMs: z.int().min(0).optional(),
+    })
+    .optional(),
 })
 
 /** A table bound: GC runs when the table holds more than `max`, down to `target` entries. */
