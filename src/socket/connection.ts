@@ -41,6 +41,12 @@ export interface ConnectionStats {
 
 /** Bytes a batch of queued messages may fill before it is written to the socket. */
 const BATCH_BYTES = 128 * 1024
+/**
+ * Bytes the socket may hold unsent before the writer waits for 'drain'. Node's default (16 KiB)
+ * would leave the kernel idle while the next batch is sealed; this keeps a few batches in flight.
+ */
+const SOCKET_WRITE_HIGH_WATER = 1024 * 1024
+
 /** With an upload limit, a batch is granted and written in slices this big, so shares stay fine-grained. */
 const LIMITED_WRITE_SLICE = 16 * 1024
 const CHUNK_OVERHEAD = 2 + MAC_BYTES
@@ -571,7 +577,8 @@ export class Connection<A, M = unknown> {
           if (quota) await quota
           if (this.#closeReason) return
           const done = end === wireBytes ? () => giveBackOutputBuffer(buffer) : undefined
-          if (!this.#socket.write(buffer.subarray(start, end), done)) await this.#drain()
+          this.#socket.write(buffer.subarray(start, end), done)
+          if (this.#socket.writableLength > SOCKET_WRITE_HIGH_WATER) await this.#drain()
         }
         this.#messagesSent += batch.length
       }
