@@ -1,5 +1,6 @@
 // Small networks of real nodes for the maintenance tests: each node on its own 127.x.y.z
 // address with the maintenance on (short period and waits), started from a bootstrap list.
+import type { StepReason, StepReport } from '../../../src/p2p.js'
 import type { P2pConfigInput } from '../../../src/pool/config.js'
 import { type ChatNode, pointOf, startNode } from '../pool/nodes.js'
 
@@ -50,4 +51,21 @@ export async function startNetwork(
     network.push(node)
   }
   return network
+}
+
+/** The node's next maintenance report for a step run for `reason`; rejects after `timeoutMs`. */
+export function nextStep(node: ChatNode, reason: StepReason, timeoutMs = 10_000): Promise<StepReport> {
+  return new Promise((resolve, reject) => {
+    const listener = (report: StepReport): void => {
+      if (report.reason !== reason) return
+      clearTimeout(timer)
+      node.off('maintenance', listener)
+      resolve(report)
+    }
+    const timer = setTimeout(() => {
+      node.off('maintenance', listener)
+      reject(new Error(`no '${reason}' maintenance step within ${timeoutMs} ms`))
+    }, timeoutMs)
+    node.on('maintenance', listener)
+  })
 }
