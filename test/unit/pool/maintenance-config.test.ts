@@ -1,0 +1,50 @@
+// The maintenance part of the P2p config: its defaults, Octez's `connections: N` shorthand
+// (N/2, N, 3N/2 and tables of 8N), and errors naming the bad field.
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { P2pConfigError, parseP2pConfig } from '../../../src/pool/config.js'
+import { testIdentity } from '../../support/identities.js'
+
+const base = { identity: testIdentity(), chainName: 'DUNE_TEST' }
+
+/** The field named by the P2pConfigError that parsing `input` throws. */
+function badField(input: object): string {
+  try {
+    parseP2pConfig({ ...base, ...input })
+  } catch (err) {
+    assert.ok(err instanceof P2pConfigError)
+    return err.field
+  }
+  assert.fail('expected a P2pConfigError')
+}
+
+describe('maintenance config', () => {
+  test('defaults: on, every 120 s, 5 s Bootstrap wait', () => {
+    const { maintenance } = parseP2pConfig(base)
+    assert.equal(maintenance.enabled, true)
+    assert.equal(maintenance.periodMs, 120_000)
+    assert.equal(maintenance.bootstrapWaitMs, 5000)
+    assert.equal(maintenance.backoff, undefined)
+  })
+
+  test('connections: N sets min/expected/max to N/2, N, 3N/2 and the tables to 8N (GC to 7N)', () => {
+    const c = parseP2pConfig({ ...base, connections: 11 })
+    assert.deepEqual([c.minConnections, c.expectedConnections, c.maxConnections], [5, 11, 16])
+    assert.deepEqual(c.maxKnownPoints, { max: 88, target: 77 })
+    assert.deepEqual(c.maxKnownPeerIds, { max: 88, target: 77 })
+    const explicit = parseP2pConfig({ ...base, connections: 10, maxConnections: 40 })
+    assert.deepEqual([explicit.minConnections, explicit.maxConnections], [5, 40])
+  })
+
+  test('errors name the field', () => {
+    assert.equal(badField({ minConnections: 20, expectedConnections: 10 }), 'expectedConnections')
+    assert.equal(badField({ expectedConnections: 200 }), 'expectedConnections')
+    assert.equal(badField({ connections: 0 }), 'connections')
+    assert.equal(badField({ maintenance: { periodMs: 0 } }), 'maintenance.periodMs')
+    assert.equal(badField({ maintenance: { enable: true } }), 'maintenance.enable')
+    assert.equal(
+      badField({ maintenance: { backoff: { retryFactor: 0.5 } } }),
+      'maintenance.backoff.retryFactor',
+    )
+  })
+})
