@@ -1,0 +1,40 @@
+// `npm run sim`: runs the network simulation from the command line and prints a summary;
+// the full report and the chart go to --out.
+import { Command, InvalidArgumentError } from 'commander'
+import { runSimulation } from './simulation.js'
+
+/** A commander parser for a number within [min, max] (integers only when `integer`). */
+function numberIn(name: string, min: number, max: number, integer: boolean) {
+  return (value: string): number => {
+    const n = Number(value)
+    if (!(Number.isFinite(n) && n >= min && n <= max && (!integer || Number.isInteger(n))))
+      throw new InvalidArgumentError(
+        `${name} must be ${integer ? 'an integer' : 'a number'} in ${min}..${max}`,
+      )
+    return n
+  }
+}
+
+const program = new Command('sim')
+  .description('maintenance simulation: N real nodes on 127.x.y.z in this process')
+  .option('--nodes <n>', 'number of nodes', numberIn('nodes', 2, 2000, true), 20)
+  .option('--duration <s>', 'how long to run, seconds', numberIn('duration', 1, 86_400, false), 30)
+  .option('--churn <f>', 'fraction killed and restarted half way', numberIn('churn', 0, 1, false), 0.2)
+  .option('--seed <x>', 'seed of the churn choice', numberIn('seed', 0, 2 ** 32 - 1, true), 1)
+  .option('--connections <n>', "each node's --connections", numberIn('connections', 2, 1000, true), 6)
+  .option('--out <dir>', 'folder for report.json and chart.svg', 'reports/sim')
+  .action(async (opts) => {
+    const report = await runSimulation({
+      nodes: opts.nodes,
+      durationMs: opts.duration * 1000,
+      churn: opts.churn,
+      seed: opts.seed,
+      connections: opts.connections,
+      out: opts.out,
+      log: (line) => console.error(`sim: ${line}`),
+    })
+    const { samples: _samples, ...summary } = report
+    console.log(JSON.stringify(summary, null, 2))
+  })
+
+await program.parseAsync()
