@@ -1,8 +1,7 @@
 // The dune-p2p driver: the project's own encrypted, Octez-compatible connections (handshake
 // with proof of work, NaCl chunks, bounded queues) adapted to the benchmark's Driver interface.
-import { randomBytes } from 'node:crypto'
 import { createServer, type Server, type Socket } from 'node:net'
-import { checkProofOfWork, generateKeyPair, type Identity, peerIdOf } from '../../src/crypto/index.js'
+import { generateIdentityInline } from '../../src/crypto/index.js'
 import { IoScheduler } from '../../src/io/scheduler.js'
 import { authenticate, Connection, dialTcp, type HandshakeConfig } from '../../src/socket/index.js'
 import {
@@ -27,19 +26,9 @@ const scheduler = new IoScheduler()
 const OUTGOING_QUEUE_BYTES = 4 * 1024 * 1024
 const POW_BITS = 4
 
-function benchIdentity(): Identity {
-  const { publicKey, secretKey } = generateKeyPair()
-  for (;;) {
-    const stamp = randomBytes(24)
-    if (checkProofOfWork(publicKey, stamp, POW_BITS)) {
-      return { peerId: peerIdOf(publicKey), publicKey, secretKey, proofOfWorkStamp: stamp }
-    }
-  }
-}
-
 function handshakeConfig(listeningPort: number | undefined): HandshakeConfig<Metadata> {
   return {
-    identity: benchIdentity(),
+    identity: generateIdentityInline(POW_BITS),
     expectedProofOfWork: POW_BITS,
     versions: { chainName: 'DUNE_BENCH', distributedDbVersions: [0], p2pVersions: [1] },
     listeningPort,

@@ -2,7 +2,7 @@
 // configured limit, Jain's fairness index over equal-score peers, shares against score weights.
 import { randomBytes } from 'node:crypto'
 import net from 'node:net'
-import { checkProofOfWork, generateKeyPair, type Identity, peerIdOf } from '../../src/crypto/index.js'
+import { generateIdentityInline } from '../../src/crypto/index.js'
 import { IoScheduler, scoreToWeight } from '../../src/io/scheduler.js'
 import { authenticate, Connection, dialTcp, type HandshakeConfig } from '../../src/socket/index.js'
 import { bytes, defineMessages, type Metadata, metadataEncoding } from '../../src/wire/index.js'
@@ -12,17 +12,8 @@ const messages = defineMessages({
 })
 type BenchConnection = Connection<{ name: 'bench'; value: Buffer }, Metadata>
 
-function identity(): Identity {
-  const { publicKey, secretKey } = generateKeyPair()
-  for (;;) {
-    const stamp = randomBytes(24)
-    if (checkProofOfWork(publicKey, stamp, 0))
-      return { peerId: peerIdOf(publicKey), publicKey, secretKey, proofOfWorkStamp: stamp }
-  }
-}
-
 const config = (): HandshakeConfig<Metadata> => ({
-  identity: identity(),
+  identity: generateIdentityInline(0),
   expectedProofOfWork: 0,
   versions: { chainName: 'DUNE_BENCH', distributedDbVersions: [0], p2pVersions: [1] },
   listeningPort: undefined,
@@ -93,34 +84,28 @@ export async function benchScheduler(quick: boolean, progress: (line: string) =>
   const seconds = quick ? 1.5 : 4
   const report: Record<string, unknown> = { limitBytesPerSecond: limit, windowSeconds: seconds }
 
-  progress(`scheduler: upload limit ${limit} B/s, 8 equal-score connections`)
-  {
-    const up = new IoScheduler({ maxUploadSpeed: limit })
-    const p = await pairs(Array(8).fill(0), up, new IoScheduler())
+  /** 8 equal-score connections through a limited scheduler on one side: rate and fairness. */
+  const equalShares = async (direction: 'upload' | 'download') => {
+    progress(`scheduler: ${direction} limit ${limit} B/s, 8 equal-score connections`)
+    const limited = new IoScheduler(
+      direction === 'upload' ? { maxUploadSpeed: limit } : { maxDownloadSpeed: limit },
+    )
+    const p =
+      direction === 'upload'
+        ? await pairs(Array(8).fill(0), limited, new IoScheduler())
+        : await pairs(Array(8).fill(0), new IoScheduler(), limited)
     const got = await measure(p.senders, p.receivers, warmup, seconds)
     const rate = got.reduce((a, b) => a + b, 0) / seconds
-    report.upload = {
+    await p.close()
+    limited.close()
+    return {
       achievedBytesPerSecond: Math.round(rate),
       achievedOverLimit: round(rate / limit),
       jainIndex: round(jain(got), 4),
     }
-    await p.close()
-    up.close()
   }
-  progress(`scheduler: download limit ${limit} B/s, 8 equal-score connections`)
-  {
-    const down = new IoScheduler({ maxDownloadSpeed: limit })
-    const p = await pairs(Array(8).fill(0), new IoScheduler(), down)
-    const got = await measure(p.senders, p.receivers, warmup, seconds)
-    const rate = got.reduce((a, b) => a + b, 0) / seconds
-    report.download = {
-      achievedBytesPerSecond: Math.round(rate),
-      achievedOverLimit: round(rate / limit),
-      jainIndex: round(jain(got), 4),
-    }
-    await p.close()
-    down.close()
-  }
+  report.upload = await equalShares('upload')
+  report.download = await equalShares('download')
   progress('scheduler: upload limit shared by scores 0, 1, 2, 3')
   {
     const scores = [0, 1, 2, 3]

@@ -1,14 +1,13 @@
 #!/usr/bin/env node
 // The dune-codec command line (like octez-codec): decodes the layer's wire encodings to JSON,
 // encodes JSON back to hex, and computes the handshake's crypto values, for operators.
-import { realpathSync } from 'node:fs'
-import { pathToFileURL } from 'node:url'
 import { Argument, Command, CommanderError } from 'commander'
 import { DuneP2pError } from '../errors.js'
 import { DecodeError, EncodeError } from '../wire/errors.js'
 import { addCryptoCommand } from './codec-crypto.js'
 import { CODEC_ENCODINGS, type CodecEncoding, findEncoding } from './codec-encodings.js'
 import { CodecInputError, parseHex, parseJson } from './codec-input.js'
+import { runIfEntryPoint } from './entry-point.js'
 
 /** Where the program writes. */
 export interface CodecStreams {
@@ -166,24 +165,4 @@ export async function main(
   return 0
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1]
-  if (!script) return false
-  try {
-    return pathToFileURL(realpathSync(script)).href === import.meta.url
-  } catch {
-    return false
-  }
-}
-
-if (isEntryPoint()) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code
-    },
-    (err: unknown) => {
-      console.error(err)
-      process.exitCode = 1
-    },
-  )
-}
+runIfEntryPoint(import.meta.url, main)

@@ -1,11 +1,9 @@
 #!/usr/bin/env node
 // The dune-node command line: a program of subcommands (identity and sandbox here; run and
 // config join it), run as a process or in-process through `main(argv)`, which returns the exit code.
-import { realpathSync } from 'node:fs'
 import { access } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { checkIdentity, generateIdentity } from '../crypto/identity.js'
 import { peerIdToB58 } from '../crypto/peer-id.js'
@@ -13,6 +11,7 @@ import { PowSearchAborted } from '../crypto/pow-search.js'
 import { assertPowBits, DEFAULT_POW_BITS } from '../crypto/proof-of-work.js'
 import { DuneP2pError } from '../errors.js'
 import { identityFilePath, readIdentityFile, writeIdentityFile } from '../node/identity-file.js'
+import { runIfEntryPoint } from './entry-point.js'
 import { ProgressBar, type ProgressStream } from './progress-bar.js'
 import { addSandboxCommand } from './sandbox-command.js'
 
@@ -184,24 +183,4 @@ export async function main(
   return ctx.exitCode
 }
 
-function isEntryPoint(): boolean {
-  const script = process.argv[1]
-  if (!script) return false
-  try {
-    return pathToFileURL(realpathSync(script)).href === import.meta.url
-  } catch {
-    return false
-  }
-}
-
-if (isEntryPoint()) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code
-    },
-    (err: unknown) => {
-      console.error(err)
-      process.exitCode = 1
-    },
-  )
-}
+runIfEntryPoint(import.meta.url, main)

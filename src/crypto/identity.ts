@@ -27,6 +27,19 @@ export async function generateIdentity(bits: number, options: PowSearchOptions =
   return { peerId: peerIdOf(publicKey), publicKey, secretKey, proofOfWorkStamp }
 }
 
+/**
+ * A new identity whose stamp is searched on this thread. For small difficulties only (tests,
+ * sandboxes, benchmarks: about 2^bits hashes), where starting worker threads costs more than the
+ * search itself; use `generateIdentity` for real ones.
+ */
+export function generateIdentityInline(bits: number): Identity {
+  const { publicKey, secretKey } = generateKeyPair()
+  const stamp = Buffer.alloc(STAMP_BYTES)
+  do crypto.getRandomValues(stamp)
+  while (!checkProofOfWork(publicKey, stamp, bits))
+  return { peerId: peerIdOf(publicKey), publicKey, secretKey, proofOfWorkStamp: stamp }
+}
+
 /** Everything wrong with `identity` for a difficulty of `bits` (an empty list when it is sound). */
 export function checkIdentity(identity: Identity, bits: number): IdentityProblem[] {
   const lengthProblems = [

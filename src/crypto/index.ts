@@ -14,6 +14,7 @@ export { CryptoInputError } from './errors.js'
 export {
   checkIdentity,
   generateIdentity,
+  generateIdentityInline,
   type Identity,
   type IdentityProblem,
   type IdentityProblemKind,

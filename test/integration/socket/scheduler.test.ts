@@ -29,63 +29,56 @@ function saturate(
   }
 }
 
+/** Sends 3 MiB from dialer to acceptor and asserts it took at least (total - burst) / limit. */
+async function assertPaced(
+  {
+    dialer,
+    acceptor,
+    close,
+  }: { dialer: TestConnection; acceptor: TestConnection; close: () => Promise<void> },
+  limit: number,
+  burst: number,
+): Promise<void> {
+  try {
+    const total = 3 * 1024 * 1024
+    const chunk = randomBytes(32 * 1024)
+    const start = performance.now()
+    const reading = (async () => {
+      let got = 0
+      while (got < total) {
+        const msg = await acceptor.read()
+        if (msg.kind === 'application') got += msg.message.value.length
+      }
+    })()
+    for (let sent = 0; sent < total; sent += chunk.length) await dialer.write(blob(chunk))
+    await reading
+    const elapsed = (performance.now() - start) / 1000
+    assert.ok(elapsed >= (total - burst) / limit, `elapsed ${elapsed.toFixed(2)} s for ${total} bytes`)
+  } finally {
+    await close()
+  }
+}
+
 describe('I/O scheduler over real connections', () => {
   test('a limited upload never goes faster than its limit (lower bound on elapsed time)', async () => {
     const limit = 2 * 1024 * 1024
-    const scheduler = new IoScheduler({ maxUploadSpeed: limit })
-    const { dialer, acceptor, close } = await connectedPair({
-      scheduler,
+    const pair = await connectedPair({
+      scheduler: new IoScheduler({ maxUploadSpeed: limit }),
       acceptorScheduler: new IoScheduler(),
     })
-    try {
-      const total = 3 * 1024 * 1024
-      const chunk = randomBytes(32 * 1024)
-      const start = performance.now()
-      const reading = (async () => {
-        let got = 0
-        while (got < total) {
-          const msg = await acceptor.read()
-          if (msg.kind === 'application') got += msg.message.value.length
-        }
-      })()
-      for (let sent = 0; sent < total; sent += chunk.length) await dialer.write(blob(chunk))
-      await reading
-      const elapsed = (performance.now() - start) / 1000
-      // One period's budget (100 ms) plus one request may go out at once; the rest is paced.
-      const burst = limit * 0.1 + 64 * 1024
-      assert.ok(elapsed >= (total - burst) / limit, `elapsed ${elapsed.toFixed(2)} s for ${total} bytes`)
-    } finally {
-      await close()
-    }
+    // One period's budget (100 ms) plus one request may go out at once; the rest is paced.
+    await assertPaced(pair, limit, limit * 0.1 + 64 * 1024)
   })
 
   test('a limited download is paced too: the receiver pauses its socket', async () => {
     const limit = 2 * 1024 * 1024
-    const { dialer, acceptor, close } = await connectedPair({
+    const pair = await connectedPair({
       scheduler: new IoScheduler(),
       acceptorScheduler: new IoScheduler({ maxDownloadSpeed: limit }),
       dialer: { outgoingQueueBytes: 256 * 1024 },
     })
-    try {
-      const total = 3 * 1024 * 1024
-      const chunk = randomBytes(32 * 1024)
-      const start = performance.now()
-      const reading = (async () => {
-        let got = 0
-        while (got < total) {
-          const msg = await acceptor.read()
-          if (msg.kind === 'application') got += msg.message.value.length
-        }
-      })()
-      for (let sent = 0; sent < total; sent += chunk.length) await dialer.write(blob(chunk))
-      await reading
-      const elapsed = (performance.now() - start) / 1000
-      // Reads are charged after they happen: one period's budget plus one read per socket may pass.
-      const burst = limit * 0.1 + 2 * 64 * 1024
-      assert.ok(elapsed >= (total - burst) / limit, `elapsed ${elapsed.toFixed(2)} s for ${total} bytes`)
-    } finally {
-      await close()
-    }
+    // Reads are charged after they happen: one period's budget plus one read per socket may pass.
+    await assertPaced(pair, limit, limit * 0.1 + 2 * 64 * 1024)
   })
 
   test('equal scores get equal shares; a higher score gets more', async () => {

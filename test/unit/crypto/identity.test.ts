@@ -2,7 +2,7 @@
 // one kind of problem at a time, each explained in words.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { checkIdentity, type Identity } from '../../../src/crypto/identity.js'
+import { checkIdentity, generateIdentityInline, type Identity } from '../../../src/crypto/identity.js'
 import { generateKeyPair } from '../../../src/crypto/keys.js'
 import { peerIdFromB58 } from '../../../src/crypto/peer-id.js'
 import { hex, readVectorJson } from '../../support/vectors.js'
@@ -60,4 +60,11 @@ describe('checkIdentity', () => {
     assert.match(problems[0].message, /secret key has 31 bytes instead of 32/)
     assert.match(problems[1].message, /proof-of-work stamp has 25 bytes instead of 24/)
   })
+})
+
+test('generateIdentityInline: a sound identity meeting a small difficulty, found on this thread', () => {
+  for (const bits of [0, 4, 8]) {
+    const identity = generateIdentityInline(bits)
+    assert.deepEqual(checkIdentity(identity, bits), [])
+  }
 })
