@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { checkIdentity, type Identity } from '../crypto/index.js'
 import { DuneP2pError } from '../errors.js'
 import { pointSyntaxError } from '../wire/index.js'
+import { maintenanceBounds } from '../workers/maintenance-policy.js'
 
 /** A config field is missing or out of range; `field` is its dotted path (code `DUNE_CONFIG`). */
 export class P2pConfigError extends DuneP2pError {
@@ -103,7 +104,7 @@ const configSchema = z
     maintenance: maintenanceSchema.prefault({}),
     /** Incoming handshakes in progress at once. */
     maxIncomingConnections: positive.default(20),
-    /** With maintenance: refuse new connections from this active count on (default maxConnections). */
+    /** Refuse new connections from this active count on (default: max_threshold with maintenance, else maxConnections). */
     maxThreshold: positive.optional(),
     backlog: positive.default(20),
     connectionTimeoutMs: ms.default(10_000),
@@ -173,7 +174,13 @@ export function parseP2pConfig(input: unknown): P2pConfig {
   throw new P2pConfigError(field, message, { cause: result.error })
 }
 
-/** The active count from which new connections are refused with too_many_connections. */
+/**
+ * The active count from which new connections are refused with too_many_connections: SPEC 5,
+ * with maintenance on, max_threshold of its bounds (`maxThreshold` overrides); else maxConnections.
+ */
 export function connectionCeiling(config: P2pConfig): number {
-  return config.maxThreshold ?? config.maxConnections
+  if (config.maxThreshold !== undefined) return config.maxThreshold
+  if (!config.maintenance.enabled) return config.maxConnections
+  return maintenanceBounds(config.minConnections, config.expectedConnections, config.maxConnections)
+    .maxThreshold
 }

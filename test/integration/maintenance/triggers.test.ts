@@ -53,7 +53,8 @@ describe('maintenance triggers and rules', () => {
   test('beyond max_threshold a step cuts down to max_target, sparing trusted peers', async () => {
     const hub = await node(
       '127.0.31.10',
-      maintainedConfig({ maintenance: { periodMs: 60_000, bootstrapRounds: 0 } }),
+      // The ceiling raised to max_connections (9), so that incoming peers can push it past max_threshold.
+      maintainedConfig({ maintenance: { periodMs: 60_000, bootstrapRounds: 0 }, maxThreshold: 9 }),
     )
     const { maxTarget, maxThreshold } = hub.maintenanceBounds
     assert.deepEqual([maxTarget, maxThreshold], [7, 8])

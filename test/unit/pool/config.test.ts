@@ -25,8 +25,11 @@ describe('parseP2pConfig', () => {
     assert.equal(c.listenPort, 9732)
     assert.equal(c.incomingQueueBytes, undefined)
     assert.equal(c.maxUploadSpeed, undefined)
-    assert.equal(connectionCeiling(c), 100)
-    assert.equal(connectionCeiling(parseP2pConfig({ identity, chainName: 'X', maxThreshold: 84 })), 84)
+    // SPEC 5: with maintenance on, new connections are refused from max_threshold (84) on.
+    assert.equal(connectionCeiling(c), 84)
+    const manual = parseP2pConfig({ identity, chainName: 'X', maintenance: { enabled: false } })
+    assert.equal(connectionCeiling(manual), 100)
+    assert.equal(connectionCeiling(parseP2pConfig({ identity, chainName: 'X', maxThreshold: 90 })), 90)
   })
 
   test('port 0 (ephemeral) is allowed', () => {
