@@ -77,9 +77,8 @@ export class ChunkCipher {
     if (length > MAX_PEEK_BYTES)
       throw new CryptoInputError(`peek at most ${MAX_PEEK_BYTES} bytes, got ${length}`)
     if (boxed.length < MAC_BYTES + length) return false
-    const stream = keystream.subarray(0, KEYSTREAM_SKIP + length)
-    sodium.crypto_stream(stream, this.#remoteNonce, this.#key)
-    for (let i = 0; i < length; i++) out[i] = boxed[MAC_BYTES + i]! ^ stream[KEYSTREAM_SKIP + i]!
+    sodium.crypto_stream(keystream, this.#remoteNonce, this.#key)
+    for (let i = 0; i < length; i++) out[i] = boxed[MAC_BYTES + i]! ^ keystream[KEYSTREAM_SKIP + i]!
     return true
   }
 }
@@ -88,6 +87,7 @@ export class ChunkCipher {
 const KEYSTREAM_SKIP = 32
 /** Largest prefix `peekPlaintext` decrypts. */
 export const MAX_PEEK_BYTES = 32
+/** One Salsa20 block: the skipped bytes and the peeked ones, computed whole (no view per call). */
 const keystream = Buffer.alloc(KEYSTREAM_SKIP + MAX_PEEK_BYTES)
 
 /** `out[offset..offset+length]`, without a new view when that is the whole of `out`. */

@@ -558,19 +558,22 @@ export class Connection<A, M = unknown> {
   async #runWriter(): Promise<void> {
     const queue = this.#outgoing
     const batch: Array<P2pMessage<A>> = []
+    /** Frame sizes of the batch, computed once for its wire size and reused to seal it. */
+    const frameSizes: number[] = []
     try {
-      for (let first = queue.tryShift(); first !== undefined; first = queue.tryShift()) {
+      for (let next = queue.tryShift(); next !== undefined; next = queue.tryShift()) {
         batch.length = 0
-        batch.push(first)
-        let wireBytes = this.#wireSize(this.#registry.sizeOf(first))
-        while (wireBytes < BATCH_BYTES) {
-          const next = queue.tryShift()
-          if (next === undefined) break
-          batch.push(next)
-          wireBytes += this.#wireSize(this.#registry.sizeOf(next))
+        frameSizes.length = 0
+        let wireBytes = 0
+        for (let message: P2pMessage<A> | undefined = next; message !== undefined; ) {
+          const frameSize = this.#registry.sizeOf(message)
+          batch.push(message)
+          frameSizes.push(frameSize)
+          wireBytes += this.#wireSize(frameSize)
+          message = wireBytes < BATCH_BYTES ? queue.tryShift() : undefined
         }
         const buffer = takeOutputBuffer(wireBytes)
-        this.#sealBatch(batch, buffer)
+        this.#sealBatch(batch, frameSizes, buffer)
         for (let start = 0; start < wireBytes; start += this.#writeSlice) {
           const end = Math.min(wireBytes, start + this.#writeSlice)
           const quota = this.#io.requestWrite(end - start)
@@ -602,11 +605,12 @@ export class Connection<A, M = unknown> {
    * moves the later pieces apart to leave room for each chunk's length and MAC, then seals
    * every piece in place: no scratch copy of the message.
    */
-  #sealBatch(batch: ReadonlyArray<P2pMessage<A>>, out: Buffer): void {
+  #sealBatch(batch: ReadonlyArray<P2pMessage<A>>, frameSizes: readonly number[], out: Buffer): void {
     const chunkSize = this.#chunkSize
     let pos = 0
-    for (const message of batch) {
-      const frameSize = this.#registry.sizeOf(message)
+    for (let m = 0; m < batch.length; m++) {
+      const message = batch[m]!
+      const frameSize = frameSizes[m]!
       const pieces = Math.ceil(frameSize / chunkSize)
       const start = pos + CHUNK_OVERHEAD
       this.#registry.writeFrame(message, out, start)

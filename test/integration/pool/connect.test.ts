@@ -1,7 +1,7 @@
 // Connections through createP2p on 127.0.0.x: messages both ways, the tables' state
 // transitions, duplicate connections (already_connected), disconnection, errors of the API.
 import assert from 'node:assert/strict'
-import { after, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { createP2p } from '../../../src/p2p.js'
 import {
   type ConnectionRefusedError,
@@ -10,26 +10,10 @@ import {
 } from '../../../src/pool/errors.js'
 import { DialError, RejectedByPeerError } from '../../../src/socket/index.js'
 import { InvalidPointError } from '../../../src/wire/index.js'
-import {
-  type ChatNode,
-  chat,
-  chatMessages,
-  nextEvent,
-  nodeConfig,
-  pointOf,
-  startNode,
-  stopAll,
-  until,
-} from './nodes.js'
+import { chat, chatMessages, nextEvent, nodeConfig, nodeFixture, pointOf, until } from './nodes.js'
 
 describe('P2p connections', () => {
-  const nodes: ChatNode[] = []
-  after(() => stopAll(...nodes))
-  const node = async (host: string, overrides = {}) => {
-    const n = await startNode(host, overrides)
-    nodes.push(n)
-    return n
-  }
+  const node = nodeFixture()
 
   test('connect, send both ways, broadcast, receive through the iterator', async () => {
     const a = await node('127.0.1.1')
@@ -108,11 +92,7 @@ describe('P2p connections', () => {
       (err: ConnectionRefusedError) => err.reason === 'already_connected',
     )
     // The same identity from elsewhere: b answers Nack already_connected.
-    const twin = await createP2p(nodeConfig('127.0.1.7', { identity: a.config.identity }), {
-      messages: chatMessages,
-    })
-    nodes.push(twin)
-    await twin.start()
+    const twin = await node('127.0.1.7', { identity: a.config.identity })
     const refused = nextEvent(b, 'handshake-failed')
     await assert.rejects(
       twin.connect(pointOf(b)),

@@ -10,25 +10,16 @@ import {
   chat,
   chatMessages,
   nextEvent,
+  nodeFixture,
   pointOf,
   rawHandshake,
-  startNode,
-  stopAll,
   until,
 } from './nodes.js'
 
 describe('discovery', () => {
-  const nodes: ChatNode[] = []
+  const node = nodeFixture()
   const scheduler = new IoScheduler()
-  after(async () => {
-    await stopAll(...nodes)
-    scheduler.close()
-  })
-  const node = async (host: string, overrides = {}) => {
-    const n = await startNode(host, overrides)
-    nodes.push(n)
-    return n
-  }
+  after(() => scheduler.close())
 
   test('Bootstrap is answered with Advertise: a node learns the points another knows', async () => {
     const a = await node('127.0.4.1')

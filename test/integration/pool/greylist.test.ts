@@ -10,7 +10,7 @@ import { Connection, HandshakeClosedError } from '../../../src/socket/index.js'
 import { rawMessages } from '../../../src/wire/index.js'
 import { testIdentity } from '../../support/identities.js'
 import { tcpProxy } from '../../support/tcp-proxy.js'
-import { type ChatNode, chat, nextEvent, pointOf, rawHandshake, startNode, stopAll, until } from './nodes.js'
+import { chat, nextEvent, nodeFixture, pointOf, rawHandshake, until } from './nodes.js'
 
 /** An identity whose stamp fails `bits` of proof of work. */
 function weakIdentity(bits: number): Identity {
@@ -21,17 +21,9 @@ function weakIdentity(bits: number): Identity {
 }
 
 describe('greylisting and the ACL', () => {
-  const nodes: ChatNode[] = []
+  const node = nodeFixture()
   const scheduler = new IoScheduler()
-  after(async () => {
-    await stopAll(...nodes)
-    scheduler.close()
-  })
-  const node = async (host: string, overrides = {}) => {
-    const n = await startNode(host, overrides)
-    nodes.push(n)
-    return n
-  }
+  after(() => scheduler.close())
 
   test('a bad proof of work greylists the IP and the peer id; the IP is then refused before the handshake', async () => {
     const b = await node('127.0.2.1', { expectedProofOfWork: 10 })

@@ -3,19 +3,13 @@
 // handshakes in progress, and the too-few/too-many events for the maintenance.
 import assert from 'node:assert/strict'
 import net from 'node:net'
-import { after, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import type { ConnectionRefusedError } from '../../../src/pool/errors.js'
 import { RejectedByPeerError } from '../../../src/socket/index.js'
-import { type ChatNode, nextEvent, pointOf, rawHandshake, startNode, stopAll, until } from './nodes.js'
+import { nextEvent, nodeFixture, pointOf, rawHandshake, until } from './nodes.js'
 
 describe('connection limits', () => {
-  const nodes: ChatNode[] = []
-  after(() => stopAll(...nodes))
-  const node = async (host: string, overrides = {}) => {
-    const n = await startNode(host, overrides)
-    nodes.push(n)
-    return n
-  }
+  const node = nodeFixture()
 
   test('at max_connections a new peer gets Nack(too_many_connections) with known points, and learns them', async () => {
     const b = await node('127.0.3.1', {

@@ -1,5 +1,6 @@
 // Test nodes for the pool's integration tests: a chat application, P2p instances each on its
 // own 127.0.0.x address (listening and dialing from it), and waits on events and conditions.
+import { after } from 'node:test'
 import { createP2p, type P2p } from '../../../src/p2p.js'
 import type { P2pConfigInput } from '../../../src/pool/config.js'
 import type { PoolEvents } from '../../../src/pool/pool.js'
@@ -102,4 +103,18 @@ export async function rawHandshake(
   const { host: targetHost, port } = parsePoint(point)
   const socket = await dialTcp(targetHost, port, { localAddress: host })
   return authenticate(socket, false, handshakeConfig({ listeningPort: undefined, ...overrides }))
+}
+
+/**
+ * A describe block's nodes: `node(host, overrides)` starts one and remembers it; every node it
+ * started is stopped after the block.
+ */
+export function nodeFixture(): (host: string, overrides?: Partial<P2pConfigInput>) => Promise<ChatNode> {
+  const nodes: ChatNode[] = []
+  after(() => stopAll(...nodes))
+  return async (host, overrides = {}) => {
+    const n = await startNode(host, overrides)
+    nodes.push(n)
+    return n
+  }
 }

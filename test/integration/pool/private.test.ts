@@ -1,19 +1,13 @@
 // Private mode on real sockets: a private node talks only to trusted points and peers, tells
 // its peers it is private, and they never advertise it.
 import assert from 'node:assert/strict'
-import { after, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import type { ConnectionRefusedError } from '../../../src/pool/errors.js'
 import { RejectedByPeerError } from '../../../src/socket/index.js'
-import { type ChatNode, nextEvent, pointOf, startNode, stopAll, until } from './nodes.js'
+import { nextEvent, nodeFixture, pointOf, until } from './nodes.js'
 
 describe('private mode', () => {
-  const nodes: ChatNode[] = []
-  after(() => stopAll(...nodes))
-  const node = async (host: string, overrides = {}) => {
-    const n = await startNode(host, overrides)
-    nodes.push(n)
-    return n
-  }
+  const node = nodeFixture()
 
   test('a private node connects only to trusted points and accepts only trusted peers', async () => {
     const t = await node('127.0.6.1')
