@@ -238,9 +238,22 @@ export class P2p<A, P = null, C = Metadata> {
     return this.#pool.connectionInfo(active)
   }
 
-  /** Closes the connection with the peer (queued messages, then Disconnect); resolves once closed. */
-  disconnect(peerId: string): Promise<void> {
-    return this.#pool.disconnect(peerId)
+  /**
+   * Closes the connection with the peer (queued messages, then Disconnect); resolves once closed.
+   * `detail` is the close reason's detail that the disconnection event carries (default 'disconnect').
+   */
+  disconnect(peerId: string, detail?: string): Promise<void> {
+    return this.#pool.disconnect(peerId, detail)
+  }
+
+  /** Forgets a known point that is not connected or being connected; false when unknown or in use. */
+  forgetPoint(point: string): boolean {
+    return this.#pool.forgetPoint(point)
+  }
+
+  /** Forgets a known peer that is not connected; false when unknown or connected. */
+  forgetPeer(peerId: string): boolean {
+    return this.#pool.forgetPeer(peerId)
   }
 
   /** Sends to a connected peer, waiting while its outgoing queue is full. Rejects with NotConnectedError. */

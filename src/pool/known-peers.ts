@@ -57,6 +57,10 @@ export class KnownPeers<P> {
   }
 
   /** Puts a saved record back (state disconnected). */
+  delete(peerId: string): boolean {
+    return this.#records.delete(peerId)
+  }
+
   restore(record: PeerRecord<P>): void {
     this.#records.set(record.peerId, { ...record, state: 'disconnected' })
   }

@@ -21,7 +21,7 @@ export function maintenancePoolOf<A, P, C>(p2p: P2p<A, P, C>): MaintenancePool {
         () => false,
       )
     },
-    disconnect: (peerId) => p2p.disconnect(peerId),
+    disconnect: (peerId, reason) => p2p.disconnect(peerId, reason),
     broadcastBootstrap() {
       p2p.bootstrap()
     },

@@ -611,9 +611,27 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   }
 
   /** Closes the connection with `peerId` (Disconnect first); resolves when it is closed. */
-  async disconnect(peerId: string): Promise<void> {
+  async disconnect(peerId: string, detail = 'disconnect'): Promise<void> {
     const active = this.#active.get(peerId)
-    if (active) await active.connection.close({ kind: 'local', detail: 'disconnect' })
+    if (active) await active.connection.close({ kind: 'local', detail })
+  }
+
+  /** Removes a point that is not in use from the table (trusted ones too); false when unknown or in use. */
+  forgetPoint(point: string): boolean {
+    const record = this.points.get(point)
+    if (record?.state !== 'disconnected') return false
+    this.points.delete(point)
+    this.emit('changed')
+    return true
+  }
+
+  /** Removes a disconnected peer from the table; false when unknown or connected. */
+  forgetPeer(peerId: string): boolean {
+    const record = this.peers.get(peerId)
+    if (record?.state !== 'disconnected') return false
+    this.peers.delete(peerId)
+    this.emit('changed')
+    return true
   }
 
   connectionInfo(active: ActiveConnection<A, C>): ConnectionInfo<C> {
