@@ -1,0 +1,307 @@
+// A typed client of dune-node's admin RPC (docs/RPC.md) over fetch: one method per route, and
+// typed errors for an unreachable node (NodeUnreachableError) and an RPC error body (AdminRpcError).
+import { DuneP2pError } from '../errors.js'
+
+/** The default admin RPC endpoint of dune-node. */
+export const DEFAULT_ADMIN_ENDPOINT = 'http://127.0.0.1:8732'
+
+/** How long a request (not the event stream) may take before the client gives up. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+
+export interface Flow {
+  total_sent: number
+  total_recv: number
+  current_inflow: number
+  current_outflow: number
+}
+
+export interface Stat extends Flow {
+  connections: number
+  incoming_handshakes: number
+  known_points: number
+  known_peers: number
+  peer_id: string
+  uptime_ms: number
+}
+
+export interface Connection {
+  peer_id: string
+  point: string | null
+  remote_addr: string
+  remote_port: number
+  incoming: boolean
+  private: boolean
+  trusted: boolean
+  score: number
+  version: { chain_name: string; distributed_db_version: number; p2p_version: number }
+  stats: Flow
+}
+
+export interface Peer {
+  peer_id: string
+  state: 'accepted' | 'running' | 'disconnected'
+  trusted: boolean
+  banned: boolean
+  greylisted: boolean
+  score: number
+  last_seen: number | null
+  points: string[]
+}
+
+export interface Point {
+  point: string
+  state: 'requested' | 'accepted' | 'running' | 'disconnected'
+  trusted: boolean
+  banned: boolean
+  greylisted: boolean
+  peer_id: string | null
+  last_attempt: number | null
+  last_failure: number | null
+  last_established: number | null
+  last_disconnect: number | null
+  failures: number
+  greylisted_until: number | null
+  next_attempt_at: number
+}
+
+export interface Greylist {
+  ips: { ip: string; until: number; reason: string }[]
+  peers: { peer_id: string; until: number; reason: string }[]
+}
+
+export interface Acl {
+  banned_ips: string[]
+  banned_points: string[]
+  banned_peers: string[]
+  trusted_ips: string[]
+  trusted_points: string[]
+  trusted_peers: string[]
+  greylist: Greylist
+}
+
+/** What PATCH on a peer or a point does to the ACL. */
+export type AclAction = 'ban' | 'unban' | 'trust' | 'untrust'
+
+/** The answer of PATCH /network/peers/:peer_id for a peer the node does not know. */
+export interface PeerAclState {
+  peer_id: string
+  banned: boolean
+  trusted: boolean
+}
+
+export interface PointAclState {
+  point: string
+  banned: boolean
+  trusted: boolean
+}
+
+/** The node answered with an error body (`{ error: { code, message } }`) or an unexpected reply. */
+export class AdminRpcError extends DuneP2pError {
+  /** The HTTP status of the answer. */
+  readonly status: number
+  /** The RPC's own code (`BAD_REQUEST`, `NOT_FOUND`, ...), or `HTTP_<status>` without an error body. */
+  readonly rpcCode: string
+
+  constructor(status: number, rpcCode: string, message: string) {
+    super('DUNE_ADMIN_RPC', message)
+    this.status = status
+    this.rpcCode = rpcCode
+  }
+}
+
+/** No HTTP answer at all: nothing listens at the endpoint, the host is unknown, or it timed out. */
+export class NodeUnreachableError extends DuneP2pError {
+  readonly endpoint: string
+
+  constructor(endpoint: string, reason: string, options?: { cause?: unknown }) {
+    super(
+      'DUNE_NODE_UNREACHABLE',
+      `cannot reach the node at ${endpoint}: ${reason} (is dune-node running? use --endpoint)`,
+      options,
+    )
+    this.endpoint = endpoint
+  }
+}
+
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host not found',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ETIMEDOUT: 'connection timed out',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  UND_ERR_SOCKET: 'connection closed',
+}
+
+/** The readable reason of a failed fetch (its cause carries the system error code). */
+function networkReason(err: unknown): string {
+  if (err instanceof Error && err.name === 'TimeoutError') return 'no answer in time'
+  const cause =
+    err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined
+  if (cause?.code && NETWORK_REASONS[cause.code]) return NETWORK_REASONS[cause.code]
+  return cause?.message ?? (err instanceof Error ? err.message : String(err))
+}
+
+/** The error of a non-2xx answer, from its `{ error: { code, message } }` body when it has one. */
+async function errorOfResponse(response: Response): Promise<AdminRpcError> {
+  const text = await response.text().catch(() => '')
+  try {
+    const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } }
+    if (body.error && typeof body.error.message === 'string') {
+      const code = typeof body.error.code === 'string' ? body.error.code : `HTTP_${response.status}`
+      return new AdminRpcError(response.status, code, body.error.message)
+    }
+  } catch {
+    // Not JSON: reported below with the status line.
+  }
+  const excerpt = text.trim().slice(0, 200)
+  return new AdminRpcError(
+    response.status,
+    `HTTP_${response.status}`,
+    `the node answered ${response.status} ${response.statusText}${excerpt ? `: ${excerpt}` : ''}`,
+  )
+}
+
+const enc = encodeURIComponent
+
+/** The admin RPC of one node. Every method rejects with AdminRpcError or NodeUnreachableError. */
+export class AdminRpcClient {
+  readonly endpoint: string
+  private readonly timeoutMs: number
+
+  /** `endpoint` is the node's base URL, e.g. `http://127.0.0.1:8732` (a trailing slash is ignored). */
+  constructor(endpoint: string, options: { timeoutMs?: number } = {}) {
+    this.endpoint = endpoint.replace(/\/+$/, '')
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+  }
+
+  self(): Promise<{ peer_id: string }> {
+    return this.request('GET', '/network/self')
+  }
+
+  stat(): Promise<Stat> {
+    return this.request('GET', '/network/stat')
+  }
+
+  connections(): Promise<Connection[]> {
+    return this.request('GET', '/network/connections')
+  }
+
+  connection(peerId: string): Promise<Connection> {
+    return this.request('GET', `/network/connections/${enc(peerId)}`)
+  }
+
+  /** Kicks a connected peer: Disconnect, then close. */
+  kick(peerId: string): Promise<{ ok: true }> {
+    return this.request('DELETE', `/network/connections/${enc(peerId)}`)
+  }
+
+  peers(): Promise<Peer[]> {
+    return this.request('GET', '/network/peers')
+  }
+
+  peer(peerId: string): Promise<Peer> {
+    return this.request('GET', `/network/peers/${enc(peerId)}`)
+  }
+
+  peerAcl(peerId: string, acl: AclAction): Promise<Peer | PeerAclState> {
+    return this.request('PATCH', `/network/peers/${enc(peerId)}`, { acl })
+  }
+
+  isPeerBanned(peerId: string): Promise<{ banned: boolean }> {
+    return this.request('GET', `/network/peers/${enc(peerId)}/banned`)
+  }
+
+  forgetPeer(peerId: string): Promise<{ ok: true }> {
+    return this.request('DELETE', `/network/peers/${enc(peerId)}`)
+  }
+
+  points(): Promise<Point[]> {
+    return this.request('GET', '/network/points')
+  }
+
+  point(point: string): Promise<Point> {
+    return this.request('GET', `/network/points/${enc(point)}`)
+  }
+
+  /** Dials `point`; resolves with the new connection, or rejects with the RPC's CONNECT_FAILED. */
+  connect(point: string, timeoutMs?: number): Promise<Connection> {
+    return this.request(
+      'PUT',
+      `/network/points/${enc(point)}`,
+      timeoutMs === undefined ? {} : { timeout_ms: timeoutMs },
+    )
+  }
+
+  /** `address` is a point (`HOST:PORT`), a bare IP or a CIDR prefix. */
+  addressAcl(address: string, acl: AclAction): Promise<PointAclState> {
+    return this.request('PATCH', `/network/points/${enc(address)}`, { acl })
+  }
+
+  isAddressBanned(address: string): Promise<{ banned: boolean }> {
+    return this.request('GET', `/network/points/${enc(address)}/banned`)
+  }
+
+  forgetPoint(point: string): Promise<{ ok: true }> {
+    return this.request('DELETE', `/network/points/${enc(point)}`)
+  }
+
+  greylist(): Promise<Greylist> {
+    return this.request('GET', '/network/greylist')
+  }
+
+  flushGreylist(): Promise<{ cleared: number }> {
+    return this.request('DELETE', '/network/greylist')
+  }
+
+  acl(): Promise<Acl> {
+    return this.request('GET', '/network/acl')
+  }
+
+  /** Opens the event stream; the caller reads the body (see admin-log.ts) and aborts with `signal`. */
+  async openLog(options: { statIntervalMs?: number; signal?: AbortSignal } = {}): Promise<Response> {
+    const query = options.statIntervalMs === undefined ? '' : `?stat_interval_ms=${options.statIntervalMs}`
+    const response = await this.fetch(`/network/log${query}`, {
+      headers: { accept: 'text/event-stream' },
+      signal: options.signal,
+    })
+    if (!response.ok) throw await errorOfResponse(response)
+    if (!response.body)
+      throw new AdminRpcError(response.status, 'HTTP_NO_BODY', 'the event stream has no body')
+    return response
+  }
+
+  /** One JSON request; resolves with the parsed 2xx body. */
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.fetch(path, {
+      method,
+      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    })
+    if (!response.ok) throw await errorOfResponse(response)
+    const text = await response.text().catch((err: unknown) => {
+      throw new NodeUnreachableError(this.endpoint, networkReason(err), { cause: err })
+    })
+    try {
+      return JSON.parse(text) as T
+    } catch {
+      throw new AdminRpcError(
+        response.status,
+        'BAD_JSON',
+        `the node's answer to ${method} ${path} is not JSON`,
+      )
+    }
+  }
+
+  private async fetch(path: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(`${this.endpoint}${path}`, init)
+    } catch (err) {
+      if (err instanceof Error && err.name === 'AbortError') throw err
+      throw new NodeUnreachableError(this.endpoint, networkReason(err), { cause: err })
+    }
+  }
+}
