@@ -149,7 +149,7 @@ function connectionRow(c) {
       c.incoming ? 'incoming' : 'outgoing',
       c.trusted ? el('span', { class: 'tag' }, 'trusted') : '',
     ),
-    el('td', { class: 'num' }, String(c.score)),
+    el('td', { class: 'num' }, Number.isInteger(c.score) ? String(c.score) : c.score.toFixed(2)),
     el('td', { class: 'num', 'data-testid': 'flow-in' }, rate(flow.current_inflow)),
     el('td', { class: 'num', 'data-testid': 'flow-out' }, rate(flow.current_outflow)),
     el(

@@ -27,6 +27,11 @@ export function formatFields(fields: readonly (readonly [string, string])[]): st
   return fields.map(([label, value]) => `${`${label}:`.padEnd(width)}  ${value}\n`).join('')
 }
 
+/** A score: integers as they are, others with two decimals. */
+export function formatScore(score: number): string {
+  return Number.isInteger(score) ? String(score) : score.toFixed(2)
+}
+
 /** A flow in bytes per second as kB/s with one decimal (1 kB = 1000 bytes). */
 export function formatRate(bytesPerSecond: number): string {
   return `${(bytesPerSecond / 1000).toFixed(1)} kB/s`

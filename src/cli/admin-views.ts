@@ -7,6 +7,7 @@ import {
   formatFields,
   formatFlags,
   formatRate,
+  formatScore,
   formatTable,
 } from './admin-format.js'
 import type { Acl, Connection, Greylist, Peer, Point, Stat } from './admin-rpc-client.js'
@@ -47,7 +48,7 @@ export function connectionsView(connections: readonly Connection[]): string {
       connectionAddress(c),
       c.incoming ? 'in' : 'out',
       c.trusted ? 'yes' : 'no',
-      String(c.score),
+      formatScore(c.score),
       formatRate(c.stats.current_inflow),
       formatRate(c.stats.current_outflow),
       formatBytes(c.stats.total_recv),
@@ -71,7 +72,7 @@ export function peersView(peers: readonly Peer[], now: number): string {
       p.peer_id,
       p.state,
       formatFlags(p),
-      String(p.score),
+      formatScore(p.score),
       formatAge(p.last_seen, now),
       p.points.join(' ') || '-',
     ]),
@@ -109,7 +110,7 @@ export function peerView(p: Peer, now: number): string {
     ['Trusted', p.trusted ? 'yes' : 'no'],
     ['Banned', p.banned ? 'yes' : 'no'],
     ['Greylisted', p.greylisted ? 'yes' : 'no'],
-    ['Score', String(p.score)],
+    ['Score', formatScore(p.score)],
     ['Last seen', formatAge(p.last_seen, now)],
     ['Points', p.points.join(' ') || '-'],
   ])
