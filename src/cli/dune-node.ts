@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-// The dune-node command line: a program of subcommands (identity and sandbox here; run and
-// config join it), run as a process or in-process through `main(argv)`, which returns the exit code.
+// The dune-node command line: a program of subcommands (identity, config, run, sandbox), run
+// as a process or in-process through `main(argv)`, which returns the exit code.
 import { access } from 'node:fs/promises'
-import { homedir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { checkIdentity, generateIdentity } from '../crypto/identity.js'
 import { peerIdToB58 } from '../crypto/peer-id.js'
@@ -11,8 +10,11 @@ import { PowSearchAborted } from '../crypto/pow-search.js'
 import { assertPowBits, DEFAULT_POW_BITS } from '../crypto/proof-of-work.js'
 import { DuneP2pError } from '../errors.js'
 import { identityFilePath, readIdentityFile, writeIdentityFile } from '../node/identity-file.js'
+import { defaultDataDir } from '../node/node-config.js'
+import { addConfigCommand } from './config-command.js'
 import { runIfEntryPoint } from './entry-point.js'
 import { ProgressBar, type ProgressStream } from './progress-bar.js'
+import { addRunCommand } from './run-command.js'
 import { addSandboxCommand } from './sandbox-command.js'
 
 /** Exit code of a command stopped by Ctrl-C (128 + SIGINT). */
@@ -23,11 +25,6 @@ export interface CliContext {
   stdout: { write(text: string): unknown }
   stderr: ProgressStream
   exitCode: number
-}
-
-/** DUNE_NODE_DATA_DIR, else ~/.dune-node. */
-export function defaultDataDir(): string {
-  return process.env.DUNE_NODE_DATA_DIR || join(homedir(), '.dune-node')
 }
 
 function parsePowBits(value: string): number {
@@ -162,6 +159,8 @@ export function createProgram(ctx: CliContext): Command {
       writeErr: (text) => ctx.stderr.write(text),
     })
   addIdentityCommand(program, ctx)
+  addConfigCommand(program, ctx)
+  addRunCommand(program, ctx)
   addSandboxCommand(program, ctx)
   return program
 }

@@ -1,5 +1,5 @@
-// `dune-node sandbox`: the quick start's local network (see node/sandbox.ts), stopped by
-// Ctrl-C or SIGTERM with a Disconnect to every peer, or after --duration seconds.
+// `dune-node sandbox`: the quick start's local network of dune-nodes (see node/sandbox.ts),
+// stopped by Ctrl-C or SIGTERM with a Disconnect to every peer, or after --duration seconds.
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { type Command, InvalidArgumentError } from 'commander'
@@ -23,18 +23,20 @@ export function addSandboxCommand(program: Command, ctx: CliContext): void {
     .option('--base-dir <DIR>', 'where the nodes keep their data', join(tmpdir(), 'dune-sandbox'))
     .option('--pow <BITS>', 'proof of work of the fresh identities', count(0, 20), 8)
     .option(
-      '--chat-every <SECONDS>',
-      'seconds between two chat messages of a node (0: none)',
+      '--gossip-every <SECONDS>',
+      'seconds between two demo gossip messages of a node (0: none)',
       count(0, 3600),
       2,
     )
+    .option('--connections <N>', 'connections each node aims at (min N/2, max 3N/2)', count(1, 64), 4)
     .option('--duration <SECONDS>', 'stop after this many seconds (0: run until Ctrl-C)', count(0, 86400), 0)
     .action(
       async (options: {
         nodes: number
         baseDir: string
         pow: number
-        chatEvery: number
+        gossipEvery: number
+        connections: number
         duration: number
       }) => {
         const stop = new AbortController()
@@ -47,14 +49,15 @@ export function addSandboxCommand(program: Command, ctx: CliContext): void {
               nodes: options.nodes,
               baseDir: resolve(options.baseDir),
               powBits: options.pow,
-              chatEverySeconds: options.chatEvery,
+              gossipEverySeconds: options.gossipEvery,
+              connections: options.connections,
               durationSeconds: options.duration,
             },
             ctx.stdout,
             stop.signal,
           )
           ctx.stdout.write(
-            `Stopped: ${result.connections} connections closed, ${result.messages} messages received in all\n`,
+            `Stopped: ${result.connections} connections closed, ${result.messages} gossip messages received in all\n`,
           )
         } finally {
           process.removeListener('SIGINT', onSignal)

@@ -1,5 +1,5 @@
-// `dune-node sandbox` as a process: the quick start's local network comes up, carries chat
-// messages, and stops with Disconnect on SIGTERM (exit 0) or after --duration.
+// `dune-node sandbox` as a process: the quick start's network of dune-nodes comes up (each with
+// its admin RPC), carries gossip, and stops with Disconnect on SIGTERM (exit 0) or after --duration.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
@@ -22,41 +22,48 @@ function runSandbox(args: string[]) {
   return { child, exited, output: () => out }
 }
 
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
 describe('dune-node sandbox', () => {
-  test('six nodes connect in a ring with chords, exchange messages, and stop after --duration', async () => {
+  test('five nodes come up with an admin RPC each, gossip flows, and it stops after --duration', async () => {
     const base = mkdtempSync(join(tmpdir(), 'dune-sandbox-test-'))
     const run = runSandbox([
       '--nodes',
-      '6',
+      '5',
       '--pow',
-      '4',
-      '--chat-every',
+      '2',
+      '--gossip-every',
       '1',
       '--duration',
-      '4',
+      '5',
       '--base-dir',
       base,
     ])
+    await waitFor(() => /The network is up/.test(run.output()), 'the network')
+    const urls = [...run.output().matchAll(/admin RPC (http:\/\/127\.0\.0\.1:\d+)/g)].map((m) => m[1]!)
+    assert.equal(urls.length, 5)
+    assert.match(run.output(), /dune-admin-client\.js --endpoint http:\/\/127\.0\.0\.1:\d+ p2p stat/)
+    const self = (await (await fetch(`${urls[2]}/network/self`)).json()) as { peer_id: string }
+    assert.match(self.peer_id, /^id/)
     assert.equal(await run.exited, 0, run.output())
     const out = run.output()
-    assert.equal((out.match(/listening on 127\.0\.0\.1:\d+/g) ?? []).length, 6)
-    // 6 ring edges + 3 chords, each seen from both ends.
-    assert.equal((out.match(/: connected to id/g) ?? []).length, 18)
-    const stopped = /Stopped: (\d+) connections closed, (\d+) messages received/.exec(out)
+    assert.equal((out.match(/listening on 127\.0\.0\.1:\d+/g) ?? []).length, 5)
+    const stopped = /Stopped: (\d+) connections closed, (\d+) gossip messages received/.exec(out)
     assert.ok(stopped, out)
-    assert.equal(Number(stopped[1]), 18)
-    assert.ok(Number(stopped[2]) > 0, 'chat messages flowed')
+    assert.ok(Number(stopped[1]) >= 8, `every node connected (${stopped[1]} connection ends)`)
+    assert.ok(Number(stopped[2]) > 0, 'gossip flowed')
   })
 
   test('SIGTERM stops it with a Disconnect to every peer, exit 0', async () => {
     const base = mkdtempSync(join(tmpdir(), 'dune-sandbox-test-'))
-    const run = runSandbox(['--nodes', '3', '--pow', '4', '--base-dir', base])
-    while (
-      !/node-3: connected/.test(run.output()) ||
-      (run.output().match(/connected to/g) ?? []).length < 6
-    ) {
-      await new Promise((r) => setTimeout(r, 50))
-    }
+    const run = runSandbox(['--nodes', '3', '--pow', '2', '--base-dir', base])
+    await waitFor(() => (run.output().match(/connected to/g) ?? []).length >= 6, 'three connections')
     run.child.kill('SIGTERM')
     assert.equal(await run.exited, 0, run.output())
     assert.match(run.output(), /Stopping: Disconnect to every peer/)

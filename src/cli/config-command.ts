@@ -1,0 +1,52 @@
+// `dune-node config init | show`: writes the documented config file (defaults and flags) to
+// DATA_DIR/config.json, and prints the effective config or what each field means.
+import { access, mkdir, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import type { Command } from 'commander'
+import { documentedConfigText, nodeConfigDoc } from '../node/node-config.js'
+import type { CliContext } from './dune-node.js'
+import { addConfigFlags, type ConfigFlags, resolveNodeConfig } from './run-command.js'
+
+export function addConfigCommand(program: Command, ctx: CliContext): void {
+  const config = program
+    .command('config')
+    .description('write and inspect the config file (DATA_DIR/config.json)')
+
+  addConfigFlags(config.command('init'))
+    .description('write a documented config file with the defaults and the flags given')
+    .option('--force', 'replace an existing config file')
+    .action(async (flags: ConfigFlags & { force?: boolean }) => {
+      const { configFile: _ignored, ...rest } = flags
+      const { config: values, file } = await resolveNodeConfig(rest)
+      const target = flags.configFile ?? file
+      if (!flags.force && (await exists(target))) {
+        ctx.stderr.write(`${target} already exists; use --force to replace it.\n`)
+        ctx.exitCode = 1
+        return
+      }
+      await mkdir(dirname(target), { recursive: true, mode: 0o700 })
+      await writeFile(target, documentedConfigText(values), { mode: 0o600 })
+      ctx.stdout.write(`Wrote ${target}\n`)
+    })
+
+  addConfigFlags(config.command('show'))
+    .description('print the effective config (file, defaults and flags), or with --doc what each field means')
+    .option('--doc', 'print every field with its meaning and flag')
+    .action(async (flags: ConfigFlags & { doc?: boolean }) => {
+      if (flags.doc) {
+        ctx.stdout.write(`${nodeConfigDoc().join('\n')}\n`)
+        return
+      }
+      const { config: values } = await resolveNodeConfig(flags)
+      ctx.stdout.write(`${JSON.stringify(values, null, 2)}\n`)
+    })
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path)
+    return true
+  } catch {
+    return false
+  }
+}

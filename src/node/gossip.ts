@@ -1,0 +1,173 @@
+// The demo application of dune-node: gossip of short text messages (id, origin, text) that
+// every node relays once to its other peers, remembering recent ids to drop duplicates.
+import { randomBytes } from 'node:crypto'
+import { EventEmitter } from 'node:events'
+import { peerIdFromB58, peerIdToB58 } from '../crypto/index.js'
+import type { P2p } from '../p2p.js'
+import {
+  type ApplicationMessage,
+  defineMessages,
+  fixedBytes,
+  type Metadata,
+  obj,
+  peerIdEncoding,
+  string,
+} from '../wire/index.js'
+
+/** Longest text of a gossip message, in bytes. */
+export const MAX_GOSSIP_TEXT = 256
+/** Size of a message id. */
+export const GOSSIP_ID_BYTES = 8
+/** Message ids remembered to drop duplicates (the oldest are forgotten first). */
+export const DEFAULT_SEEN_CAPACITY = 10_000
+
+const gossipDefinitions = {
+  gossip: {
+    tag: 0x10,
+    encoding: obj('gossip', {
+      id: fixedBytes(GOSSIP_ID_BYTES, { copy: true }),
+      origin: peerIdEncoding,
+      text: string({ max: MAX_GOSSIP_TEXT }),
+    }),
+    maxSize: GOSSIP_ID_BYTES + 16 + 4 + MAX_GOSSIP_TEXT,
+  },
+}
+
+/** The demo application's message registry (tag 0x10). */
+export const gossipMessages = defineMessages(gossipDefinitions)
+export type GossipMessage = ApplicationMessage<typeof gossipDefinitions>
+
+/** A new gossip message, as this node learnt it. */
+export interface GossipEvent {
+  /** The message id, hex. */
+  readonly id: string
+  /** The peer id (base58) of the node that published it. */
+  readonly origin: string
+  readonly text: string
+  /** The peer it came from (base58), or undefined when published here. */
+  readonly from: string | undefined
+  readonly time: number
+}
+
+export interface GossipCounts {
+  /** Messages published by this node. */
+  readonly published: number
+  /** New messages received from peers. */
+  readonly received: number
+  /** Messages received again and dropped. */
+  readonly duplicates: number
+  /** Ids remembered. */
+  readonly seen: number
+}
+
+export interface GossipEvents {
+  /** A new message (published here or received for the first time). */
+  message: [GossipEvent]
+}
+
+/**
+ * Runs the gossip over a P2p instance: reads its application messages (it is their only
+ * reader), relays each new one to every connected peer but the sender, and publishes.
+ */
+export class GossipService extends EventEmitter<GossipEvents> {
+  readonly #p2p: P2p<GossipMessage, null, Metadata>
+  readonly #origin: Buffer
+  readonly #seen = new Set<string>()
+  readonly #capacity: number
+  #published = 0
+  #received = 0
+  #duplicates = 0
+  #timer: NodeJS.Timeout | undefined
+  #reading: Promise<void> | undefined
+
+  constructor(p2p: P2p<GossipMessage, null, Metadata>, options: { seenCapacity?: number } = {}) {
+    super()
+    this.#p2p = p2p
+    this.#origin = peerIdFromB58(p2p.peerId)
+    this.#capacity = options.seenCapacity ?? DEFAULT_SEEN_CAPACITY
+  }
+
+  /** Starts reading (call once the P2p instance runs); publishes every `everySeconds` when > 0. */
+  start(everySeconds = 0): void {
+    this.#reading ??= this.#read()
+    if (everySeconds > 0 && !this.#timer) {
+      this.#timer = setInterval(
+        () => this.publish(`hello #${this.#published + 1} from ${this.#p2p.peerId.slice(0, 10)}`),
+        everySeconds * 1000,
+      )
+    }
+  }
+
+  /** Stops publishing; reading ends by itself when the P2p instance stops. */
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer)
+    this.#timer = undefined
+  }
+
+  /** Waits for the reader to end (after the P2p instance stopped). */
+  async ended(): Promise<void> {
+    await this.#reading
+  }
+
+  /** Publishes a new message to every connected peer; returns its id (hex). Text over 256 bytes is cut. */
+  publish(text: string): string {
+    const id = randomBytes(GOSSIP_ID_BYTES)
+    const cut = Buffer.byteLength(text) > MAX_GOSSIP_TEXT ? truncateUtf8(text, MAX_GOSSIP_TEXT) : text
+    const hex = id.toString('hex')
+    this.#remember(hex)
+    this.#published++
+    if (this.#p2p.running) {
+      this.#p2p.broadcast({ name: 'gossip', value: { id, origin: this.#origin, text: cut } })
+    }
+    this.emit('message', { id: hex, origin: this.#p2p.peerId, text: cut, from: undefined, time: Date.now() })
+    return hex
+  }
+
+  counts(): GossipCounts {
+    return {
+      published: this.#published,
+      received: this.#received,
+      duplicates: this.#duplicates,
+      seen: this.#seen.size,
+    }
+  }
+
+  async #read(): Promise<void> {
+    for await (const { peer, message } of this.#p2p) {
+      const { id, origin, text } = message.value
+      const hex = id.toString('hex')
+      if (this.#seen.has(hex)) {
+        this.#duplicates++
+        continue
+      }
+      this.#remember(hex)
+      this.#received++
+      for (const c of this.#p2p.connections()) {
+        if (c.peerId !== peer) this.#p2p.trySend(c.peerId, message)
+      }
+      this.emit('message', { id: hex, origin: peerIdToB58(origin), text, from: peer, time: Date.now() })
+    }
+  }
+
+  /** Adds an id, forgetting the oldest past the capacity (a Set iterates in insertion order). */
+  #remember(id: string): void {
+    this.#seen.add(id)
+    if (this.#seen.size > this.#capacity) {
+      const oldest = this.#seen.values().next().value as string
+      this.#seen.delete(oldest)
+    }
+  }
+}
+
+/** The longest prefix of `text` that fits in `max` bytes of UTF-8. */
+function truncateUtf8(text: string, max: number): string {
+  let bytes = 0
+  let end = 0
+  for (const ch of text) {
+    const n = Buffer.byteLength(ch)
+    if (bytes + n > max) break
+    bytes += n
+    end += ch.length
+  }
+  return text.slice(0, end)
+}

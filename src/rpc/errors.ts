@@ -1,0 +1,33 @@
+// The admin RPC's failures: an error with the HTTP status and the stable code of the error
+// body `{ "error": { "code", "message", "cause"? } }` (docs/RPC.md).
+import { DuneP2pError } from '../errors.js'
+
+export type RpcErrorCode = 'BAD_REQUEST' | 'NOT_FOUND' | 'CONFLICT' | 'CONNECT_FAILED' | 'INTERNAL'
+
+const STATUS: Record<RpcErrorCode, number> = {
+  BAD_REQUEST: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  CONNECT_FAILED: 502,
+  INTERNAL: 500,
+}
+
+/** A request the RPC answers with an error status (code `DUNE_RPC`; `rpcCode` goes in the body). */
+export class RpcError extends DuneP2pError {
+  readonly status: number
+  readonly rpcCode: RpcErrorCode
+  /** The `DUNE_*` code of the library error behind it, if any. */
+  readonly causeCode: string | undefined
+
+  constructor(rpcCode: RpcErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super('DUNE_RPC', message, options)
+    this.rpcCode = rpcCode
+    this.status = STATUS[rpcCode]
+    this.causeCode = options.cause instanceof DuneP2pError ? options.cause.code : undefined
+  }
+}
+
+/** The body of an error answer. */
+export function errorBody(code: string, message: string, cause?: string) {
+  return { error: { code, message, ...(cause ? { cause } : {}) } }
+}

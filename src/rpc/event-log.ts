@@ -1,0 +1,154 @@
+// GET /network/log: the node's events (connections, greylisting, refusals, maintenance steps,
+// ACL changes, gossip) as server-sent events, from a feed that listens to the P2p instance.
+import { EventEmitter } from 'node:events'
+import type { ServerResponse } from 'node:http'
+import type { FastifyInstance } from 'fastify'
+import type { AclChange, GreylistEvent } from '../acl/index.js'
+import type { GossipEvent, GossipService } from '../node/gossip.js'
+import type { ConnectionEvent, StepReport } from '../p2p.js'
+import type { CloseReason } from '../socket/errors.js'
+import { describeCloseReason } from '../socket/index.js'
+import { failureCause } from './metrics.js'
+import { schemas } from './schemas.js'
+import { type AnyP2p, maintenanceJson, statJson } from './shapes.js'
+
+/** One event of the log: its kind (the SSE `event:` field) and its JSON data. */
+export interface LogEvent {
+  readonly kind: string
+  readonly data: Record<string, unknown>
+}
+
+/** Comment line sent every so often so that proxies and clients keep the stream open. */
+const KEEPALIVE_MS = 15_000
+
+/**
+ * Turns the node's events into log events; `publish` adds the RPC's own (forget, greylist flush).
+ * `close` removes its listeners.
+ */
+export class EventFeed extends EventEmitter<{ event: [LogEvent] }> {
+  readonly #detach: Array<() => void> = []
+
+  constructor(p2p: AnyP2p, gossip?: GossipService) {
+    super()
+    this.setMaxListeners(0)
+    const listen = <T extends unknown[]>(
+      target: { on(e: string, l: (...a: T) => void): unknown; off(e: string, l: (...a: T) => void): unknown },
+      event: string,
+      listener: (...args: T) => void,
+    ): void => {
+      target.on(event, listener)
+      this.#detach.push(() => target.off(event, listener))
+    }
+    const connection = (e: ConnectionEvent) => ({
+      peer_id: e.peerId,
+      point: e.point ?? null,
+      remote_addr: e.remoteAddress,
+      incoming: e.incoming,
+    })
+    listen(p2p as never, 'connection', (e: ConnectionEvent) => this.publish('connection', connection(e)))
+    listen(p2p as never, 'disconnection', (e: ConnectionEvent & { reason: CloseReason }) =>
+      this.publish('disconnection', { ...connection(e), reason: describeCloseReason(e.reason) }),
+    )
+    listen(p2p as never, 'greylisted', (e: GreylistEvent) =>
+      this.publish(
+        'greylisted',
+        e.kind === 'ip'
+          ? { ip: e.ip, reason: e.reason, until: e.until }
+          : { peer_id: e.peerId, reason: e.reason, until: e.until },
+      ),
+    )
+    listen(
+      p2p as never,
+      'handshake-failed',
+      (e: { remoteAddress: string; incoming: boolean; error: Error }) =>
+        this.publish('handshake_failed', {
+          remote_addr: e.remoteAddress,
+          incoming: e.incoming,
+          error: e.error.message,
+          code: failureCause(e.error),
+        }),
+    )
+    listen(p2p as never, 'refused', (e: { remoteAddress: string; reason: string }) =>
+      this.publish('refused', { remote_addr: e.remoteAddress, reason: e.reason }),
+    )
+    listen(p2p as never, 'maintenance', (r: StepReport) => this.publish('maintenance', maintenanceJson(r)))
+    listen(p2p.acl as never, 'changed', (c: AclChange) =>
+      this.publish('acl', { action: c.action, kind: c.kind, target: c.entry }),
+    )
+    if (gossip) {
+      listen(gossip as never, 'message', (m: GossipEvent) =>
+        this.publish('gossip', { from: m.from ?? null, origin: m.origin, id: m.id, text: m.text }),
+      )
+    }
+  }
+
+  /** Sends an event to every open stream, stamped with the time. */
+  publish(kind: string, data: Record<string, unknown>): void {
+    this.emit('event', { kind, data: { time: Date.now(), ...data } })
+  }
+
+  close(): void {
+    for (const detach of this.#detach.splice(0)) detach()
+  }
+}
+
+function sseFrame(kind: string, data: unknown): string {
+  return `event: ${kind}\ndata: ${JSON.stringify(data)}\n\n`
+}
+
+/** Registers GET /network/log; the streams end when the server closes. */
+export function registerEventLog(
+  app: FastifyInstance,
+  feed: EventFeed,
+  p2p: AnyP2p,
+  startedAt: number,
+): void {
+  const open = new Set<ServerResponse>()
+  app.addHook('preClose', (done) => {
+    for (const raw of open) raw.end()
+    open.clear()
+    done()
+  })
+  app.get<{ Querystring: { stat_interval_ms?: number } }>(
+    '/network/log',
+    { schema: schemas.log },
+    (request, reply) => {
+      reply.hijack()
+      const raw = reply.raw
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      })
+      raw.write(': dune-node event log\n\n')
+      open.add(raw)
+      const onEvent = (e: LogEvent): void => {
+        raw.write(sseFrame(e.kind, e.data))
+      }
+      feed.on('event', onEvent)
+      const keepalive = setInterval(() => raw.write(': keepalive\n\n'), KEEPALIVE_MS)
+      keepalive.unref()
+      const period = request.query.stat_interval_ms
+      const stats = period
+        ? setInterval(() => {
+            const connections_flows = p2p.connections().map((c) => ({
+              peer_id: c.peerId,
+              current_inflow: Math.round(c.stats.flowIn),
+              current_outflow: Math.round(c.stats.flowOut),
+            }))
+            raw.write(sseFrame('stat', { time: Date.now(), ...statJson(p2p, startedAt), connections_flows }))
+          }, period)
+        : undefined
+      stats?.unref()
+      const stop = (): void => {
+        feed.off('event', onEvent)
+        clearInterval(keepalive)
+        if (stats) clearInterval(stats)
+        open.delete(raw)
+      }
+      raw.on('close', stop)
+      request.raw.on('close', stop)
+    },
+  )
+}
