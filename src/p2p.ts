@@ -20,13 +20,24 @@ import {
   Pool,
   type PoolEvents,
   type ReceivedMessage,
+  type SlotCounts,
 } from './pool/pool.js'
 import { constant, type MessageRegistry, type Metadata, metadataEncoding } from './wire/index.js'
 import { MaintenanceWorker, type StepReason, type StepReport } from './workers/maintenance.js'
 import type { MaintenanceBounds } from './workers/maintenance-policy.js'
 import { WelcomeWorker } from './workers/welcome.js'
 
+export type { AddressLimit, AdmissionRefusal } from './pool/admission.js'
+export type { EvictionRules } from './pool/eviction.js'
 export * from './pool/index.js'
+export {
+  type ComponentRule,
+  SCORE_COMPONENTS,
+  type ScoreComponent,
+  type ScoreDetail,
+  type ScoreRules,
+} from './pool/peer-score.js'
+export type { SlotCounts } from './pool/pool.js'
 export type { StepReason, StepReport } from './workers/maintenance.js'
 export {
   type MaintenanceBounds,
@@ -50,6 +61,8 @@ export interface P2pApplication<A, P, C> {
 /** Counters of the whole layer. */
 export interface P2pStats {
   readonly activeConnections: number
+  /** Inbound and outbound connections, handshakes in flight, and their limits. */
+  readonly slots: SlotCounts
   readonly incomingHandshakes: number
   readonly knownPoints: number
   readonly knownPeers: number
@@ -139,9 +152,11 @@ export class P2p<A, P = null, C = Metadata> {
           host: config.listenHost,
           port: config.listenPort,
           backlog: config.backlog,
-          check: (ip) => {
+          check: (ip, socket) => {
             const status = this.acl.ipStatus(ip)
-            return status === 'banned' || status === 'greylisted' ? status : undefined
+            if (status === 'banned' || status === 'greylisted') return status
+            if (status === 'trusted') return undefined
+            return this.#pool.admitIncoming(ip, socket)
           },
           onSocket: (socket) => this.#pool.accept(socket),
           onRefused: (ip, reason) => this.#pool.emit('refused', { remoteAddress: ip, reason }),
@@ -177,6 +192,8 @@ export class P2p<A, P = null, C = Metadata> {
         bootstrapRounds: m.bootstrapRounds,
         maxParallelDials: m.maxParallelDials,
         protectedBest: m.protectedBest,
+        graceMs: config.eviction.graceMs,
+        minOutbound: this.#pool.slots.minOutbound,
         ...(m.backoff ? { backoff: withoutUndefined(m.backoff) } : {}),
       },
     })
@@ -339,6 +356,7 @@ export class P2p<A, P = null, C = Metadata> {
   stats(): P2pStats {
     return {
       activeConnections: this.#pool.activeCount,
+      slots: this.#pool.slotCounts(),
       incomingHandshakes: this.#pool.incomingHandshakes,
       knownPoints: this.#pool.points.size,
       knownPeers: this.#pool.peers.size,
@@ -346,7 +364,50 @@ export class P2p<A, P = null, C = Metadata> {
     }
   }
 
+  // ---- Scores ----
+
+  /**
+   * The application says the peer delivered a useful message first (a new block, a new
+   * operation...): its `useful` counter grows by `amount`, raising its score (bandwidth share,
+   * protection from eviction and trimming).
+   */
+  reportUseful(peerId: string, amount = 1): void {
+    this.#pool.reportUseful(peerId, amount)
+  }
+
+  /**
+   * The application got a message from the peer that was well-formed on the wire but invalid
+   * for it: its `invalid` counter grows by `amount`; below score.disconnectBelow the peer is
+   * disconnected and greylisted (trusted peers excepted).
+   */
+  reportInvalid(peerId: string, amount = 1): void {
+    this.#pool.penalize(peerId, 'invalid', amount)
+  }
+
+  /** How scores are made and the threshold they are held to (the config's `score`). */
+  scorePolicy(): P2pConfig['score'] {
+    return this.config.score
+  }
+
+  /** The admission rules in effect: slots, per-address limits, handshake cap, eviction. */
+  admissionPolicy(): {
+    readonly slots: SlotCounts
+    readonly admission: P2pConfig['admission']
+    readonly eviction: P2pConfig['eviction']
+  } {
+    return {
+      slots: this.#pool.slotCounts(),
+      admission: this.config.admission,
+      eviction: this.config.eviction,
+    }
+  }
+
   // ---- Discovery and upkeep (used by the maintenance worker) ----
+
+  /** Disconnects and greylists the untrusted peers whose score is below score.disconnectBelow; returns how many. */
+  enforceScores(): number {
+    return this.#pool.enforceScores()
+  }
 
   /** Sends Bootstrap to every connected peer (they answer with Advertise); returns how many. */
   bootstrap(): number {
@@ -373,10 +434,14 @@ export class P2p<A, P = null, C = Metadata> {
     return this.#maintenance.bounds
   }
 
-  /** Collects expired greylist entries and trims the tables of known points and peers to their bounds. */
-  gc(): { greylist: number; points: number; peers: number } {
+  /**
+   * Collects expired greylist entries and score records past their retention, and trims the
+   * tables of known points and peers to their bounds.
+   */
+  gc(): { greylist: number; scores: number; points: number; peers: number } {
     const counts = {
       greylist: this.acl.gcGreylist(),
+      scores: this.#pool.scores.gc(),
       points: this.#pool.points.size > this.#pool.points.max ? this.#pool.points.gc() : 0,
       peers: this.#pool.peers.size > this.#pool.peers.max ? this.#pool.peers.gc() : 0,
     }

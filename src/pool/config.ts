@@ -1,6 +1,7 @@
 // The configuration of a P2p instance: a zod schema with Octez's defaults (SPEC 5) and a
 // validator whose errors name the offending field.
 import { z } from 'zod'
+import { parseCidr } from '../acl/ip-address.js'
 import { checkIdentity, type Identity } from '../crypto/index.js'
 import { DuneP2pError } from '../errors.js'
 import { pointSyntaxError } from '../wire/index.js'
@@ -50,6 +51,89 @@ const maintenanceSchema = z.strictObject({
       afterDisconnectMs: z.int().min(0).optional(),
     })
     .optional(),
+})
+
+/** One score counter: contribution = weight · min(counter, cap); the counter halves every halfLifeMs. */
+const scoreComponent = (weight: number, halfLifeMs: number, cap: number) =>
+  z
+    .strictObject({
+      weight: z.number().finite().default(weight),
+      halfLifeMs: ms.default(halfLifeMs),
+      cap: z.number().positive().default(cap),
+    })
+    .prefault({})
+
+const HOUR_MS = 3_600_000
+
+/** Peer scores: decaying behaviour counters plus the application's score (see PeerScores). */
+const scoreSchema = z.strictObject({
+  /** Seconds connected: +1 per 10 min up to +3.6. */
+  uptime: scoreComponent(0.001, HOUR_MS, 3600),
+  /** Useful messages delivered first (p2p.reportUseful): +0.05 each, up to +5. */
+  useful: scoreComponent(0.05, 600_000, 100),
+  /** Invalid messages (p2p.reportInvalid, wire decoding errors). */
+  invalid: scoreComponent(-2, HOUR_MS, 1000),
+  /** Messages over their size bound. */
+  oversized: scoreComponent(-5, HOUR_MS, 1000),
+  /** Protocol violations: MAC errors, unrequested or malformed swap messages. */
+  violation: scoreComponent(-5, HOUR_MS, 1000),
+  /** Failed handshakes once the peer id was known. */
+  handshakeFailure: scoreComponent(-2, HOUR_MS, 1000),
+  /** How long a disconnected peer's counters are kept. */
+  retainMs: ms.default(HOUR_MS),
+  /** Below this total a peer is disconnected, greylisted and refused (trusted peers excepted). */
+  disconnectBelow: z.number().finite().default(-20),
+  /** Score records kept at most (connected peers are never dropped). */
+  maxRecords: positive.default(4096),
+})
+
+/** Connection slots by direction. */
+const slotsSchema = z.strictObject({
+  /** Established inbound connections at most (default: the ceiling minus the reserved outbound slots). */
+  maxInbound: count.optional(),
+  /** Slots only outbound connections may take: min(minOutbound, ceiling / 4). */
+  minOutbound: count.default(8),
+})
+
+/** A level of per-address limits (see AdmissionLimiter). */
+const addressLimit = (ipv4Bits: number, ipv6Bits: number, maxConnections: number, newPerMinute: number) =>
+  z
+    .strictObject({
+      ipv4Bits: z.int().min(0).max(32).default(ipv4Bits),
+      ipv6Bits: z.int().min(0).max(128).default(ipv6Bits),
+      maxConnections: positive.default(maxConnections),
+      newPerMinute: z.number().positive().finite().default(newPerMinute),
+    })
+    .prefault({})
+
+const cidr = z.string().check((ctx) => {
+  try {
+    parseCidr(ctx.value)
+  } catch (err) {
+    ctx.issues.push({ code: 'custom', message: (err as Error).message, input: ctx.value })
+  }
+})
+
+/** What an incoming socket must pass before a byte is read. */
+const admissionSchema = z.strictObject({
+  /** Per host: IPv4 /32, IPv6 /56. */
+  perAddress: addressLimit(32, 56, 4, 20),
+  /** Per network: IPv4 /16, IPv6 /48. */
+  perSubnet: addressLimit(16, 48, 16, 60),
+  /** Subnets spared by both limits (default loopback: the operator's own machine). */
+  exempt: z.array(cidr).default(['127.0.0.0/8', '::1/128']),
+  /** Handshakes in progress at once, both directions (default 2·maxIncomingConnections + maintenance.maxParallelDials). */
+  maxHandshakesInFlight: positive.optional(),
+})
+
+/** Which inbound connection a newcomer may replace when the inbound slots are full (see selectToEvict). */
+const evictionSchema = z.strictObject({
+  /** New connections are neither evicted nor trimmed for this long. */
+  graceMs: z.int().min(0).default(60_000),
+  protectGroups: count.default(4),
+  protectLowLatency: count.default(8),
+  protectRecentUseful: count.default(4),
+  protectLongestShare: z.number().min(0).max(1).default(0.5),
 })
 
 /** A table bound: GC runs when the table holds more than `max`, down to `target` entries. */
@@ -122,6 +206,10 @@ const configSchema = z
     maxDownloadSpeed: bytesPerSecond.optional(),
     /** How long peers.json writes are coalesced. */
     saveDelayMs: z.int().min(0).default(1000),
+    score: scoreSchema.prefault({}),
+    slots: slotsSchema.prefault({}),
+    admission: admissionSchema.prefault({}),
+    eviction: evictionSchema.prefault({}),
   })
   .superRefine((c, ctx) => {
     if (!(c.minConnections <= c.expectedConnections && c.expectedConnections <= c.maxConnections)) {
@@ -183,4 +271,29 @@ export function connectionCeiling(config: P2pConfig): number {
   if (!config.maintenance.enabled) return config.maxConnections
   return maintenanceBounds(config.minConnections, config.expectedConnections, config.maxConnections)
     .maxThreshold
+}
+
+/** The slots in effect: the ceiling, the outbound slots inbound peers never take, the inbound maximum. */
+export interface SlotLimits {
+  /** Connections at most, both directions (connectionCeiling). */
+  readonly ceiling: number
+  /** Outbound slots reserved: min(slots.minOutbound, ceiling / 4). */
+  readonly minOutbound: number
+  /** Inbound connections at most: min(slots.maxInbound, ceiling − minOutbound). */
+  readonly maxInbound: number
+}
+
+export function slotLimits(config: P2pConfig): SlotLimits {
+  const ceiling = connectionCeiling(config)
+  const minOutbound = Math.min(config.slots.minOutbound, Math.floor(ceiling / 4))
+  const maxInbound = Math.min(config.slots.maxInbound ?? ceiling, ceiling - minOutbound)
+  return { ceiling, minOutbound, maxInbound }
+}
+
+/** Handshakes in progress at once, both directions. */
+export function handshakeCap(config: P2pConfig): number {
+  return (
+    config.admission.maxHandshakesInFlight ??
+    2 * config.maxIncomingConnections + config.maintenance.maxParallelDials
+  )
 }

@@ -83,6 +83,7 @@ export class Discovery<A, P, C> {
     const swap = this.#answerSwapRequest(source, pointText, peerId)
     if (typeof swap === 'string') {
       pool.emit('swap', { outcome: 'ignored', peerId: source.peerId, point: pointText, reason: swap })
+      if (swap === 'bad_point') pool.penalize(source.peerId, 'violation')
       return
     }
     pool.emit('swap', { outcome: 'ack_sent', peerId: source.peerId, point: swap.proposed.point! })
@@ -124,6 +125,8 @@ export class Discovery<A, P, C> {
     else if (pool.findByPoint(point) !== undefined) reason = 'point_busy'
     if (reason !== undefined || !sent || point === undefined) {
       pool.emit('swap', { outcome: 'ignored', peerId: source.peerId, point: pointText, reason })
+      // An unrequested or malformed Swap_ack breaks the protocol (a busy point does not).
+      if (reason === 'not_requested' || reason === 'bad_point') pool.penalize(source.peerId, 'violation')
       return
     }
     source.sentSwapRequest = undefined

@@ -5,13 +5,15 @@ import { DuneP2pError } from '../errors.js'
 /**
  * Why the pool refused a connection: the ACL (`point_banned`, `peer_banned`), private mode,
  * a limit, the peer or point already connected or being connected, our own point, a full
- * table of known points, a Nack motive we sent (`unknown_chain_name`, ...), or the pool stopping.
+ * table of known points, a Nack motive we sent (`unknown_chain_name`, ...), the peer's score
+ * below score.disconnectBelow (`low_score`), or the pool stopping.
  */
 export type RefusalReason =
   | 'point_banned'
   | 'peer_banned'
   | 'private_mode'
   | 'too_many_connections'
+  | 'low_score'
   | 'already_connected'
   | 'connecting'
   | 'own_point'

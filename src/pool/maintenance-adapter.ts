@@ -29,6 +29,7 @@ export function maintenancePoolOf<A, P, C>(p2p: P2p<A, P, C>): MaintenancePool {
       p2p.swapRequest()
     },
     gcGreylist: () => p2p.gc().greylist,
+    enforceScores: () => p2p.enforceScores(),
     onConnectionCountChange(listener) {
       const changed = () => listener(p2p.stats().activeConnections)
       p2p.on('connection', changed).on('disconnection', changed)

@@ -1,7 +1,9 @@
 // The pool of connections (Octez's P2p_pool and connect handler): the tables of known points and
 // peers, dialing and accepting with the admission checks, the live connections and the app queue.
+import { createHmac, randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
+import { performance } from 'node:perf_hooks'
 import type { AccessControl, AclChange, GreylistEvent } from '../acl/index.js'
 import { BoundedQueue } from '../io/bounded-queue.js'
 import type { IoScheduler } from '../io/scheduler.js'
@@ -25,12 +27,16 @@ import {
   type NackMotive,
   parsePoint,
 } from '../wire/index.js'
+import { netGroup } from '../workers/net-group.js'
+import { type AdmissionLimiter, AdmissionLimiter as Limiter } from './admission.js'
 import { AnswerThrottle, runAnswerer } from './answerer.js'
-import { connectionCeiling, type P2pConfig } from './config.js'
+import { handshakeCap, type P2pConfig, type SlotLimits, slotLimits } from './config.js'
 import { Discovery } from './discovery.js'
 import { ConnectionRefusedError, NotConnectedError, type RefusalReason } from './errors.js'
+import { type EvictionCandidate, selectToEvict } from './eviction.js'
 import { KnownPeers, type PeerRecord, type PeerState } from './known-peers.js'
 import { KnownPoints, nextAttemptAt, type PointRecord, type PointState } from './known-points.js'
+import { PeerScores, type ScoreComponent, type ScoreDetail } from './peer-score.js'
 import { canonicalPoint, remoteIpOf } from './point-text.js'
 
 /** The application's per-peer metadata (Octez's peer_meta_config): kept in the peer table, scored. */
@@ -70,6 +76,10 @@ export interface ActiveConnection<A, C> {
   /** The peer announced itself a private node. */
   readonly private: boolean
   readonly throttle: AnswerThrottle
+  /** When the connection became live (the pool's clock). */
+  readonly connectedAt: number
+  /** The handshake's duration up to the peer's metadata, ms: about one round trip. */
+  readonly latencyMs: number
   /** Our last Swap_request on this connection and the peer it proposed. */
   sentSwapRequest: { readonly at: number; readonly proposedPeerId: string } | undefined
 }
@@ -84,8 +94,12 @@ export interface ConnectionInfo<C> {
   readonly private: boolean
   /** The peer or its point is trusted (by the config or the ACL). */
   readonly trusted: boolean
-  /** The peer's score (the application's score of its metadata). */
+  /** The peer's total score (behaviour plus the application's score of its metadata). */
   readonly score: number
+  /** When the connection became live. */
+  readonly connectedAt: number
+  /** The handshake's duration up to the peer's metadata, ms (about one round trip). */
+  readonly latencyMs: number
   readonly metadata: C
   readonly version: NegotiatedVersion
   readonly stats: ConnectionStats
@@ -119,7 +133,10 @@ export interface PeerInfo<P> {
   readonly banned: boolean
   readonly greylisted: boolean
   readonly metadata: P
+  /** scoreDetail.total. */
   readonly score: number
+  /** The score's parts: the application's, and each behaviour counter with its weight. */
+  readonly scoreDetail: ScoreDetail
   readonly lastSeen: number | undefined
   readonly points: readonly string[]
 }
@@ -168,6 +185,10 @@ export interface PoolEvents {
   'handshake-failed': [{ readonly remoteAddress: string; readonly incoming: boolean; readonly error: Error }]
   /** An incoming connection closed before the handshake (ACL, limits, accept backoff). */
   refused: [{ readonly remoteAddress: string; readonly reason: string }]
+  /** An inbound connection was closed to make room for a newcomer (the inbound slots were full). */
+  evicted: [{ readonly peerId: string; readonly remoteAddress: string; readonly newcomer: string }]
+  /** A peer's score fell below score.disconnectBelow: it was disconnected and greylisted. */
+  'low-score': [{ readonly peerId: string; readonly score: number }]
   swap: [SwapEvent]
   /** The tables or the ACL changed: the state is worth saving. */
   changed: []
@@ -189,12 +210,27 @@ export interface PoolOptions<A, P, C> {
 export const ALTERNATIVE_POINTS = 50
 
 const GREYLISTED_HANDSHAKE_FAILURES = new Set(['proof_of_work', 'decoding', 'decryption'])
+/** Handshake failures that do not count against the peer's score: its Nack, or ourselves. */
+const BLAMELESS_HANDSHAKE_FAILURES = new Set(['rejected', 'self_connection'])
+
+/** Inbound and outbound connections now, and the limits in effect. */
+export interface SlotCounts extends SlotLimits {
+  readonly inbound: number
+  readonly outbound: number
+  /** Handshakes in progress, both directions, and their cap. */
+  readonly handshakes: number
+  readonly maxHandshakes: number
+}
 
 export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   readonly config: P2pConfig
   readonly acl: AccessControl
   readonly points: KnownPoints
   readonly peers: KnownPeers<P>
+  /** The behaviour part of each peer's score. */
+  readonly scores: PeerScores
+  readonly slots: SlotLimits
+  readonly admission: AdmissionLimiter
   readonly now: () => number
   readonly #messages: MessageRegistry<A>
   readonly #peerMetadata: PeerMetadataConfig<P>
@@ -213,6 +249,14 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   readonly #applicationBounded: boolean
   #incomingHandshakes = 0
   #rejectingHandshakes = 0
+  #outgoingHandshakes = 0
+  /** Handshakes past the slot check, holding their slot until adopted or failed. */
+  #reservedInbound = 0
+  #reservedOutbound = 0
+  #inbound = 0
+  /** Connections being closed to make room: no longer counted, not picked again. */
+  readonly #evicting = new Set<ActiveConnection<A, C>>()
+  readonly #groupKey = randomBytes(16)
   #closed = false
 
   constructor(options: PoolOptions<A, P, C>) {
@@ -235,6 +279,17 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     })
     this.#applicationBounded = config.applicationQueueBytes !== undefined
     this.#discovery = new Discovery(this)
+    this.scores = new PeerScores(
+      {
+        components: config.score,
+        retainMs: config.score.retainMs,
+        disconnectBelow: config.score.disconnectBelow,
+        maxRecords: config.score.maxRecords,
+      },
+      this.now,
+    )
+    this.slots = slotLimits(config)
+    this.admission = new Limiter(config.admission, this.now)
     this.#configTrusted = new Set(config.trustedPoints.map((p) => canonicalPoint(p)!))
     for (const point of [...config.bootstrapPeers, ...config.trustedPoints]) this.registerPoint(point)
     this.acl.on('greylisted', (event) => this.emit('greylisted', event))
@@ -253,6 +308,31 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   /** Incoming handshakes in progress (bounded by max_incoming_connections). */
   get incomingHandshakes(): number {
     return this.#incomingHandshakes
+  }
+
+  /** Handshakes in progress, both directions (busy refusals included). */
+  get handshakesInFlight(): number {
+    return this.#incomingHandshakes + this.#rejectingHandshakes + this.#outgoingHandshakes
+  }
+
+  slotCounts(): SlotCounts {
+    return {
+      ...this.slots,
+      inbound: this.#inbound,
+      outbound: this.#active.size - this.#inbound,
+      handshakes: this.handshakesInFlight,
+      maxHandshakes: handshakeCap(this.config),
+    }
+  }
+
+  /** Connections counted against the slots: live ones not being evicted, plus reserved ones. */
+  #slotsTaken(): { inbound: number; total: number } {
+    let evictedInbound = 0
+    for (const a of this.#evicting) if (a.incoming) evictedInbound++
+    return {
+      inbound: this.#inbound - evictedInbound + this.#reservedInbound,
+      total: this.#active.size - this.#evicting.size + this.#reservedInbound + this.#reservedOutbound,
+    }
   }
 
   get closed(): boolean {
@@ -276,7 +356,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     if (this.#ownPoints.has(point)) throw new ConnectionRefusedError('own_point', point)
     const trusted = this.isPointTrusted(point)
     if (!trusted && this.acl.isPointBanned(point)) throw new ConnectionRefusedError('point_banned', point)
-    if (this.#active.size >= connectionCeiling(this.config))
+    if (this.#slotsTaken().total >= this.slots.ceiling)
       throw new ConnectionRefusedError('too_many_connections', point)
     if (this.privateMode && !trusted) throw new ConnectionRefusedError('private_mode', point)
     const record = this.registerPoint(point)
@@ -306,9 +386,21 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   }
 
   /**
-   * Takes an incoming socket (already checked against the ACL and reading). Beyond
-   * max_incoming_connections handshakes in progress, it is answered Nack(too_many_connections)
-   * with alternatives; beyond twice that, closed at once.
+   * The checks on an incoming socket before a byte is read (the welcome worker's, after the
+   * ACL's): the cap on handshakes in flight, then the per-address and per-subnet limits. Returns
+   * the refusal, or undefined when the socket is admitted and counted until it closes.
+   */
+  admitIncoming(ip: string, socket: Socket): string | undefined {
+    if (this.handshakesInFlight >= handshakeCap(this.config)) return 'too_many_handshakes'
+    const admitted = this.admission.admit(ip)
+    if (typeof admitted === 'string') return admitted
+    socket.once('close', admitted)
+    return undefined
+  }
+
+  /**
+   * Takes an incoming socket (already admitted and reading). Beyond max_incoming_connections
+   * handshakes in progress, it is answered Nack(too_many_connections) with alternatives.
    */
   accept(socket: Socket): void {
     const ip = remoteIpOf(socket)
@@ -321,11 +413,6 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       this.#handshake(socket, true, undefined)
         .catch(() => {})
         .finally(() => this.#incomingHandshakes--)
-      return
-    }
-    if (this.#rejectingHandshakes >= this.config.maxIncomingConnections) {
-      socket.destroy()
-      this.emit('refused', { remoteAddress: ip, reason: 'too_many_incoming' })
       return
     }
     this.#rejectingHandshakes++
@@ -381,17 +468,20 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   ): Promise<ActiveConnection<A, C>> {
     const ip = remoteIpOf(socket)
     this.#handshaking.add(socket)
+    if (!incoming) this.#outgoingHandshakes++
     try {
       let pending: PendingHandshake<C>
+      const began = performance.now()
       try {
         pending = await authenticate(socket, incoming, this.#handshakeConfig())
       } catch (err) {
         this.#handshakeFailed(err, ip, incoming, dialed)
         throw err
       }
-      return await this.#admit(pending, ip, incoming, dialed)
+      return await this.#admit(pending, ip, incoming, dialed, performance.now() - began)
     } finally {
       this.#handshaking.delete(socket)
+      if (!incoming) this.#outgoingHandshakes--
     }
   }
 
@@ -406,6 +496,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     ip: string,
     incoming: boolean,
     dialed: PointRecord | undefined,
+    latencyMs: number,
   ): Promise<ActiveConnection<A, C>> {
     const peer = pending.peer
     const peerId = peer.peerIdB58
@@ -422,8 +513,8 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     else if (!trusted && this.acl.isPeerBanned(peerId))
       refusal = { motive: 'no_motive', reason: 'peer_banned' }
     else if (!peer.version.ok) refusal = { motive: peer.version.motive, reason: peer.version.motive }
-    else if (this.#active.size >= connectionCeiling(this.config))
-      refusal = { motive: 'too_many_connections', reason: 'too_many_connections' }
+    else if (!trusted && this.totalScore(peerId) < this.config.score.disconnectBelow)
+      refusal = { motive: 'no_motive', reason: 'low_score' }
     else if (this.privateMode && !trusted) refusal = { motive: 'no_motive', reason: 'private_mode' }
     else if (
       pointRecord &&
@@ -434,6 +525,8 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       refusal = { motive: 'already_connected', reason: 'already_connected' }
     else if (peerRecord.state !== 'disconnected')
       refusal = { motive: 'already_connected', reason: 'already_connected' }
+    else if (!this.#takeSlot(incoming, peerId))
+      refusal = { motive: 'too_many_connections', reason: 'too_many_connections' }
 
     if (refusal) {
       const alternatives =
@@ -446,6 +539,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
         // Another network: greylist the peer id (not its IP: nodes of ours may share it) and
         // forget the point, unless trusted (Octez unregisters it).
         this.#misbehaved(undefined, peerId, listening, `handshake: ${peer.version.motive}`)
+        this.scores.add(peerId, 'handshakeFailure')
         if (pointRecord && !pointRecord.trusted && pointRecord.state === 'disconnected')
           this.points.delete(pointRecord.point)
       }
@@ -459,12 +553,17 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     peerRecord.state = 'accepted'
     let result: HandshakeResult<C>
     try {
-      result = await pending.accept()
-    } catch (err) {
-      if (pointRecord?.state === 'accepted') this.points.failed(pointRecord, this.now())
-      peerRecord.state = 'disconnected'
-      this.#handshakeFailed(err, ip, incoming, undefined)
-      throw err
+      try {
+        result = await pending.accept()
+      } catch (err) {
+        if (pointRecord?.state === 'accepted') this.points.failed(pointRecord, this.now())
+        peerRecord.state = 'disconnected'
+        this.#handshakeFailed(err, ip, incoming, undefined)
+        throw err
+      }
+    } finally {
+      if (incoming) this.#reservedInbound--
+      else this.#reservedOutbound--
     }
     if (this.#closed) {
       result.socket.destroy()
@@ -472,12 +571,66 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       peerRecord.state = 'disconnected'
       throw new ConnectionRefusedError('stopped', listening, peerId)
     }
-    return this.#adopt(result, ip, incoming, listening, pointRecord, peerRecord)
+    return this.#adopt(result, ip, incoming, listening, pointRecord, peerRecord, latencyMs)
+  }
+
+  /**
+   * Reserves a slot for a handshake about to be accepted: an outbound one below the ceiling; an
+   * inbound one below the inbound maximum and the ceiling, or else in place of an inbound
+   * connection chosen by selectToEvict (which is closed). False when there is no room.
+   */
+  #takeSlot(incoming: boolean, newcomer: string): boolean {
+    const taken = this.#slotsTaken()
+    if (!incoming) {
+      if (taken.total >= this.slots.ceiling) return false
+      this.#reservedOutbound++
+      return true
+    }
+    if (taken.inbound >= this.slots.maxInbound || taken.total >= this.slots.ceiling) {
+      const victim = this.#evictionVictim()
+      if (victim === undefined) return false
+      this.#evicting.add(victim)
+      this.emit('evicted', { peerId: victim.peerId, remoteAddress: victim.ip, newcomer })
+      void victim.connection.close({ kind: 'local', detail: 'evicted: inbound slots full' })
+    }
+    this.#reservedInbound++
+    return true
+  }
+
+  #evictionVictim(): ActiveConnection<A, C> | undefined {
+    const candidates: EvictionCandidate[] = []
+    const byPeer = new Map<string, ActiveConnection<A, C>>()
+    for (const a of this.#active.values()) {
+      if (!a.incoming || this.#evicting.has(a) || this.#isTrusted(a)) continue
+      byPeer.set(a.peerId, a)
+      candidates.push({
+        peerId: a.peerId,
+        group: netGroup(a.ip),
+        connectedAt: a.connectedAt,
+        latencyMs: a.latencyMs,
+        lastUsefulAt: this.scores.lastUsefulAt(a.peerId),
+        score: this.totalScore(a.peerId),
+      })
+    }
+    const rank = (group: string) =>
+      createHmac('sha256', this.#groupKey).update(group).digest().readUInt32BE(0)
+    const chosen = selectToEvict(candidates, this.config.eviction, this.now(), rank)
+    return chosen === undefined ? undefined : byPeer.get(chosen)
+  }
+
+  #isTrusted(active: ActiveConnection<A, C>): boolean {
+    return (
+      this.isPeerTrusted(active.peerId) ||
+      (active.point !== undefined && this.isPointTrusted(active.point)) ||
+      this.acl.isIpTrusted(active.ip)
+    )
   }
 
   /** Records a failed handshake; greylists on the causes of SPEC 5 (not on timeouts or closes). */
   #handshakeFailed(err: unknown, ip: string, incoming: boolean, dialed: PointRecord | undefined): void {
     if (err instanceof HandshakeError) {
+      if (err.peerId !== undefined && !BLAMELESS_HANDSHAKE_FAILURES.has(err.failure))
+        this.penalize(err.peerId, 'handshakeFailure')
       if (GREYLISTED_HANDSHAKE_FAILURES.has(err.failure)) {
         this.#misbehaved(ip, err.peerId, dialed?.point, `handshake: ${err.failure}`)
       } else if (err.failure === 'self_connection' && dialed) {
@@ -504,14 +657,16 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     point: string | undefined,
     pointRecord: PointRecord | undefined,
     peerRecord: PeerRecord<P>,
+    latencyMs: number,
   ): ActiveConnection<A, C> {
     const { incomingQueueBytes, outgoingQueueBytes } = this.config
+    const peerId = result.peer.peerIdB58
     const connection = new Connection(result, this.#messages, this.#scheduler, {
       ...(incomingQueueBytes ? { incomingQueueBytes } : {}),
       ...(outgoingQueueBytes ? { outgoingQueueBytes } : {}),
-      score: () => this.#peerMetadata.score(peerRecord.metadata),
+      score: () => this.scores.behaviour(peerId) + this.#peerMetadata.score(peerRecord.metadata),
     })
-    const peerId = result.peer.peerIdB58
+    const now = this.now()
     const active: ActiveConnection<A, C> = {
       connection,
       peerId,
@@ -520,16 +675,19 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       incoming,
       private: this.#connectionMetadata.isPrivate(result.peer.remoteMetadata),
       throttle: new AnswerThrottle(this.now),
+      connectedAt: now,
+      latencyMs,
       sentSwapRequest: undefined,
     }
     this.#active.set(peerId, active)
-    const now = this.now()
+    if (incoming) this.#inbound++
+    this.scores.connected(peerId)
     if (pointRecord) this.points.running(pointRecord, peerId, now)
     peerRecord.state = 'running'
     peerRecord.lastSeen = now
     if (point !== undefined) this.peers.seenAt(peerRecord, point)
     this.emit('connection', { peerId, point, remoteAddress: ip, incoming })
-    const ceiling = connectionCeiling(this.config)
+    const { ceiling } = this.slots
     if (this.#active.size >= ceiling)
       this.emit('too-many-connections', { active: this.#active.size, max: ceiling })
     this.emit('changed')
@@ -541,7 +699,12 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   }
 
   #onClosed(active: ActiveConnection<A, C>, reason: CloseReason): void {
-    if (this.#active.get(active.peerId) === active) this.#active.delete(active.peerId)
+    if (this.#active.get(active.peerId) === active) {
+      this.#active.delete(active.peerId)
+      if (active.incoming) this.#inbound--
+    }
+    this.#evicting.delete(active)
+    this.scores.disconnected(active.peerId)
     const now = this.now()
     const pointRecord = active.point === undefined ? undefined : this.points.get(active.point)
     if (pointRecord?.state === 'running' && pointRecord.peerId === active.peerId)
@@ -553,6 +716,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     }
     if (reason.kind === 'mac_error' || reason.kind === 'decode_error') {
       this.#misbehaved(active.ip, active.peerId, active.point, reason.kind)
+      this.scores.add(active.peerId, wireFaultOf(reason))
     }
     this.emit('disconnection', {
       peerId: active.peerId,
@@ -647,7 +811,11 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       trusted:
         this.isPeerTrusted(active.peerId) ||
         (active.point !== undefined && this.isPointTrusted(active.point)),
-      score: record === undefined ? 0 : this.#peerMetadata.score(record.metadata),
+      score:
+        this.scores.behaviour(active.peerId) +
+        (record === undefined ? 0 : this.#peerMetadata.score(record.metadata)),
+      connectedAt: active.connectedAt,
+      latencyMs: active.latencyMs,
       metadata: peer.remoteMetadata,
       version,
       stats: active.connection.stats(),
@@ -763,6 +931,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
 
   peerInfo(r: PeerRecord<P>): PeerInfo<P> {
     const status = this.acl.peerStatus(r.peerId)
+    const scoreDetail = this.scores.detail(r.peerId, this.#peerMetadata.score(r.metadata))
     return {
       peerId: r.peerId,
       state: r.state,
@@ -770,7 +939,8 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       banned: status === 'banned',
       greylisted: status === 'greylisted',
       metadata: r.metadata,
-      score: this.#peerMetadata.score(r.metadata),
+      score: scoreDetail.total,
+      scoreDetail,
       lastSeen: r.lastSeen,
       points: [...r.points],
     }
@@ -779,11 +949,52 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   /** Sets the application's metadata of a known peer (registering it); it rescores its connection. */
   setPeerMetadata(peerId: string, metadata: P): void {
     this.#registerPeer(peerId).metadata = metadata
+    this.#enforceScore(peerId)
     this.emit('changed')
   }
 
   scoreOf(metadata: P): number {
     return this.#peerMetadata.score(metadata)
+  }
+
+  // ---- Scores ----
+
+  /** The peer's total score: its behaviour counters plus the application's score of its metadata. */
+  totalScore(peerId: string): number {
+    const record = this.peers.get(peerId)
+    return this.scores.behaviour(peerId) + (record ? this.#peerMetadata.score(record.metadata) : 0)
+  }
+
+  /** Counts `amount` on a counter of the peer's score (see PeerScores); may disconnect it (see enforceScores). */
+  penalize(peerId: string, component: ScoreComponent, amount = 1): void {
+    this.scores.add(peerId, component, amount)
+    this.#enforceScore(peerId)
+  }
+
+  /** Records a useful message the peer delivered first (as the application reports it). */
+  reportUseful(peerId: string, amount = 1): void {
+    this.scores.add(peerId, 'useful', amount)
+  }
+
+  /**
+   * Disconnects and greylists (the peer id) every untrusted connected peer whose total score is
+   * below score.disconnectBelow; returns how many.
+   */
+  enforceScores(): number {
+    let count = 0
+    for (const peerId of [...this.#active.keys()]) if (this.#enforceScore(peerId)) count++
+    return count
+  }
+
+  #enforceScore(peerId: string): boolean {
+    const score = this.totalScore(peerId)
+    if (!(score < this.config.score.disconnectBelow)) return false
+    const active = this.#active.get(peerId)
+    if (active ? this.#isTrusted(active) : this.isPeerTrusted(peerId)) return false
+    this.acl.greylistPeer(peerId, `score ${score.toFixed(2)} below ${this.config.score.disconnectBelow}`)
+    this.emit('low-score', { peerId, score })
+    if (active) void active.connection.close({ kind: 'local', detail: 'score below threshold' })
+    return active !== undefined
   }
 
   // ---- Discovery ----
@@ -832,4 +1043,12 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     )
     this.#application.close(new Error('the P2p instance stopped'))
   }
+}
+
+/** The score counter a wire fault on a live connection counts on. */
+function wireFaultOf(reason: CloseReason & { kind: 'mac_error' | 'decode_error' }): ScoreComponent {
+  if (reason.kind === 'mac_error') return 'violation'
+  return reason.error.reason === 'length_over_bound' && reason.error.path === 'p2p_message'
+    ? 'oversized'
+    : 'invalid'
 }

@@ -1,5 +1,5 @@
 // The maintenance worker's decisions as pure functions: its bounds, which points to dial (diverse
-// networks first), which connections to drop (low scores first), and the reconnection backoff.
+// networks first), which connections to drop (low scores first, never young ones or the outbound minimum), the backoff.
 import { DuneP2pError } from '../errors.js'
 import { type NetGroupPrefixes, netGroup, pointHost } from './net-group.js'
 
@@ -137,6 +137,10 @@ export interface ConnectionView {
   readonly trusted: boolean
   /** The peer's score (higher is better). */
   readonly score: number
+  /** The peer dialed us; undefined counts as outbound. */
+  readonly incoming?: boolean | undefined
+  /** When the connection became live (the worker's clock); undefined: long ago. */
+  readonly connectedAt?: number | undefined
 }
 
 /** What candidate choice looks at. */
@@ -251,6 +255,10 @@ export interface VictimPolicy {
    * The randomness keeps an attacker from predicting which connections survive (default 0.5).
    */
   readonly lowestScoreBias: number
+  /** Connections younger than this are never dropped, ms (default 0). */
+  readonly graceMs?: number
+  /** Outbound connections are never dropped below this many (default 0). */
+  readonly minOutbound?: number
 }
 
 /** A score usable for ordering: NaN counts as the lowest. */
@@ -259,8 +267,9 @@ function orderedScore(c: ConnectionView): number {
 }
 
 /**
- * Up to `count` connections to drop. Trusted connections and the `protectedBest` best-scored
- * others are never chosen; the rest go lowest score first, with the randomness of
+ * Up to `count` connections to drop. Trusted connections, those younger than `graceMs` (at
+ * `now`) and the `protectedBest` best-scored others are never chosen, nor an outbound one that
+ * would leave fewer than `minOutbound`; the rest go lowest score first, with the randomness of
  * `lowestScoreBias` drawn from `random` (uniform in [0, 1), e.g. Math.random or a seeded RNG).
  */
 export function chooseVictims(
@@ -268,14 +277,25 @@ export function chooseVictims(
   count: number,
   policy: VictimPolicy,
   random: () => number,
+  now = 0,
 ): ConnectionView[] {
-  const ranked = connections.filter((c) => !c.trusted).sort((a, b) => orderedScore(a) - orderedScore(b) || 0)
+  const graceMs = policy.graceMs ?? 0
+  const ranked = connections
+    .filter((c) => !c.trusted && !(c.connectedAt !== undefined && now - c.connectedAt < graceMs))
+    .sort((a, b) => orderedScore(a) - orderedScore(b) || 0)
   const droppable = ranked.slice(0, Math.max(0, ranked.length - policy.protectedBest))
+  let outbound = connections.filter((c) => c.incoming !== true).length
+  const minOutbound = policy.minOutbound ?? 0
   const victims: ConnectionView[] = []
   while (victims.length < count && droppable.length > 0) {
     let i = 0
     while (i < droppable.length - 1 && random() >= policy.lowestScoreBias) i++
-    victims.push(droppable.splice(i, 1)[0]!)
+    const victim = droppable.splice(i, 1)[0]!
+    if (victim.incoming === true) victims.push(victim)
+    else if (outbound > minOutbound) {
+      victims.push(victim)
+      outbound--
+    }
   }
   return victims
 }

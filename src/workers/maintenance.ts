@@ -37,6 +37,8 @@ export interface MaintenancePool {
   broadcastBootstrap(): void
   /** Sends one Swap_request if the pool can (it applies swap_linger itself). Optional. */
   requestSwap?(): void
+  /** Disconnects the peers whose score fell below the pool's threshold; returns how many. Optional. */
+  enforceScores?(): number
   /** Collects expired greylist entries; returns how many went. */
   gcGreylist(): number
   /** Calls `listener` with the active count after each connection opens or closes; returns the unsubscribe. */
@@ -77,9 +79,16 @@ export interface MaintenanceConfig {
   readonly bootstrapRounds: number
   /** Dials in progress at once (default 8). */
   readonly maxParallelDials: number
-  /** See VictimPolicy (defaults 4 and 0.5). */
+  /** See VictimPolicy (defaults 4, 0.5, 0 and 0). */
   readonly protectedBest: number
   readonly lowestScoreBias: number
+  /** Connections younger than this are never dropped, ms. */
+  readonly graceMs: number
+  /**
+   * Outbound connections kept at least: never dropped below it, and a step dials (up to
+   * maxThreshold connections) while fewer are live, whatever the total.
+   */
+  readonly minOutbound: number
   /** Reconnection backoff (see nextAttemptAt). */
   readonly backoff: BackoffConfig
   /** Size of the network groups candidates are spread over (default IPv4 /16, IPv6 /32). */
@@ -103,6 +112,8 @@ export const DEFAULT_MAINTENANCE_CONFIG: MaintenanceConfig = {
   maxParallelDials: 8,
   protectedBest: 4,
   lowestScoreBias: 0.5,
+  graceMs: 0,
+  minOutbound: 0,
   backoff: DEFAULT_BACKOFF,
   netGroups: DEFAULT_NET_GROUP_PREFIXES,
 }
@@ -132,6 +143,8 @@ export function resolveMaintenanceConfig(input: MaintenanceConfigInput = {}): Ma
   checkInteger('bootstrapRounds', config.bootstrapRounds, 0)
   checkInteger('maxParallelDials', config.maxParallelDials, 1)
   checkInteger('protectedBest', config.protectedBest, 0)
+  checkInteger('graceMs', config.graceMs, 0)
+  checkInteger('minOutbound', config.minOutbound, 0)
   if (!(config.lowestScoreBias > 0 && config.lowestScoreBias <= 1)) {
     throw new MaintenanceConfigError(
       'lowestScoreBias',
@@ -166,6 +179,8 @@ export interface StepReport {
   readonly swapRequested: boolean
   /** Greylist entries collected. */
   readonly greylistCollected: number
+  /** Peers disconnected because their score fell below the threshold. */
+  readonly lowScoreDisconnected: number
   /** The worker stopped during the step, which ended early. */
   readonly aborted: boolean
 }
@@ -221,9 +236,12 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | 
  *   up to `maxParallelDials` dials at once; each point is tried once per step. When candidates
  *   run out it sends Bootstrap to the connected peers and waits for a new peer or point or
  *   `bootstrapWaitMs` (5 s), then looks again, at most `bootstrapRounds` times. Above
- *   maxThreshold it drops connections down to maxTarget (see chooseVictims: never trusted ones
- *   nor the `protectedBest` best-scored, low scores first with some randomness). In between it
- *   asks the pool for a swap, if the pool can.
+ *   maxThreshold it drops connections down to maxTarget (see chooseVictims: never trusted ones,
+ *   the `protectedBest` best-scored, those younger than `graceMs` nor outbound ones below
+ *   `minOutbound`; low scores first with some randomness). In between it asks the pool for a
+ *   swap, if the pool can. While fewer than `minOutbound` outbound connections are live, a step
+ *   dials whatever the total (up to maxThreshold). Each step first disconnects the peers whose
+ *   score fell below the pool's threshold (`enforceScores`).
  */
 export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
   readonly config: MaintenanceConfig
@@ -254,6 +272,8 @@ export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
     this.#victimPolicy = {
       protectedBest: this.config.protectedBest,
       lowestScoreBias: this.config.lowestScoreBias,
+      graceMs: this.config.graceMs,
+      minOutbound: this.config.minOutbound,
     }
   }
 
@@ -337,12 +357,15 @@ export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
       bootstrapSent: 0,
       swapRequested: false,
       greylistCollected: 0,
+      lowScoreDisconnected: 0,
       aborted: signal.aborted,
     }
     if (signal.aborted) return report
     try {
       report.greylistCollected = this.#pool.gcGreylist()
-      if (before < this.bounds.minThreshold) await this.#connectUp(report, signal)
+      report.lowScoreDisconnected = this.#pool.enforceScores?.() ?? 0
+      if (before < this.bounds.minThreshold || this.#outboundShortfall() > 0)
+        await this.#connectUp(report, signal)
       else if (before > this.bounds.maxThreshold) await this.#disconnectDown(report, signal)
       else if (this.#pool.requestSwap) {
         this.#pool.requestSwap()
@@ -363,7 +386,7 @@ export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
     const tried = new Set<string>()
     for (let rounds = 0; ; ) {
       const dialed = await this.#dialCandidates(report, tried, signal)
-      if (signal.aborted || this.#pool.activeConnections().length >= this.bounds.minTarget) return
+      if (signal.aborted || this.#pool.activeConnections().length >= this.#dialTarget()) return
       // Points may have become known during the dials: look again before asking for more.
       if (dialed > 0) continue
       if (rounds === this.config.bootstrapRounds) return
@@ -374,13 +397,30 @@ export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
     }
   }
 
+  /** Outbound connections missing to reach minOutbound. */
+  #outboundShortfall(): number {
+    const outbound = this.#pool.activeConnections().filter((c) => c.incoming !== true).length
+    return Math.max(0, this.config.minOutbound - outbound)
+  }
+
+  /**
+   * The count a step dials up to: minTarget, or more while outbound connections are short of
+   * minOutbound (inbound ones plus minOutbound), never past maxThreshold.
+   */
+  #dialTarget(): number {
+    const connections = this.#pool.activeConnections()
+    const inbound = connections.filter((c) => c.incoming === true).length
+    const forOutbound = Math.min(this.bounds.maxThreshold, inbound + this.config.minOutbound)
+    return Math.max(this.bounds.minTarget, forOutbound)
+  }
+
   /**
    * Runs up to maxParallelDials lanes, each dialing the best candidate left while the active
-   * count plus the dials in progress is below minTarget (<= maxTarget); each point is tried once
-   * per step (`tried`). Returns how many dials started; rethrows the first pool error.
+   * count plus the dials in progress is below the dial target (see #dialTarget); each point is
+   * tried once per step (`tried`). Returns how many dials started; rethrows the first pool error.
    */
   async #dialCandidates(report: MutableReport, tried: Set<string>, signal: AbortSignal): Promise<number> {
-    const { minTarget } = this.bounds
+    const target = this.#dialTarget()
     const dialing = new Set<string>()
     let started = 0
     let failure: { error: unknown } | undefined
@@ -388,7 +428,7 @@ export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
       while (!signal.aborted && failure === undefined) {
         let point: string | undefined
         try {
-          if (this.#pool.activeConnections().length + dialing.size >= minTarget) return
+          if (this.#pool.activeConnections().length + dialing.size >= target) return
           point = this.#nextCandidate(dialing, tried)
           if (point === undefined) return
           tried.add(point)
@@ -404,7 +444,7 @@ export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
         }
       }
     }
-    const lanes = Math.min(this.config.maxParallelDials, minTarget - this.#pool.activeConnections().length)
+    const lanes = Math.min(this.config.maxParallelDials, target - this.#pool.activeConnections().length)
     await Promise.all(Array.from({ length: Math.max(0, lanes) }, lane))
     if (failure !== undefined) throw failure.error
     return started
@@ -448,6 +488,7 @@ export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
       connections.length - this.bounds.maxTarget,
       this.#victimPolicy,
       this.#random,
+      this.#clock.now(),
     )
     const closing = victims.map(async (victim) => {
       await this.#pool.disconnect(victim.peerId, 'maintenance: too many connections')

@@ -1,10 +1,13 @@
-// The welcome worker: the accept loop. It refuses banned or greylisted IPs before reading a
-// byte, hands the other sockets to the pool, and backs off on accept errors without stopping.
+// The welcome worker: the accept loop. It refuses sockets its check turns down (the ACL, the
+// admission limits) before reading a byte, hands the others on, and backs off on accept errors.
 import net from 'node:net'
 import { DuneP2pError } from '../errors.js'
 
-/** Why an incoming socket is closed unread, or undefined to let it in. */
-export type AdmissionCheck = (ip: string) => 'banned' | 'greylisted' | undefined
+/**
+ * Why an incoming socket is closed unread (`banned`, `greylisted`, `address_limit`, ...), or
+ * undefined to let it in; the check may hold on to the socket (to count it until it closes).
+ */
+export type AdmissionCheck = (ip: string, socket: net.Socket) => string | undefined
 
 export interface WelcomeOptions {
   readonly host: string
@@ -12,11 +15,11 @@ export interface WelcomeOptions {
   readonly port: number
   /** Length of the kernel's queue of pending connections (SPEC: 20). */
   readonly backlog: number
-  /** The ACL check made before anything is read. */
+  /** The checks made before anything is read (ACL, per-address limits, handshake cap). */
   readonly check: AdmissionCheck
   /** Receives each admitted socket, reading. */
   readonly onSocket: (socket: net.Socket) => void
-  /** Told of each socket closed unread (`banned`, `greylisted`, `backoff`). */
+  /** Told of each socket closed unread (the check's reason, or `backoff`). */
   readonly onRefused?: (ip: string, reason: string) => void
   /** Told of each accept error (the loop goes on after a backoff). */
   readonly onError?: (error: Error) => void
@@ -112,7 +115,7 @@ export class WelcomeWorker {
     this.#nextBackoff = this.#options.backoffMs?.initial ?? 100
     let refusal: string | undefined
     try {
-      refusal = this.#options.check(ip)
+      refusal = this.#options.check(ip, socket)
     } catch (err) {
       refusal = 'check_failed'
       this.#options.onError?.(err instanceof Error ? err : new Error(String(err)))

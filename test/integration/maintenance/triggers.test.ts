@@ -53,8 +53,14 @@ describe('maintenance triggers and rules', () => {
   test('beyond max_threshold a step cuts down to max_target, sparing trusted peers', async () => {
     const hub = await node(
       '127.0.31.10',
-      // The ceiling raised to max_connections (9), so that incoming peers can push it past max_threshold.
-      maintainedConfig({ maintenance: { periodMs: 60_000, bootstrapRounds: 0 }, maxThreshold: 9 }),
+      // The ceiling raised to max_connections (9), so that incoming peers can push it past
+      // max_threshold; no outbound slots reserved (all 9 may be inbound) and no grace period.
+      maintainedConfig({
+        maintenance: { periodMs: 60_000, bootstrapRounds: 0 },
+        maxThreshold: 9,
+        slots: { minOutbound: 0 },
+        eviction: { graceMs: 0 },
+      }),
     )
     const { maxTarget, maxThreshold } = hub.maintenanceBounds
     assert.deepEqual([maxTarget, maxThreshold], [7, 8])

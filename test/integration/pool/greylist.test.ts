@@ -146,7 +146,7 @@ describe('greylisting and the ACL', () => {
     await assert.rejects(rawHandshake('127.0.2.17', pointOf(b), { identity: weakIdentity(10) }))
     assert.equal(b.acl.isIpGreylisted('127.0.2.17'), true)
     await until(() => !b.acl.isIpGreylisted('127.0.2.17'), 'the greylist entry to expire')
-    assert.deepEqual(b.gc(), { greylist: 2, points: 0, peers: 0 })
+    assert.deepEqual(b.gc(), { greylist: 2, scores: 0, points: 0, peers: 0 })
     assert.deepEqual(b.acl.greylist(), { ips: [], peers: [] })
     const pending = await rawHandshake('127.0.2.17', pointOf(b), { identity: testIdentity(10) })
     await pending.accept()
