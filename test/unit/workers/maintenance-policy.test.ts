@@ -293,4 +293,39 @@ describe('chooseVictims', () => {
     assert.ok(dropped[5]! > 0, dropped.join(' '))
     assert.ok(dropped.slice(15).reduce((a, b) => a + b, 0) < dropped[0]! / 20, dropped.join(' '))
   })
+
+  test('connections within the grace period are never dropped', () => {
+    const now = 1_000_000
+    const connections = Array.from({ length: 6 }, (_, i) =>
+      connection(`10.${i}.0.1`, { score: i, incoming: true, connectedAt: now - i * 1000 }),
+    )
+    const victims = chooseVictims(
+      connections,
+      6,
+      { protectedBest: 0, lowestScoreBias: 1, graceMs: 3000 },
+      seededRandom(4),
+      now,
+    )
+    assert.deepEqual(
+      victims.map((v) => v.score),
+      [3, 4, 5],
+    )
+  })
+
+  test('outbound connections are never dropped below minOutbound; inbound ones go instead', () => {
+    const connections = Array.from({ length: 8 }, (_, i) =>
+      connection(`10.${i}.0.1`, { score: i, incoming: i >= 4 }),
+    )
+    const victims = chooseVictims(
+      connections,
+      8,
+      { protectedBest: 0, lowestScoreBias: 1, minOutbound: 3 },
+      seededRandom(5),
+    )
+    // Outbound 0..3 (lowest scores): only one may go, leaving 3.
+    assert.deepEqual(
+      victims.map((v) => v.score),
+      [0, 4, 5, 6, 7],
+    )
+  })
 })

@@ -382,3 +382,33 @@ describe('MaintenanceWorker stop', () => {
     assert.equal(pool.bootstraps, 1)
   })
 })
+
+describe('MaintenanceWorker outbound minimum', () => {
+  test('within the thresholds but short of minOutbound outbound connections, a step dials the missing ones', async () => {
+    // 10/20/40: bounds 13/16/34/38; 20 inbound connections, none outbound.
+    const { pool, worker } = setup({
+      minConnections: 10,
+      expectedConnections: 20,
+      maxConnections: 40,
+      minOutbound: 4,
+    })
+    pool.addManyConnections(20, () => ({ incoming: true }))
+    pool.addPoints(...distinctPoints(10))
+    const report = await worker.maintain()
+    assert.equal(report.connected, 4)
+    assert.equal(report.swapRequested, false)
+    assert.equal([...pool.connections.values()].filter((c) => c.incoming !== true).length, 4)
+    const again = await worker.maintain()
+    assert.equal(again.connected, 0, 'the minimum held: a plain step (a swap) this time')
+    assert.equal(again.swapRequested, true)
+  })
+
+  test('a step asks the pool to enforce scores first and reports how many went', async () => {
+    const { pool, worker } = setup({ minConnections: 0, expectedConnections: 0, maxConnections: 10 })
+    let asked = 0
+    Object.assign(pool, { enforceScores: () => ++asked })
+    const report = await worker.maintain()
+    assert.equal(asked, 1)
+    assert.equal(report.lowScoreDisconnected, 1)
+  })
+})
