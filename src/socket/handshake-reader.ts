@@ -3,6 +3,8 @@
 import type { Socket } from 'node:net'
 import { readsIntoSharedBuffer } from './dial.js'
 
+const EMPTY = Buffer.alloc(0)
+
 /** Raised inside the handshake when the socket ends or fails before enough bytes came. */
 export class SocketEndedError extends Error {
   constructor(cause?: unknown) {
@@ -77,6 +79,7 @@ export class HandshakeReader {
   }
 
   private take(n: number): Buffer {
+    if (n === 0) return EMPTY
     const first = this.chunks[0]!
     let out: Buffer
     if (first.length >= n) {
