@@ -154,7 +154,14 @@ export function registerNetworkRoutes(
 
   app.put<PointParams & { Body: { timeout_ms?: number } | undefined }>(
     '/network/points/:point',
-    { schema: schemas.connect },
+    {
+      schema: schemas.connect,
+      // No body at all means no options.
+      preValidation: (request, _reply, done) => {
+        request.body ??= {}
+        done()
+      },
+    },
     async (request) => {
       const point = pointParam(request.params.point)
       const timeoutMs = request.body?.timeout_ms

@@ -1,0 +1,193 @@
+// The admin RPC's event stream and metrics against running nodes: /network/log delivers
+// connection, ACL and gossip events; /metrics is Prometheus text; gossip reaches each node once.
+import assert from 'node:assert/strict'
+import { type AddressInfo, createServer } from 'node:net'
+import { describe, test } from 'node:test'
+import { api, enc, nodeFixture, pointOf, until } from './nodes.js'
+
+/** Reads server-sent events from `url` until `enough` holds for those read so far; then hangs up. */
+async function readEvents(
+  url: string,
+  started: () => Promise<void>,
+  enough: (events: Array<{ kind: string; data: Record<string, unknown> }>) => boolean,
+): Promise<{ contentType: string | null; events: Array<{ kind: string; data: Record<string, unknown> }> }> {
+  const abort = new AbortController()
+  const timer = setTimeout(() => abort.abort(), 10_000)
+  const response = await fetch(url, { signal: abort.signal })
+  const reader = response.body!.getReader()
+  const events: Array<{ kind: string; data: Record<string, unknown> }> = []
+  let buffer = ''
+  let first = true
+  try {
+    while (!enough(events)) {
+      const { value, done } = await reader.read()
+      if (done) break
+      buffer += Buffer.from(value).toString('utf8')
+      if (first) {
+        first = false
+        await started()
+      }
+      let end = buffer.indexOf('\n\n')
+      while (end >= 0) {
+        const frame = buffer.slice(0, end)
+        buffer = buffer.slice(end + 2)
+        const kind = /^event: (.*)$/m.exec(frame)?.[1]
+        const data = /^data: (.*)$/m.exec(frame)?.[1]
+        if (kind && data) events.push({ kind, data: JSON.parse(data) })
+        end = buffer.indexOf('\n\n')
+      }
+    }
+  } finally {
+    clearTimeout(timer)
+    abort.abort()
+  }
+  return { contentType: response.headers.get('content-type'), events }
+}
+
+/** One sample of the Prometheus text format: `name{labels} value`. */
+const SAMPLE =
+  /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*")*)?\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/
+
+/** Parses exposition text; fails on any line that is neither a comment, HELP/TYPE, nor a sample. */
+function parsePrometheus(text: string): { types: Map<string, string>; samples: Map<string, number> } {
+  const types = new Map<string, string>()
+  const samples = new Map<string, number>()
+  for (const line of text.split('\n')) {
+    if (line === '') continue
+    const type = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$/.exec(line)
+    if (type) {
+      types.set(type[1]!, type[2]!)
+      continue
+    }
+    if (/^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* .*$/.test(line)) continue
+    const sample = SAMPLE.exec(line)
+    assert.ok(sample, `not Prometheus text: ${JSON.stringify(line)}`)
+    samples.set(`${sample[1]}${sample[2] ?? ''}`, Number(sample[3]))
+  }
+  return { types, samples }
+}
+
+describe('admin RPC event log, metrics and gossip', () => {
+  const start = nodeFixture()
+
+  test('/network/log streams a connection event and an acl event', async () => {
+    const a = await start('127.0.0.41')
+    const b = await start('127.0.0.42')
+    const { contentType, events } = await readEvents(
+      `${a.rpcUrl}/network/log`,
+      async () => {
+        await api(a, 'PUT', `/network/points/${enc(pointOf(b))}`)
+        await api(a, 'PATCH', '/network/points/127.0.0.200', { acl: 'ban' })
+        await api(a, 'DELETE', '/network/greylist')
+      },
+      (seen) => seen.some((e) => e.kind === 'acl' && e.data.action === 'flush_greylist'),
+    )
+    assert.match(contentType ?? '', /^text\/event-stream/)
+    const connection = events.find((e) => e.kind === 'connection')
+    assert.ok(connection, JSON.stringify(events))
+    assert.equal(connection.data.peer_id, b.peerId)
+    assert.equal(connection.data.incoming, false)
+    assert.equal(typeof connection.data.time, 'number')
+    const ban = events.find((e) => e.kind === 'acl' && e.data.action === 'ban')
+    assert.deepEqual(ban?.data && { ...ban.data, time: 0 }, {
+      time: 0,
+      action: 'ban',
+      kind: 'ip',
+      target: '127.0.0.200',
+    })
+  })
+
+  test('/network/log with stat_interval_ms sends stat events; a kick shows as a disconnection', async () => {
+    const a = await start('127.0.0.43')
+    const b = await start('127.0.0.44')
+    await api(a, 'PUT', `/network/points/${enc(pointOf(b))}`)
+    const { events } = await readEvents(
+      `${a.rpcUrl}/network/log?stat_interval_ms=100`,
+      async () => {
+        await api(a, 'DELETE', `/network/connections/${b.peerId}`)
+      },
+      (seen) => seen.some((e) => e.kind === 'disconnection') && seen.some((e) => e.kind === 'stat'),
+    )
+    const stat = events.find((e) => e.kind === 'stat')!
+    assert.equal(stat.data.peer_id, a.peerId)
+    assert.ok(Array.isArray(stat.data.connections_flows))
+    const gone = events.find((e) => e.kind === 'disconnection')!
+    assert.equal(gone.data.peer_id, b.peerId)
+    assert.match(String(gone.data.reason), /kicked by the administrator/)
+  })
+
+  test('/metrics is Prometheus text with the node metrics', async () => {
+    const a = await start('127.0.0.45')
+    const b = await start('127.0.0.46')
+    await api(a, 'PUT', `/network/points/${enc(pointOf(b))}`)
+    // A failed handshake: a listener that answers with garbage and hangs up.
+    const garbage = createServer((socket) => socket.end(Buffer.alloc(64, 0xff)))
+    await new Promise<void>((resolve) => garbage.listen(0, '127.0.0.46', resolve))
+    const port = (garbage.address() as AddressInfo).port
+    const failed = await api(a, 'PUT', `/network/points/${enc(`127.0.0.46:${port}`)}`, { timeout_ms: 1000 })
+    garbage.close()
+    assert.equal(failed.status, 502)
+    a.gossip.publish('metrics test')
+    b.gossip.publish('metrics test too')
+    await until(() => b.gossip.counts().received === 1, 'the gossip to reach b')
+    await until(() => a.gossip.counts().received === 1, 'the gossip to reach a')
+    const response = await fetch(`${a.rpcUrl}/metrics`)
+    assert.equal(response.status, 200)
+    assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/)
+    const { types, samples } = parsePrometheus(await response.text())
+    assert.equal(samples.get('dune_p2p_connections{direction="outgoing"}'), 1)
+    assert.equal(samples.get('dune_p2p_connections{direction="incoming"}'), 0)
+    assert.equal(samples.get('dune_p2p_handshakes_total{direction="outgoing"}'), 1)
+    assert.ok(samples.get('dune_p2p_bytes_total{direction="sent"}')! > 0)
+    assert.ok(samples.get('dune_p2p_bytes_total{direction="recv"}')! > 0)
+    assert.ok(samples.has('dune_p2p_flow_bytes_per_second{direction="in"}'))
+    assert.equal(samples.get('dune_p2p_greylist_size{kind="ip"}'), 0)
+    assert.equal(samples.get('dune_p2p_queue_bytes{direction="out"}'), 0)
+    assert.ok(samples.get('dune_p2p_known_points')! >= 1)
+    assert.ok(samples.get('dune_p2p_known_peers')! >= 1)
+    assert.equal(samples.get('dune_p2p_gossip_messages_total{kind="published"}'), 1)
+    assert.equal(samples.get('dune_p2p_gossip_messages_total{kind="received"}'), 1)
+    assert.equal(types.get('dune_p2p_bytes_total'), 'counter')
+    assert.equal(types.get('dune_p2p_connections'), 'gauge')
+    const failures = [...samples.keys()].filter((k) => k.startsWith('dune_p2p_handshake_failures_total{'))
+    assert.equal(failures.length, 1, failures.join())
+    assert.match(failures[0]!, /cause="DUNE_[A-Z_]+",direction="outgoing"/)
+    // Counters only grow between scrapes.
+    const again = parsePrometheus(await (await fetch(`${a.rpcUrl}/metrics`)).text())
+    assert.ok(
+      again.samples.get('dune_p2p_bytes_total{direction="sent"}')! >=
+        samples.get('dune_p2p_bytes_total{direction="sent"}')!,
+    )
+  })
+
+  test('gossip published on one node reaches the third exactly once, through a triangle', async () => {
+    const a = await start('127.0.0.47')
+    const b = await start('127.0.0.48')
+    const c = await start('127.0.0.49')
+    await a.p2p.connect(pointOf(b))
+    await b.p2p.connect(pointOf(c))
+    await c.p2p.connect(pointOf(a))
+    const atC: string[] = []
+    c.gossip.on('message', (m) => atC.push(m.id))
+    const { events } = await readEvents(
+      `${c.rpcUrl}/network/log`,
+      async () => {
+        a.gossip.publish('hello triangle')
+      },
+      (seen) => seen.some((e) => e.kind === 'gossip'),
+    )
+    // b and c each receive it from a and once more from each other: one duplicate each.
+    await until(
+      () => b.gossip.counts().duplicates === 1 && c.gossip.counts().duplicates === 1,
+      'the relayed copies',
+    )
+    assert.equal(atC.length, 1)
+    assert.equal(c.gossip.counts().received, 1)
+    assert.equal(b.gossip.counts().received, 1)
+    assert.equal(a.gossip.counts().duplicates, 0, 'nobody relays back to the sender')
+    const gossip = events.find((e) => e.kind === 'gossip')!
+    assert.equal(gossip.data.text, 'hello triangle')
+    assert.equal(gossip.data.origin, a.peerId)
+    assert.equal(gossip.data.id, atC[0])
+  })
+})
