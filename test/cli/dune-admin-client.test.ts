@@ -1,0 +1,402 @@
+// dune-admin-client against running nodes: every command in-process through main() (tables and
+// --json, what reaches the node), the error paths, and the real process once (answer, node down).
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { after, before, describe, test } from 'node:test'
+import { main } from '../../src/cli/dune-admin-client.js'
+import type { DuneNode } from '../../src/node/daemon.js'
+import {
+  closedPort,
+  connectAll,
+  netPoint,
+  rpcUrl,
+  startNodes,
+  stopNodes,
+  waitFor,
+} from '../support/admin-nodes.js'
+
+interface Run {
+  code: number
+  out: string
+  err: string
+}
+
+/** Runs the client in-process; `env` replaces the environment (no DUNE_ADMIN_ENDPOINT unless given). */
+async function run(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; onOutput?: () => void } = {},
+): Promise<Run> {
+  let out = ''
+  let err = ''
+  const code = await main(args, {
+    stdout: {
+      write: (t: string) => {
+        out += t
+        options.onOutput?.()
+      },
+    },
+    stderr: { write: (t: string) => (err += t) },
+    env: options.env ?? {},
+    signal: options.signal,
+  })
+  return { code, out, err }
+}
+
+/** Runs the client on `node` and expects success; returns stdout. */
+async function ok(node: DuneNode, args: string[]): Promise<string> {
+  const result = await run(['--endpoint', rpcUrl(node), ...args])
+  assert.equal(result.code, 0, `${args.join(' ')}: ${result.err}`)
+  assert.equal(result.err, '')
+  return result.out
+}
+
+async function json<T>(node: DuneNode, args: string[]): Promise<T> {
+  return JSON.parse(await ok(node, ['--json', ...args])) as T
+}
+
+/** Runs the client on `node` and expects exit 1 with one error line; returns it. */
+async function fails(node: DuneNode, args: string[]): Promise<string> {
+  const result = await run(['--endpoint', rpcUrl(node), ...args])
+  assert.equal(result.code, 1, `${args.join(' ')} should fail: ${result.out}`)
+  assert.equal(result.out, '')
+  return result.err
+}
+
+describe('dune-admin-client against three connected nodes', () => {
+  let nodes: DuneNode[] = []
+  let a: DuneNode
+  let b: DuneNode
+  let c: DuneNode
+
+  before(async () => {
+    nodes = await startNodes(3)
+    ;[a, b, c] = nodes
+    await connectAll(nodes)
+  })
+  after(() => stopNodes(nodes))
+
+  test('p2p stat: the global figures, then connections, known peers and points', async () => {
+    const out = await ok(a, ['p2p', 'stat'])
+    assert.match(out, /^GLOBAL STATS\n/)
+    assert.match(out, new RegExp(`Peer id: +${a.peerId}\\n`))
+    assert.match(out, /Connections: +2 \(/)
+    for (const section of ['CONNECTIONS', 'KNOWN PEERS', 'KNOWN POINTS'])
+      assert.match(out, new RegExp(`\n${section}\n`))
+    for (const other of [b, c]) assert.ok(out.includes(other.peerId), `${other.peerId} listed`)
+    const parsed = await json<{ stat: { peer_id: string; connections: number }; connections: unknown[] }>(a, [
+      'p2p',
+      'stat',
+    ])
+    assert.equal(parsed.stat.peer_id, a.peerId)
+    assert.equal(parsed.stat.connections, 2)
+    assert.equal(parsed.connections.length, 2)
+  })
+
+  test('list connections: an aligned table with flows in kB/s; --json the RPC answer', async () => {
+    const out = await ok(a, ['list', 'connections'])
+    const [header, ...rows] = out.trimEnd().split('\n')
+    assert.match(header, /^PEER ID +POINT +DIR +TRUSTED +SCORE +IN +OUT +RECEIVED +SENT$/)
+    assert.equal(rows.length, 2)
+    for (const row of rows) {
+      assert.match(
+        row,
+        /^id\w+ +127\.0\.0\.1:\d+ +(in|out) +no +-?\d+(\.\d\d)? +\d+\.\d kB\/s +\d+\.\d kB\/s /,
+      )
+      // Columns line up: the point starts where its header does.
+      assert.equal(row.indexOf('127.0.0.1'), header.indexOf('POINT'))
+    }
+    const connections = await json<{ peer_id: string; incoming: boolean }[]>(a, ['list', 'connections'])
+    assert.deepEqual(connections.map((x) => x.peer_id).sort(), [b.peerId, c.peerId].sort())
+    assert.ok(
+      connections.every((x) => x.incoming === false),
+      'a dialed both',
+    )
+  })
+
+  test('list peers and list points; show peer and show point', async () => {
+    const peers = await ok(a, ['list', 'peers'])
+    assert.match(peers, /^PEER ID +STATE +FLAGS +SCORE +LAST SEEN +POINTS\n/)
+    assert.match(peers, new RegExp(`${b.peerId} +running +- +`))
+    const points = await json<{ point: string; state: string; peer_id: string | null }[]>(a, [
+      'list',
+      'points',
+    ])
+    const pointOfB = points.find((p) => p.point === netPoint(b))
+    assert.equal(pointOfB?.state, 'running')
+    assert.equal(pointOfB?.peer_id, b.peerId)
+    assert.match(
+      await ok(a, ['list', 'points']),
+      new RegExp(`${netPoint(c).replace(/\./g, '\\.')} +running `),
+    )
+
+    const peer = await ok(a, ['show', 'peer', c.peerId])
+    assert.match(peer, new RegExp(`^Peer id: +${c.peerId}\\nState: +running\\n`))
+    assert.match(peer, /Last seen: +(now|\d+s ago)\n/)
+    const point = await json<{ point: string; peer_id: string }>(a, ['show', 'point', netPoint(b)])
+    assert.equal(point.point, netPoint(b))
+    assert.equal(point.peer_id, b.peerId)
+    assert.match(await ok(a, ['show', 'point', netPoint(b)]), /Failures: +0\n/)
+  })
+
+  test('ban, is banned, unban, trust, untrust an address (IP, CIDR or point) reach the node', async () => {
+    assert.equal(await ok(a, ['ban', 'address', '10.0.0.0/8']), 'Banned 10.0.0.0/8.\n')
+    assert.ok(a.p2p.acl.isIpBanned('10.1.2.3'))
+    assert.equal(await ok(a, ['is', 'address', 'banned', '10.1.2.3']), '10.1.2.3 is banned.\n')
+    assert.deepEqual(await json(a, ['is', 'address', '10.1.2.3', 'banned']), { banned: true })
+    assert.equal(await ok(a, ['unban', 'address', '10.0.0.0/8']), 'Unbanned 10.0.0.0/8.\n')
+    assert.ok(!a.p2p.acl.isIpBanned('10.1.2.3'))
+    assert.equal(await ok(a, ['is', 'address', 'banned', '10.1.2.3']), '10.1.2.3 is not banned.\n')
+
+    assert.equal(await ok(a, ['trust', 'address', '192.0.2.7:9732']), 'Trusted 192.0.2.7:9732.\n')
+    assert.ok(a.p2p.acl.isPointTrusted('192.0.2.7:9732'))
+    const acl = await json<{ trusted_points: string[] }>(a, ['list', 'acl'])
+    assert.deepEqual(acl.trusted_points, ['192.0.2.7:9732'])
+    assert.match(await ok(a, ['list', 'acl']), /trusted +point +192\.0\.2\.7:9732\n/)
+    assert.equal(await ok(a, ['untrust', 'address', '192.0.2.7:9732']), 'Untrusted 192.0.2.7:9732.\n')
+    assert.ok(!a.p2p.acl.isPointTrusted('192.0.2.7:9732'))
+    assert.equal(await ok(a, ['list', 'acl']), 'No bans and no trusts.\n\nThe greylist is empty.\n')
+  })
+
+  test('trust and untrust a peer; ban a peer closes its connection, unban lifts it', async () => {
+    assert.equal(await ok(a, ['trust', 'peer', b.peerId]), `Trusted ${b.peerId}.\n`)
+    assert.ok(a.p2p.acl.isPeerTrusted(b.peerId))
+    const trusted = await json<{ peer_id: string; trusted: boolean }>(a, ['untrust', 'peer', b.peerId])
+    assert.equal(trusted.trusted, false)
+    assert.ok(!a.p2p.acl.isPeerTrusted(b.peerId))
+
+    assert.equal(await ok(c, ['ban', 'peer', b.peerId]), `Banned ${b.peerId}.\n`)
+    assert.ok(c.p2p.acl.isPeerBanned(b.peerId))
+    await waitFor('the banned peer disconnected', () =>
+      c.p2p.connections().every((x) => x.peerId !== b.peerId),
+    )
+    assert.equal(await ok(c, ['is', 'peer', 'banned', b.peerId]), `${b.peerId} is banned.\n`)
+    assert.match(await ok(c, ['list', 'acl']), new RegExp(`banned +peer +${b.peerId}\\n`))
+    assert.equal(await ok(c, ['unban', 'peer', b.peerId]), `Unbanned ${b.peerId}.\n`)
+    assert.deepEqual(await json(c, ['is', 'peer', b.peerId, 'banned']), { banned: false })
+    // Back to three connected nodes for the next tests.
+    assert.match(
+      await ok(b, ['connect', 'address', netPoint(c)]),
+      new RegExp(`^Connected to ${c.peerId} at `),
+    )
+    await waitFor('b and c connected again', () => c.p2p.connections().some((x) => x.peerId === b.peerId))
+  })
+
+  test('kick peer closes the connection; connect address opens it again', async () => {
+    assert.equal(await ok(a, ['kick', 'peer', b.peerId]), `Kicked ${b.peerId}.\n`)
+    await waitFor('b kicked', () => a.p2p.connections().every((x) => x.peerId !== b.peerId))
+    await waitFor('b sees the kick', () => b.p2p.connections().every((x) => x.peerId !== a.peerId))
+    const connection = await json<{ peer_id: string; incoming: boolean }>(a, [
+      'connect',
+      'address',
+      netPoint(b),
+      '--timeout',
+      '5000',
+    ])
+    assert.equal(connection.peer_id, b.peerId)
+    assert.equal(connection.incoming, false)
+    assert.ok(a.p2p.connections().some((x) => x.peerId === b.peerId))
+  })
+
+  test('forget address and forget peer: refused while connected (409), done once disconnected', async () => {
+    assert.match(await fails(a, ['forget', 'peer', c.peerId]), /^dune-admin-client: .+\n$/)
+    assert.match(await fails(a, ['forget', 'address', netPoint(c)]), /^dune-admin-client: .+\n$/)
+    await ok(a, ['kick', 'peer', c.peerId])
+    await waitFor('c kicked', () => a.p2p.connections().every((x) => x.peerId !== c.peerId))
+    assert.equal(await ok(a, ['forget', 'address', netPoint(c)]), `Forgot ${netPoint(c)}.\n`)
+    assert.equal(await ok(a, ['forget', 'peer', c.peerId]), `Forgot ${c.peerId}.\n`)
+    assert.ok(a.p2p.points().every((p) => p.point !== netPoint(c)))
+    assert.ok(a.p2p.peers().every((p) => p.peerId !== c.peerId))
+    assert.match(await fails(a, ['show', 'peer', c.peerId]), /^dune-admin-client: .+\n$/)
+    await ok(a, ['connect', 'address', netPoint(c)])
+  })
+
+  test('list greylist shows greylisted IPs and peers; flush greylist clears them', async () => {
+    assert.equal(await ok(a, ['list', 'greylist']), 'The greylist is empty.\n')
+    a.p2p.acl.greylistIp('203.0.113.9', 'test reason')
+    const out = await ok(a, ['list', 'greylist'])
+    assert.match(
+      out,
+      /^KIND +ENTRY +UNTIL +REASON\nip +203\.0\.113\.9 +in \d+[dhms]( \d+[dhms])? +test reason\n$/,
+    )
+    const greylist = await json<{ ips: { ip: string }[] }>(a, ['list', 'greylist'])
+    assert.deepEqual(
+      greylist.ips.map((e) => e.ip),
+      ['203.0.113.9'],
+    )
+    assert.equal(await ok(a, ['flush', 'greylist']), 'Cleared 1 greylist entries.\n')
+    assert.ok(!a.p2p.acl.isIpGreylisted('203.0.113.9'))
+    assert.deepEqual(await json(a, ['flush', 'greylist']), { cleared: 0 })
+  })
+
+  test('watch log --count: events as lines (and JSON), until the count', async () => {
+    // Stat events every 100 ms: the stream is live at once.
+    const stats = await run([
+      '--endpoint',
+      rpcUrl(a),
+      '--json',
+      'watch',
+      'log',
+      '--count',
+      '2',
+      '--stat-interval',
+      '100',
+    ])
+    assert.equal(stats.code, 0, stats.err)
+    const events = stats.out
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { event: string; data: { peer_id: string; connections: number } })
+    assert.deepEqual(
+      events.map((e) => e.event),
+      ['stat', 'stat'],
+    )
+    assert.equal(events[0].data.peer_id, a.peerId)
+
+    // An ACL change made while watching appears as its readable line.
+    const watching = run(['--endpoint', rpcUrl(a), 'watch', 'log', '--count', '1'])
+    let done = false
+    void watching.then(() => {
+      done = true
+    })
+    for (let i = 0; !done; i++) {
+      await ok(a, [i % 2 === 0 ? 'trust' : 'untrust', 'address', '198.51.100.1'])
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    const watched = await watching
+    assert.equal(watched.code, 0, watched.err)
+    assert.match(watched.out, /^\d\d:\d\d:\d\d {2}acl (un)?trust 198\.51\.100\.1\n$/)
+    await ok(a, ['untrust', 'address', '198.51.100.1'])
+  })
+
+  test('watch log stops when asked (as on Ctrl-C), exit 0', async () => {
+    const stop = new AbortController()
+    const watching = run(['--endpoint', rpcUrl(a), 'watch', 'log', '--stat-interval', '100'], {
+      signal: stop.signal,
+      onOutput: () => stop.abort(),
+    })
+    const result = await watching
+    assert.equal(result.code, 0, result.err)
+    assert.equal(result.err, '')
+  })
+
+  test('RPC errors: their message on stderr, exit 1', async () => {
+    assert.match(
+      await fails(a, ['ban', 'address', 'nonsense']),
+      /^dune-admin-client: "nonsense" is neither a point .+\n$/,
+    )
+    assert.match(
+      await fails(a, ['ban', 'peer', 'not-a-peer-id']),
+      /^dune-admin-client: peer_id "not-a-peer-id" is not a peer id/,
+    )
+    assert.match(
+      await fails(a, ['show', 'point', '127.0.0.1:1']),
+      /^dune-admin-client: unknown point 127\.0\.0\.1:1\n$/,
+    )
+    const port = await closedPort()
+    assert.match(
+      await fails(a, ['connect', 'address', `127.0.0.1:${port}`, '--timeout', '2000']),
+      /^dune-admin-client: .+\n$/,
+    )
+    assert.match(await fails(a, ['is', 'peer', 'maybe', b.peerId]), /expected "banned <target>"/)
+  })
+
+  test('the endpoint from $DUNE_ADMIN_ENDPOINT; --endpoint wins; a bad endpoint is refused', async () => {
+    const fromEnv = await run(['list', 'connections', '--json'], { env: { DUNE_ADMIN_ENDPOINT: rpcUrl(b) } })
+    assert.equal(fromEnv.code, 0, fromEnv.err)
+    assert.ok((JSON.parse(fromEnv.out) as { peer_id: string }[]).some((x) => x.peer_id === a.peerId))
+    const port = await closedPort()
+    const flagWins = await run(['--endpoint', rpcUrl(c), 'p2p', 'stat', '--json'], {
+      env: { DUNE_ADMIN_ENDPOINT: `http://127.0.0.1:${port}` },
+    })
+    assert.equal(flagWins.code, 0, flagWins.err)
+    assert.equal((JSON.parse(flagWins.out) as { stat: { peer_id: string } }).stat.peer_id, c.peerId)
+
+    const bad = await run(['--endpoint', 'ftp://x', 'p2p', 'stat'])
+    assert.equal(bad.code, 1)
+    assert.match(bad.err, /--endpoint.+http/)
+    const badEnv = await run(['p2p', 'stat'], { env: { DUNE_ADMIN_ENDPOINT: 'ftp://x' } })
+    assert.equal(badEnv.code, 1)
+    assert.match(badEnv.err, /^dune-admin-client: DUNE_ADMIN_ENDPOINT: /)
+  })
+})
+
+describe('dune-admin-client without a node', () => {
+  test('every command explains that the node is unreachable, exit 1', async () => {
+    const endpoint = `http://127.0.0.1:${await closedPort()}`
+    const expected = `dune-admin-client: cannot reach the node at ${endpoint}: connection refused (is dune-node running? use --endpoint)\n`
+    for (const args of [
+      ['p2p', 'stat'],
+      ['list', 'acl'],
+      ['ban', 'peer', 'idx'],
+      ['watch', 'log', '--count', '1'],
+    ]) {
+      const result = await run(['--endpoint', endpoint, ...args])
+      assert.equal(result.code, 1, args.join(' '))
+      assert.equal(result.err, expected)
+      assert.equal(result.out, '')
+    }
+  })
+
+  test('watch log ends when the node stops', async () => {
+    const [node] = await startNodes(1)
+    try {
+      let live = false
+      const watching = run(['--endpoint', rpcUrl(node), 'watch', 'log', '--stat-interval', '100', '--json'], {
+        onOutput: () => {
+          live = true
+        },
+      })
+      await waitFor('the first event', () => live)
+      await node.stop()
+      const result = await watching
+      assert.equal(result.code, 0, result.err)
+      assert.equal(result.err, 'The node closed the event stream.\n')
+    } finally {
+      await node.stop()
+    }
+  })
+})
+
+/** Runs the real program as a process. */
+function spawnClient(args: string[]): Promise<Run> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/dune-admin-client.ts', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, DUNE_ADMIN_ENDPOINT: '' },
+  })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString()
+  })
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString()
+  })
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, out, err })))
+}
+
+describe('dune-admin-client as a process', () => {
+  test('answers from a running node; exit 1 with the reason when the node is down', async () => {
+    const nodes = await startNodes(2)
+    try {
+      await connectAll(nodes)
+      const listed = await spawnClient(['--endpoint', rpcUrl(nodes[0]), 'list', 'connections', '--json'])
+      assert.equal(listed.code, 0, listed.err)
+      assert.deepEqual(
+        (JSON.parse(listed.out) as { peer_id: string }[]).map((x) => x.peer_id),
+        [nodes[1].peerId],
+      )
+      const invalid = await spawnClient(['--endpoint', rpcUrl(nodes[0]), 'ban', 'address', '300.1.1.1'])
+      assert.equal(invalid.code, 1)
+      assert.match(invalid.err, /^dune-admin-client: .*300\.1\.1\.1.*\n$/)
+    } finally {
+      await stopNodes(nodes)
+    }
+    const endpoint = `http://127.0.0.1:${await closedPort()}`
+    const down = await spawnClient(['--endpoint', endpoint, 'p2p', 'stat'])
+    assert.equal(down.code, 1)
+    assert.equal(
+      down.err,
+      `dune-admin-client: cannot reach the node at ${endpoint}: connection refused (is dune-node running? use --endpoint)\n`,
+    )
+  })
+})
