@@ -269,6 +269,11 @@ function renderAcl(acl) {
   $('acl-lists').replaceChildren(...lists)
 }
 
+function setUpLogFilter() {
+  const hide = $('log-hide-gossip')
+  hide.addEventListener('change', () => $('event-log').classList.toggle('hide-gossip', hide.checked))
+}
+
 function setUpAclForm() {
   const form = $('acl-form')
   form.addEventListener('submit', (e) => {
@@ -361,7 +366,7 @@ function describe(kind, d) {
     case 'acl':
       return `${d.action}${d.target === undefined || d.target === null ? '' : ` ${d.target}`}`
     case 'gossip':
-      return `gossip from ${d.from}: ${d.text}`
+      return d.from ? `gossip from ${d.from}: ${d.text}` : `gossip published here: ${d.text}`
     default:
       return JSON.stringify(d)
   }
@@ -448,6 +453,7 @@ function follow() {
 }
 
 setUpAclForm()
+setUpLogFilter()
 renderChart()
 refresh()
 follow()

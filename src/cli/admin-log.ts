@@ -77,7 +77,8 @@ const RENDER: Record<string, (d: Fields) => string> = {
   maintenance: (d) =>
     `maintenance (${str(d.reason)}): ${count(d.active)} active, ${count(d.dialed)} dialed, ${count(d.disconnected)} disconnected`,
   acl: (d) => `acl ${str(d.action)}${d.target === undefined || d.target === null ? '' : ` ${str(d.target)}`}`,
-  gossip: (d) => `gossip from ${str(d.from)}: ${str(d.text)}`,
+  gossip: (d) =>
+    d.from ? `gossip from ${str(d.from)}: ${str(d.text)}` : `gossip published here: ${str(d.text)}`,
   stat: (d) =>
     `stat: ${str(d.connections)} connections, in ${formatRate(Number(d.current_inflow))}, out ${formatRate(
       Number(d.current_outflow),

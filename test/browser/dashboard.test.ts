@@ -77,6 +77,11 @@ describe('dashboard in headless Chromium', { skip: missing }, () => {
     await waitFor('one connection row left', async () => (await rows.count()) === 1)
     await a.p2p.connect(`127.0.0.1:${c.netPort}`)
     await waitFor('two connection rows again', async () => (await rows.count()) === 2)
+    // Gossip shows in the log until hidden.
+    const gossip = page.locator('[data-testid="event"][data-kind="gossip"]').first()
+    await gossip.waitFor()
+    await page.getByTestId('log-hide-gossip').check()
+    await gossip.waitFor({ state: 'hidden' })
     assert.deepEqual(errors, [])
     await page.close()
   })

@@ -93,6 +93,7 @@ describe('admin formatting', () => {
     assert.equal(line('acl', { action: 'ban', target: '10.0.0.0/8' }), 'acl ban 10.0.0.0/8')
     assert.equal(line('acl', { action: 'flush_greylist', target: null }), 'acl flush_greylist')
     assert.equal(line('gossip', { from: 'idB', id: '00', text: 'hi' }), 'gossip from idB: hi')
+    assert.equal(line('gossip', { from: null, id: '00', text: 'hi' }), 'gossip published here: hi')
     assert.equal(
       line('stat', {
         connections: 2,
