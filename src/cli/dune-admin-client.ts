@@ -219,7 +219,11 @@ function bannedTarget(first: string, second: string | undefined): string {
 
 /** `is address banned ADDR`, `is peer banned ID`. */
 function addIsCommand(program: Command, ctx: AdminCliIo): void {
-  const is = program.command('is').description('ask whether an address or a peer is banned')
+  const is = program
+    .command('is')
+    .description('ask whether an address or a peer is banned')
+    // List the subcommands as they are written (`address banned <address>`), not by their arguments.
+    .configureHelp({ subcommandTerm: (command) => `${command.name()} ${command.usage()}` })
   const check = async (
     command: Command,
     target: string,
