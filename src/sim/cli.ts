@@ -1,6 +1,7 @@
-// `npm run sim`: runs the network simulation from the command line and prints a summary;
-// the full report and the chart go to --out.
+// `npm run sim`: runs the network simulation (or, with --attack, the slot attack scenario) from
+// the command line and prints a summary; the full report (and the chart) go to --out.
 import { Command, InvalidArgumentError } from 'commander'
+import { runAttack } from './attack.js'
 import { runSimulation } from './simulation.js'
 
 /** A commander parser for a number within [min, max] (integers only when `integer`). */
@@ -23,7 +24,25 @@ const program = new Command('sim')
   .option('--seed <x>', 'seed of the churn choice', numberIn('seed', 0, 2 ** 32 - 1, true), 1)
   .option('--connections <n>', "each node's --connections", numberIn('connections', 2, 1000, true), 6)
   .option('--out <dir>', 'folder for report.json and chart.svg', 'reports/sim')
+  .option(
+    '--attack <f>',
+    'attack scenario: this fraction of the nodes, all in 127.66/16, keep dialing one honest node (each honest node in its own /16, --connections default 20)',
+    numberIn('attack', 0.01, 0.99, false),
+  )
   .action(async (opts) => {
+    if (opts.attack !== undefined) {
+      const attackers = Math.round(opts.attack * opts.nodes)
+      const report = await runAttack({
+        honest: Math.min(150, opts.nodes - attackers),
+        attackers,
+        durationMs: opts.duration * 1000,
+        ...(program.getOptionValueSource('connections') === 'cli' ? { connections: opts.connections } : {}),
+        out: opts.out,
+        log: (line) => console.error(`sim: ${line}`),
+      })
+      console.log(JSON.stringify(report, null, 2))
+      return
+    }
     const report = await runSimulation({
       nodes: opts.nodes,
       durationMs: opts.duration * 1000,

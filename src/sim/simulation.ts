@@ -9,8 +9,8 @@ import { connectionsChart } from './chart.js'
 import { componentCount, degreeDistribution, diameter, type Graph, graphOf } from './graph.js'
 
 const simDefinitions = { note: { tag: 0x10, encoding: string({ max: 64 }), maxSize: 68 } }
-const simMessages = defineMessages(simDefinitions)
-type SimNode = P2p<ApplicationMessage<typeof simDefinitions>>
+export const simMessages = defineMessages(simDefinitions)
+export type SimNode = P2p<ApplicationMessage<typeof simDefinitions>>
 
 export interface SimulationOptions {
   readonly nodes: number
@@ -90,12 +90,12 @@ function pickIndices(n: number, count: number, random: () => number): number[] {
 }
 
 /** An identity without proof of work (the simulated nodes demand none). */
-function simIdentity(): Identity {
+export function simIdentity(): Identity {
   const { publicKey, secretKey } = generateKeyPair()
   return { peerId: peerIdOf(publicKey), publicKey, secretKey, proofOfWorkStamp: Buffer.alloc(24) }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Runs the simulation, writes `report.json` and `chart.svg` into `out`, and returns the report. */
 export async function runSimulation(options: SimulationOptions): Promise<SimulationReport> {
