@@ -1,7 +1,13 @@
 // The P2p config: Octez's defaults filled in (SPEC 5), and every error naming its field.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { connectionCeiling, P2pConfigError, parseP2pConfig } from '../../../src/pool/config.js'
+import {
+  connectionCeiling,
+  handshakeCap,
+  P2pConfigError,
+  parseP2pConfig,
+  slotLimits,
+} from '../../../src/pool/config.js'
 import { testIdentity } from '../../support/identities.js'
 
 const identity = testIdentity()
@@ -62,4 +68,55 @@ describe('parseP2pConfig', () => {
       )
     })
   }
+})
+
+describe('scores, slots, admission and eviction settings', () => {
+  test('defaults, and the slots in effect', () => {
+    const c = parseP2pConfig({ identity, chainName: 'DUNE_TEST' })
+    assert.deepEqual(c.score.invalid, { weight: -2, halfLifeMs: 3_600_000, cap: 1000 })
+    assert.equal(c.score.disconnectBelow, -20)
+    assert.equal(c.score.retainMs, 3_600_000)
+    assert.deepEqual(c.admission.perAddress, {
+      ipv4Bits: 32,
+      ipv6Bits: 56,
+      maxConnections: 4,
+      newPerMinute: 20,
+    })
+    assert.deepEqual(c.admission.perSubnet, {
+      ipv4Bits: 16,
+      ipv6Bits: 48,
+      maxConnections: 16,
+      newPerMinute: 60,
+    })
+    assert.deepEqual(c.admission.exempt, ['127.0.0.0/8', '::1/128'])
+    assert.equal(c.eviction.graceMs, 60_000)
+    // Ceiling 84 (max_threshold), 8 outbound slots reserved, 76 inbound.
+    assert.deepEqual(slotLimits(c), { ceiling: 84, minOutbound: 8, maxInbound: 76 })
+    assert.equal(handshakeCap(c), 48)
+    // Small nodes reserve at most a quarter of the ceiling; maxInbound only lowers the inbound bound.
+    const small = parseP2pConfig({
+      identity,
+      chainName: 'DUNE_TEST',
+      connections: 6,
+      slots: { maxInbound: 100 },
+    })
+    assert.deepEqual(slotLimits(small), { ceiling: 8, minOutbound: 2, maxInbound: 6 })
+  })
+
+  test('bad values name their field', () => {
+    const bad: Array<[Record<string, unknown>, string]> = [
+      [{ score: { invalid: { halfLifeMs: 0 } } }, 'score.invalid.halfLifeMs'],
+      [{ admission: { exempt: ['10.0.0.1/8'] } }, 'admission.exempt.0'],
+      [{ admission: { perSubnet: { ipv4Bits: 33 } } }, 'admission.perSubnet.ipv4Bits'],
+      [{ eviction: { protectLongestShare: 2 } }, 'eviction.protectLongestShare'],
+      [{ slots: { minOutbound: -1 } }, 'slots.minOutbound'],
+    ]
+    for (const [input, field] of bad) {
+      assert.throws(
+        () => parseP2pConfig({ identity, chainName: 'DUNE_TEST', ...input }),
+        (err: unknown) => err instanceof P2pConfigError && err.field === field,
+        field,
+      )
+    }
+  })
 })
