@@ -69,9 +69,7 @@ describe('adversarial: discovery', () => {
     evil.destroy()
   })
 
-  test('a known good point that is not connected right now survives an Advertise flood', {
-    todo: 'needs a known-points table that bounds what one source may fill (issue 8)',
-  }, async () => {
+  test('a known good point that is not connected right now survives an Advertise flood', async () => {
     const other = await startNode('127.35.0.3')
     try {
       await target.node.connect(pointOf(other))
