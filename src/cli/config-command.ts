@@ -16,9 +16,7 @@ export function addConfigCommand(program: Command, ctx: CliContext): void {
     .description('write a documented config file with the defaults and the flags given')
     .option('--force', 'replace an existing config file')
     .action(async (flags: ConfigFlags & { force?: boolean }) => {
-      const { configFile: _ignored, ...rest } = flags
-      const { config: values, file } = await resolveNodeConfig(rest)
-      const target = flags.configFile ?? file
+      const { config: values, file: target } = await resolveNodeConfig(flags, { ignoreFile: true })
       if (!flags.force && (await exists(target))) {
         ctx.stderr.write(`${target} already exists; use --force to replace it.\n`)
         ctx.exitCode = 1

@@ -53,14 +53,16 @@ async function exists(path: string): Promise<boolean> {
 
 /**
  * The config the flags stand for: the config file (DATA_DIR/config.json, or --config-file,
- * which must exist) with the flags applied, checked. Throws NodeConfigError naming the field.
+ * which must exist; not read with `ignoreFile`) with the flags applied, checked. Throws
+ * NodeConfigError naming the field.
  */
 export async function resolveNodeConfig(
   flags: ConfigFlags,
+  options: { ignoreFile?: boolean } = {},
 ): Promise<{ config: NodeConfig; file: string; fromFile: boolean }> {
   const dataDir = resolve(flags.dataDir ?? defaultDataDir())
   const file = resolve(flags.configFile ?? configFilePath(dataDir))
-  const fromFile = flags.configFile !== undefined || (await exists(file))
+  const fromFile = !options.ignoreFile && (flags.configFile !== undefined || (await exists(file)))
   const raw = fromFile ? await readConfigFile(file) : {}
   const withFlags = applyOverrides(raw, { ...flags, ...(flags.dataDir ? { dataDir } : {}) })
   const source = fromFile ? file : 'the flags'

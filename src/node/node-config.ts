@@ -212,7 +212,7 @@ export function parseNodeConfig(raw: unknown, source: string, defaultDataDirOf?:
   const input =
     defaultDataDirOf !== undefined && !('data_dir' in raw) ? { data_dir: defaultDataDirOf, ...raw } : raw
   const result = nodeConfigSchema.safeParse(input)
-  if (result.success) return result.data
+  if (result.success) return withoutComments(result.data)
   const issue = result.error.issues[0]!
   const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path
   const field = path.length === 0 ? '(top)' : path.join('.')
@@ -228,6 +228,16 @@ export function parseNodeConfig(raw: unknown, source: string, defaultDataDirOf?:
   const flag = FIELD_FLAGS[field]
   const fix = `set "${field}" in ${source}${flag ? ` or pass ${flag}` : ''}; \`dune-node config show --doc\` explains every field`
   throw new NodeConfigError(field, `${issue.message} (in ${source})`, fix, { cause: result.error })
+}
+
+/** The config without the operator's `$comment` notes (top level and sections). */
+function withoutComments(config: NodeConfig): NodeConfig {
+  const strip = <T extends { $comment?: unknown }>(o: T): T => {
+    const { $comment: _note, ...rest } = o
+    return rest as T
+  }
+  const { p2p, rpc, log, gossip } = config
+  return { ...strip(config), p2p: strip(p2p), rpc: strip(rpc), log: strip(log), gossip: strip(gossip) }
 }
 
 /** Reads a config file as JSON, without checking it; throws NodeConfigError when missing or not JSON. */

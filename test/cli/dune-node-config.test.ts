@@ -1,0 +1,79 @@
+// `dune-node config init | show` in-process through main(argv): the documented file with the
+// defaults and flags, refusing to overwrite, showing the effective config and the field docs.
+import assert from 'node:assert/strict'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, test } from 'node:test'
+import { main } from '../../src/cli/dune-node.js'
+import { loadNodeConfig } from '../../src/node/node-config.js'
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = ''
+  let stderr = ''
+  const code = await main(args, {
+    stdout: { write: (t: string) => (stdout += t) },
+    stderr: { write: (t: string) => (stderr += t) },
+  })
+  return { code, stdout, stderr }
+}
+
+describe('dune-node config', () => {
+  test('init writes a documented config with the flags; run would load it as written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dune-node-config-test-'))
+    const init = await cli([
+      'config',
+      'init',
+      '--data-dir',
+      dir,
+      '--net-addr',
+      '127.0.0.1:19732',
+      '--peer',
+      '10.0.0.1:9732',
+      '--peer',
+      '10.0.0.2:9732',
+      '--connections',
+      '8',
+    ])
+    assert.equal(init.code, 0, init.stderr)
+    const file = join(dir, 'config.json')
+    assert.match(init.stdout, new RegExp(`Wrote ${file}`))
+    const json = JSON.parse(readFileSync(file, 'utf8'))
+    assert.ok(json.$comment.length > 0)
+    assert.ok(
+      json.p2p.$comment.some((line: string) => /^listen_addr: .*\[--net-addr HOST:PORT\]$/.test(line)),
+    )
+    assert.equal(json.p2p.listen_addr, '127.0.0.1:19732')
+    assert.deepEqual(json.p2p.bootstrap_peers, ['10.0.0.1:9732', '10.0.0.2:9732'])
+    const loaded = await loadNodeConfig(file)
+    assert.equal(loaded.data_dir, dir)
+    assert.equal(loaded.p2p.connections, 8)
+    assert.equal(loaded.rpc.listen_addr, '127.0.0.1:8732')
+
+    const again = await cli(['config', 'init', '--data-dir', dir])
+    assert.equal(again.code, 1)
+    assert.match(again.stderr, /already exists; use --force/)
+    assert.equal((await cli(['config', 'init', '--data-dir', dir, '--force'])).code, 0)
+    assert.equal(JSON.parse(readFileSync(file, 'utf8')).p2p.listen_addr, '0.0.0.0:9732')
+  })
+
+  test('show prints the effective config (file, then flags) and --doc every field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dune-node-config-test-'))
+    await cli(['config', 'init', '--data-dir', dir, '--chain-name', 'FILE_CHAIN', '--log-level', 'debug'])
+    const show = await cli(['config', 'show', '--data-dir', dir, '--log-level', 'warn'])
+    assert.equal(show.code, 0, show.stderr)
+    const shown = JSON.parse(show.stdout)
+    assert.equal(shown.chain_name, 'FILE_CHAIN')
+    assert.equal(shown.log.level, 'warn')
+    const doc = await cli(['config', 'show', '--doc'])
+    assert.match(doc.stdout, /^p2p\.expected_proof_of_work: .*\[--expected-pow BITS\]$/m)
+    assert.match(doc.stdout, /^rpc\.listen_addr: /m)
+  })
+
+  test('a bad flag is named with its fix', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dune-node-config-test-'))
+    const bad = await cli(['config', 'init', '--data-dir', dir, '--rpc-addr', '127.0.0.1'])
+    assert.equal(bad.code, 1)
+    assert.match(bad.stderr, /^dune-node: config field rpc\.listen_addr: .* Fix: .*--rpc-addr/)
+  })
+})

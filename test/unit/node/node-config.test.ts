@@ -1,0 +1,82 @@
+// The node config's schema: defaults, the flags over a file's values, and errors that name the
+// field and the fix; the documented text loads back to the same config.
+import assert from 'node:assert/strict'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, test } from 'node:test'
+import { applyOverrides } from '../../../src/node/config-overrides.js'
+import {
+  defaultNodeConfig,
+  documentedConfigText,
+  loadNodeConfig,
+  NodeConfigError,
+  parseNodeConfig,
+} from '../../../src/node/node-config.js'
+
+function errorOf(raw: unknown): NodeConfigError {
+  try {
+    parseNodeConfig(raw, 'test.json', '/tmp/x')
+  } catch (err) {
+    assert.ok(err instanceof NodeConfigError)
+    assert.equal(err.code, 'DUNE_NODE_CONFIG')
+    return err
+  }
+  assert.fail('expected a NodeConfigError')
+}
+
+describe('node config', () => {
+  test('defaults as Octez where it applies', () => {
+    const c = defaultNodeConfig()
+    assert.equal(c.p2p.listen_addr, '0.0.0.0:9732')
+    assert.equal(c.p2p.expected_proof_of_work, 26)
+    assert.equal(c.rpc.listen_addr, '127.0.0.1:8732')
+    assert.equal(c.log.level, 'info')
+    assert.equal(c.gossip.every_seconds, 0)
+  })
+
+  test('errors name the field and the fix', () => {
+    const addr = errorOf({ p2p: { listen_addr: '1.2.3.4' } })
+    assert.equal(addr.field, 'p2p.listen_addr')
+    assert.match(addr.fix, /--net-addr/)
+    assert.equal(errorOf({ p2p: { expected_proof_of_work: 300 } }).field, 'p2p.expected_proof_of_work')
+    assert.equal(errorOf({ p2p: { bootstrap_peers: ['nowhere'] } }).field, 'p2p.bootstrap_peers.0')
+    const unknown = errorOf({ rpc: { listen: 'x' } })
+    assert.equal(unknown.field, 'rpc.listen')
+    assert.match(unknown.fix, /known here: listen_addr/)
+    const order = errorOf({ p2p: { min_connections: 20, max_connections: 10 } })
+    assert.equal(order.field, 'p2p.expected_connections')
+    assert.match(order.message, /min_connections <= expected_connections <= max_connections/)
+    assert.equal(errorOf([1]).field, '(file)')
+  })
+
+  test('flags replace the file values; --connections drops the file’s min/expected/max', () => {
+    const file = {
+      p2p: { min_connections: 1, expected_connections: 2, max_connections: 3, listen_addr: '127.0.0.1:1' },
+    }
+    const merged = applyOverrides(file, {
+      connections: '10',
+      netAddr: '127.0.0.1:2',
+      rpcAddr: 'none',
+      peer: ['10.0.0.1:1'],
+    })
+    const c = parseNodeConfig(merged, 'test.json', '/tmp/x')
+    assert.equal(c.p2p.connections, 10)
+    assert.equal(c.p2p.min_connections, undefined)
+    assert.equal(c.p2p.listen_addr, '127.0.0.1:2')
+    assert.equal(c.rpc.listen_addr, null)
+    assert.deepEqual(c.p2p.bootstrap_peers, ['10.0.0.1:1'])
+    assert.equal(file.p2p.listen_addr, '127.0.0.1:1', 'the file values are not changed')
+  })
+
+  test('the documented text loads back to the same config', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dune-node-config-unit-'))
+    const config = parseNodeConfig(
+      { p2p: { bootstrap_peers: ['10.1.1.1:9732'], max_upload_speed: 1000 } },
+      'x',
+      dir,
+    )
+    writeFileSync(join(dir, 'config.json'), documentedConfigText(config))
+    assert.deepEqual(await loadNodeConfig(join(dir, 'config.json')), config)
+  })
+})
