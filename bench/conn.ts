@@ -5,7 +5,7 @@ import { killAllPeers } from './conn/ipc.js'
 import { parseOptions, USAGE } from './conn/options.js'
 import { duneRatios } from './conn/ratios.js'
 import { benchScheduler } from './conn/scheduler.js'
-import { benchDriver, type DriverOutcome } from './conn/suite.js'
+import { benchDriver, type DriverOutcome, IDLE_NODE_FLAGS, IDLE_WARMUP } from './conn/suite.js'
 
 const args = process.argv.slice(2)
 if (args.includes('--help')) {
@@ -45,8 +45,7 @@ const document = {
     MBps: '10^6 bytes per second; receiver: first to last message on the receiver, endToEnd: first send to the receiver report',
     perSec: 'events per second, median over runs',
     Us: 'microseconds',
-    BytesPerConnection:
-      'memory growth of one process after garbage collection, divided by the open connections',
+    BytesPerConnection: `memory growth of one process after garbage collection, divided by the connections opened after ${IDLE_WARMUP} warm-up ones; peers run with ${IDLE_NODE_FLAGS.join(' ')}`,
   },
   drivers,
   ratios: duneRatios(drivers),

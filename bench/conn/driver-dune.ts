@@ -1,27 +1,21 @@
 // The dune-p2p driver: the project's own encrypted, Octez-compatible connections (handshake
 // with proof of work, NaCl chunks, bounded queues) adapted to the benchmark's Driver interface.
 import { createServer, type Server, type Socket } from 'node:net'
-import { generateIdentityInline } from '../../src/crypto/index.js'
-import { IoScheduler } from '../../src/io/scheduler.js'
-import { authenticate, Connection, dialTcp, type HandshakeConfig } from '../../src/socket/index.js'
-import {
-  type ApplicationMessage,
-  bytes,
-  defineMessages,
-  type Metadata,
-  metadataEncoding,
-  type P2pMessage,
-} from '../../src/wire/index.js'
+import type { Connection, HandshakeConfig } from '../../src/socket/index.js'
+import type { ApplicationMessage, Metadata, P2pMessage } from '../../src/wire/index.js'
+import { dune } from '../library.js'
 import type { BenchConnection, Dialer, Driver, Listener, ListenOptions } from './driver.js'
 import { BenchConnectionError } from './errors.js'
 
 const MAX_MESSAGE = 16 * 1024 * 1024
+const { authenticate, bytes, defineMessages, dialTcp, generateIdentityInline, metadataEncoding } = dune
+
 const definitions = { bench: { tag: 0x10, encoding: bytes({ max: MAX_MESSAGE }), maxSize: MAX_MESSAGE + 4 } }
 const registry = defineMessages(definitions)
 type BenchMessage = ApplicationMessage<typeof definitions>
 
 /** One scheduler per process, unlimited: the cost of scheduling is part of what is measured. */
-const scheduler = new IoScheduler()
+const scheduler = new dune.IoScheduler()
 /** Bytes the outgoing queue holds before `send` asks the caller to wait. */
 const OUTGOING_QUEUE_BYTES = 4 * 1024 * 1024
 const POW_BITS = 4
@@ -87,7 +81,7 @@ async function upgrade(
   const pending = await authenticate(socket, incoming, config)
   const result = await pending.accept()
   return new DuneBenchConnection(
-    new Connection(result, registry, scheduler, { outgoingQueueBytes: OUTGOING_QUEUE_BYTES }),
+    new dune.Connection(result, registry, scheduler, { outgoingQueueBytes: OUTGOING_QUEUE_BYTES }),
   )
 }
 

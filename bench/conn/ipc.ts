@@ -86,11 +86,11 @@ export class PeerProcess {
   }
 
   /** Starts a peer and waits for its hello; rejects with DriverUnavailableError when the driver cannot run. */
-  static spawn(driver: DriverName, role: Role): Promise<PeerProcess> {
+  static spawn(driver: DriverName, role: Role, nodeFlags: readonly string[] = []): Promise<PeerProcess> {
     const name = `${driver} ${role}`
     const child = spawn(
       process.execPath,
-      ['--expose-gc', '--import', 'tsx', PEER_SCRIPT, '--driver', driver, '--role', role],
+      [...nodeFlags, '--expose-gc', '--import', 'tsx', PEER_SCRIPT, '--driver', driver, '--role', role],
       { cwd: REPO_ROOT, stdio: ['ignore', 2, 'inherit', 'ipc'] },
     )
     running.add(child)

@@ -2,10 +2,20 @@
 // configured limit, Jain's fairness index over equal-score peers, shares against score weights.
 import { randomBytes } from 'node:crypto'
 import net from 'node:net'
-import { generateIdentityInline } from '../../src/crypto/index.js'
-import { IoScheduler, scoreToWeight } from '../../src/io/scheduler.js'
-import { authenticate, Connection, dialTcp, type HandshakeConfig } from '../../src/socket/index.js'
-import { bytes, defineMessages, type Metadata, metadataEncoding } from '../../src/wire/index.js'
+import type { IoScheduler } from '../../src/io/scheduler.js'
+import type { Connection, HandshakeConfig } from '../../src/socket/index.js'
+import type { Metadata } from '../../src/wire/index.js'
+import { dune } from '../library.js'
+
+const {
+  authenticate,
+  bytes,
+  defineMessages,
+  dialTcp,
+  generateIdentityInline,
+  metadataEncoding,
+  scoreToWeight,
+} = dune
 
 const messages = defineMessages({
   bench: { tag: 0x10, encoding: bytes({ max: 1 << 20 }), maxSize: (1 << 20) + 4 },
@@ -28,7 +38,7 @@ async function pairs(scores: readonly number[], sending: IoScheduler, receiving:
   const server = net.createServer((socket) => {
     void authenticate(socket, true, config())
       .then((p) => p.accept())
-      .then((r) => accepted.push(new Connection(r, messages, receiving)))
+      .then((r) => accepted.push(new dune.Connection(r, messages, receiving)))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as net.AddressInfo).port
@@ -37,7 +47,7 @@ async function pairs(scores: readonly number[], sending: IoScheduler, receiving:
     const socket = await dialTcp('127.0.0.1', port)
     const result = await (await authenticate(socket, false, config())).accept()
     senders.push(
-      new Connection(result, messages, sending, { score: () => score, outgoingQueueBytes: 256 * 1024 }),
+      new dune.Connection(result, messages, sending, { score: () => score, outgoingQueueBytes: 256 * 1024 }),
     )
     while (accepted.length < senders.length) await new Promise((r) => setImmediate(r))
   }
@@ -87,13 +97,13 @@ export async function benchScheduler(quick: boolean, progress: (line: string) =>
   /** 8 equal-score connections through a limited scheduler on one side: rate and fairness. */
   const equalShares = async (direction: 'upload' | 'download') => {
     progress(`scheduler: ${direction} limit ${limit} B/s, 8 equal-score connections`)
-    const limited = new IoScheduler(
+    const limited = new dune.IoScheduler(
       direction === 'upload' ? { maxUploadSpeed: limit } : { maxDownloadSpeed: limit },
     )
     const p =
       direction === 'upload'
-        ? await pairs(Array(8).fill(0), limited, new IoScheduler())
-        : await pairs(Array(8).fill(0), new IoScheduler(), limited)
+        ? await pairs(Array(8).fill(0), limited, new dune.IoScheduler())
+        : await pairs(Array(8).fill(0), new dune.IoScheduler(), limited)
     const got = await measure(p.senders, p.receivers, warmup, seconds)
     const rate = got.reduce((a, b) => a + b, 0) / seconds
     await p.close()
@@ -109,8 +119,8 @@ export async function benchScheduler(quick: boolean, progress: (line: string) =>
   progress('scheduler: upload limit shared by scores 0, 1, 2, 3')
   {
     const scores = [0, 1, 2, 3]
-    const up = new IoScheduler({ maxUploadSpeed: limit })
-    const p = await pairs(scores, up, new IoScheduler())
+    const up = new dune.IoScheduler({ maxUploadSpeed: limit })
+    const p = await pairs(scores, up, new dune.IoScheduler())
     const got = await measure(p.senders, p.receivers, warmup, seconds)
     const total = got.reduce((a, b) => a + b, 0)
     const weights = scores.map(scoreToWeight)

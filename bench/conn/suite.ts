@@ -14,6 +14,14 @@ import { type Summary, summarize } from './stats.js'
 
 /** Dialers opening the idle connections in parallel (not timed). */
 const IDLE_DIAL_LANES = 16
+/** Connections opened before the first memory reading of an idle measurement (not counted). */
+export const IDLE_WARMUP = 32
+/**
+ * Node flags of the idle-memory peers, for every driver: V8 grows its young generation up to
+ * 16 MiB per semi-space during the burst of connection set-ups and keeps it committed, a fixed
+ * cost that would count as up to 32 KiB per connection at N = 1000. Capped, RSS measures the connections.
+ */
+export const IDLE_NODE_FLAGS = ['--max-semi-space-size=1'] as const
 
 export interface DriverFigures {
   bulk: { messageBytes: number; messages: number; receiverMBps: Summary; endToEndMBps: Summary }
@@ -38,10 +46,11 @@ type Progress = (line: string) => void
 async function withPair<T>(
   driver: DriverName,
   use: (listener: PeerProcess, dialer: PeerProcess) => Promise<T>,
+  nodeFlags: readonly string[] = [],
 ): Promise<T> {
   const started = await Promise.allSettled([
-    PeerProcess.spawn(driver, 'listener'),
-    PeerProcess.spawn(driver, 'dialer'),
+    PeerProcess.spawn(driver, 'listener', nodeFlags),
+    PeerProcess.spawn(driver, 'dialer', nodeFlags),
   ])
   try {
     const [listener, dialer] = started.map((s) => {
@@ -167,21 +176,37 @@ async function measureIdle(
     }
     for (let run = 1; run <= options.runs; run++) {
       progress(`${driver} idle ${count} run ${run}/${options.runs}: opening ${count} connections`)
-      await withPair(driver, async (listener, dialer) => {
-        const listenerBefore = await listener.request({ cmd: 'memory' }, timeoutMs)
-        const dialed = await dialer.request(
-          { cmd: 'idle', address: listener.address, count, lanes: IDLE_DIAL_LANES, settleMs },
-          timeoutMs,
-        )
-        await waitForListener(listener, count, timeoutMs)
-        const listenerAfter = await listener.request({ cmd: 'memory' }, timeoutMs)
-        if (dialed.open !== count)
-          throw new BenchPeerError(`dialer holds ${dialed.open} connections, expected ${count}`)
-        samples.listenerRss.push((listenerAfter.rss - listenerBefore.rss) / count)
-        samples.dialerRss.push((dialed.after.rss - dialed.before.rss) / count)
-        samples.listenerHeap.push((listenerAfter.heapUsed - listenerBefore.heapUsed) / count)
-        samples.dialerHeap.push((dialed.after.heapUsed - dialed.before.heapUsed) / count)
-      })
+      await withPair(
+        driver,
+        async (listener, dialer) => {
+          // Warm-up connections first, so one-time costs (compiled code, pools) stay out of the figure.
+          await dialer.request(
+            {
+              cmd: 'idle',
+              address: listener.address,
+              count: IDLE_WARMUP,
+              lanes: IDLE_DIAL_LANES,
+              settleMs: 0,
+            },
+            timeoutMs,
+          )
+          await waitForListener(listener, IDLE_WARMUP, timeoutMs)
+          const listenerBefore = await listener.request({ cmd: 'memory' }, timeoutMs)
+          const dialed = await dialer.request(
+            { cmd: 'idle', address: listener.address, count, lanes: IDLE_DIAL_LANES, settleMs },
+            timeoutMs,
+          )
+          await waitForListener(listener, IDLE_WARMUP + count, timeoutMs)
+          const listenerAfter = await listener.request({ cmd: 'memory' }, timeoutMs)
+          if (dialed.open !== count)
+            throw new BenchPeerError(`dialer holds ${dialed.open} connections, expected ${count}`)
+          samples.listenerRss.push((listenerAfter.rss - listenerBefore.rss) / count)
+          samples.dialerRss.push((dialed.after.rss - dialed.before.rss) / count)
+          samples.listenerHeap.push((listenerAfter.heapUsed - listenerBefore.heapUsed) / count)
+          samples.dialerHeap.push((dialed.after.heapUsed - dialed.before.heapUsed) / count)
+        },
+        IDLE_NODE_FLAGS,
+      )
       const kib = (bytes: number | undefined): string => ((bytes ?? 0) / 1024).toFixed(1)
       progress(
         `${driver} idle ${count} run ${run}/${options.runs}: RSS per connection listener ${kib(samples.listenerRss.at(-1))} KiB, dialer ${kib(samples.dialerRss.at(-1))} KiB`,

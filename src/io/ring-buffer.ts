@@ -1,7 +1,7 @@
 // A growable FIFO on a power-of-two circular array: O(1) push and shift without the
 // O(n) cost of Array#shift; the queue, the scheduler's wait lists and the meters use it.
 
-const MIN_SLOTS = 16
+const MIN_SLOTS = 4
 /** Shared by every empty ring until its first push: an idle queue holds no slots. */
 const NO_SLOTS: never[] = []
 
