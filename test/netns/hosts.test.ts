@@ -1,0 +1,188 @@
+// Three hosts in network namespaces on one bridge (10.x.y.1-3), a node process in each: links
+// across addresses, an IP ban, greylisting per address, a partition (link down) and its healing.
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { after, before, describe, test } from 'node:test'
+import { ChildNode } from './support/child-node.js'
+
+const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8', stdio: 'pipe' })
+
+/** Why these tests cannot run here, or undefined when they can. */
+function unavailable(): string | undefined {
+  if (process.platform !== 'linux') return 'network namespaces need Linux'
+  if (process.getuid?.() !== 0) return 'network namespaces need root'
+  try {
+    ip('netns', 'list')
+  } catch (err) {
+    return `\`ip netns\` is unavailable: ${(err as Error).message.split('\n')[0]}`
+  }
+  return undefined
+}
+
+/** Deletes the namespaces left by earlier runs that died before their cleanup. */
+function deleteStaleNamespaces(): void {
+  for (const line of ip('netns', 'list').split('\n')) {
+    const name = line.split(' ')[0]
+    if (name?.startsWith('dune-')) ip('netns', 'del', name)
+  }
+}
+
+const skip = unavailable()
+const tag = randomBytes(3).toString('hex')
+const subnet = `10.${100 + (randomBytes(1)[0]! % 100)}.${randomBytes(1)[0]!}`
+const hub = `dune-${tag}-hub`
+const hosts = ['a', 'b', 'c'] as const
+type Host = (typeof hosts)[number]
+const ns = (h: Host) => `dune-${tag}-${h}`
+const link = (h: Host) => `d${tag}${h}` // the host's end; `${link}h` is the hub's end
+const address = (h: Host) => `${subnet}.${hosts.indexOf(h) + 1}`
+const exec = (h: Host) => ['ip', 'netns', 'exec', ns(h)]
+
+function createNetwork(): void {
+  ip('netns', 'add', hub)
+  ip('-n', hub, 'link', 'add', 'br0', 'type', 'bridge')
+  ip('-n', hub, 'link', 'set', 'br0', 'up')
+  for (const h of hosts) {
+    ip('netns', 'add', ns(h))
+    ip('link', 'add', link(h), 'type', 'veth', 'peer', 'name', `${link(h)}h`)
+    ip('link', 'set', link(h), 'netns', ns(h))
+    ip('link', 'set', `${link(h)}h`, 'netns', hub)
+    ip('-n', hub, 'link', 'set', `${link(h)}h`, 'master', 'br0', 'up')
+    ip('-n', ns(h), 'addr', 'add', `${address(h)}/24`, 'dev', link(h))
+    ip('-n', ns(h), 'link', 'set', link(h), 'up')
+    ip('-n', ns(h), 'link', 'set', 'lo', 'up')
+    // Give up on an unacknowledged segment after ~3 s, so that a partition is seen in a test.
+    execFileSync('ip', ['netns', 'exec', ns(h), 'sh', '-c', 'echo 3 > /proc/sys/net/ipv4/tcp_retries2'])
+  }
+}
+
+function deleteNetwork(): void {
+  for (const name of [hub, ...hosts.map(ns)]) {
+    try {
+      ip('netns', 'del', name)
+    } catch {
+      // not created
+    }
+  }
+}
+
+async function until(
+  condition: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+const connections = async (n: ChildNode) =>
+  (await n.request('connections')) as Array<{ peerId: string; remoteAddress: string }>
+
+describe('several hosts in network namespaces', { skip }, () => {
+  const nodes = {} as Record<Host, ChildNode>
+  const point = (h: Host) => `${address(h)}:${nodes[h].port}`
+
+  before(async () => {
+    deleteStaleNamespaces()
+    createNetwork()
+    const common = { listenPort: 0, connectionTimeoutMs: 1000, authenticationTimeoutMs: 1000 }
+    const [b, c] = await Promise.all([
+      ChildNode.start({ ...common, listenHost: address('b'), maintenance: { enabled: false } }, exec('b')),
+      ChildNode.start(
+        { ...common, listenHost: address('c'), maintenance: { enabled: false }, chatEveryMs: 200 },
+        exec('c'),
+      ),
+    ])
+    nodes.b = b
+    nodes.c = c
+    // a keeps at least one connection, dialing c (its bootstrap peer) again whenever it loses it.
+    nodes.a = await ChildNode.start(
+      {
+        ...common,
+        listenHost: address('a'),
+        bootstrapPeers: [point('c')],
+        minConnections: 1,
+        expectedConnections: 2,
+        maxConnections: 4,
+        maintenance: {
+          periodMs: 500,
+          bootstrapWaitMs: 100,
+          backoff: { firstRetryMs: 100, maxRetryMs: 500, afterDisconnectMs: 0 },
+        },
+        chatEveryMs: 200,
+      },
+      exec('a'),
+    )
+  })
+
+  after(async () => {
+    await Promise.all(hosts.map((h) => nodes[h]?.stop()))
+    deleteNetwork()
+  })
+
+  test('nodes on distinct addresses connect; each side sees the other host’s address', async () => {
+    await until(
+      async () => (await connections(nodes.a)).some((c) => c.peerId === nodes.c.peerId),
+      'a to dial c',
+    )
+    await nodes.a.request('connect', { point: point('b') })
+    await nodes.c.request('connect', { point: point('b') })
+    const seenByB = await connections(nodes.b)
+    assert.deepEqual(seenByB.map((c) => c.remoteAddress).sort(), [address('a'), address('c')].sort())
+    const seenByC = await connections(nodes.c)
+    assert.ok(seenByC.some((c) => c.peerId === nodes.a.peerId && c.remoteAddress === address('a')))
+  })
+
+  test('an IP ban of one host: its connection is kicked and it is refused; the other host stays', async () => {
+    await nodes.b.request('banIp', { ip: address('a') })
+    await nodes.b.waitEvent((e) => e.event === 'disconnection' && e.peerId === nodes.a.peerId)
+    await assert.rejects(nodes.a.request('connect', { point: point('b') }))
+    await nodes.b.waitEvent(
+      (e) => e.event === 'refused' && e.remoteAddress === address('a') && e.reason === 'banned',
+    )
+    assert.deepEqual(
+      (await connections(nodes.b)).map((c) => c.remoteAddress),
+      [address('c')],
+    )
+  })
+
+  test('greylisting is per address: the host that sent garbage is greylisted, no other', async () => {
+    await nodes.c.request('garbage', { point: point('b') })
+    await nodes.b.waitEvent((e) => e.event === 'greylisted' && e.kind === 'ip')
+    assert.equal(await nodes.b.request('isIpGreylisted', { ip: address('c') }), true)
+    assert.equal(await nodes.b.request('isIpGreylisted', { ip: address('a') }), false)
+    // Its next connection is closed at accept, before the handshake.
+    await nodes.c.request('garbage', { point: point('b') })
+    await nodes.b.waitEvent(
+      (e) => e.event === 'refused' && e.remoteAddress === address('c') && e.reason === 'greylisted',
+    )
+  })
+
+  test('a partition (c’s link down) closes a–c with a reason; once healed, the maintenance of a reconnects', async () => {
+    const before = nodes.a.events.length
+    ip('-n', ns('c'), 'link', 'set', link('c'), 'down')
+    const lost = await nodes.a.waitEvent(
+      (e) =>
+        nodes.a.events.indexOf(e) >= before && e.event === 'disconnection' && e.peerId === nodes.c.peerId,
+      20_000,
+    )
+    assert.equal(lost.reason, 'socket_error')
+    ip('-n', ns('c'), 'link', 'set', link('c'), 'up')
+    await nodes.a.waitEvent(
+      (e) =>
+        nodes.a.events.indexOf(e) > nodes.a.events.indexOf(lost) &&
+        e.event === 'connection' &&
+        e.peerId === nodes.c.peerId,
+      20_000,
+    )
+    assert.ok(
+      (await connections(nodes.a)).some(
+        (c) => c.peerId === nodes.c.peerId && c.remoteAddress === address('c'),
+      ),
+    )
+  })
+})
