@@ -1,5 +1,5 @@
-// GET /network/log: the node's events (connections, greylisting, refusals, maintenance steps,
-// ACL changes, gossip) as server-sent events, from a feed that listens to the P2p instance.
+// GET /network/log: the node's events (connections, greylisting, refusals, evictions, low scores,
+// maintenance steps, ACL changes, gossip) as server-sent events, from a feed on the P2p instance.
 import { EventEmitter } from 'node:events'
 import type { ServerResponse } from 'node:http'
 import type { FastifyInstance } from 'fastify'
@@ -70,6 +70,12 @@ export class EventFeed extends EventEmitter<{ event: [LogEvent] }> {
     )
     listen(p2p as never, 'refused', (e: { remoteAddress: string; reason: string }) =>
       this.publish('refused', { remote_addr: e.remoteAddress, reason: e.reason }),
+    )
+    listen(p2p as never, 'evicted', (e: { peerId: string; remoteAddress: string; newcomer: string }) =>
+      this.publish('evicted', { peer_id: e.peerId, remote_addr: e.remoteAddress, newcomer: e.newcomer }),
+    )
+    listen(p2p as never, 'low-score', (e: { peerId: string; score: number }) =>
+      this.publish('low_score', { peer_id: e.peerId, score: e.score }),
     )
     listen(p2p as never, 'maintenance', (r: StepReport) => this.publish('maintenance', maintenanceJson(r)))
     listen(p2p.acl as never, 'changed', (c: AclChange) =>

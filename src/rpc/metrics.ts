@@ -3,6 +3,7 @@
 import { Counter, Gauge, Registry } from 'prom-client'
 import { DuneP2pError } from '../errors.js'
 import type { GossipService } from '../node/gossip.js'
+import type { P2pEvents } from '../p2p.js'
 import type { AnyP2p } from './shapes.js'
 
 /** The failure kind of a handshake error: its stable `DUNE_*` code, else its class name. */
@@ -14,32 +15,65 @@ export function failureCause(error: Error): string {
 export class NodeMetrics {
   readonly registry = new Registry()
   readonly #p2p: AnyP2p
-  readonly #handshakes: Counter<'direction'>
-  readonly #failures: Counter<'cause' | 'direction'>
-  readonly #onConnection: (e: { incoming: boolean }) => void
-  readonly #onFailure: (e: { incoming: boolean; error: Error }) => void
+  /** Removes the event listeners that feed the counters. */
+  readonly #detach: Array<() => void> = []
 
   constructor(p2p: AnyP2p, gossip?: GossipService) {
     this.#p2p = p2p
     const registers = [this.registry]
     const direction = (incoming: boolean) => (incoming ? 'incoming' : 'outgoing')
-    this.#handshakes = new Counter({
+    const handshakes = new Counter({
       name: 'dune_p2p_handshakes_total',
       help: 'Handshakes completed (connections established), by direction',
       labelNames: ['direction'],
       registers,
     })
-    this.#failures = new Counter({
+    const failures = new Counter({
       name: 'dune_p2p_handshake_failures_total',
       help: 'Handshakes that failed or were refused, by cause (the error code) and direction',
       labelNames: ['cause', 'direction'],
       registers,
     })
-    this.#onConnection = (e) => this.#handshakes.inc({ direction: direction(e.incoming) })
-    this.#onFailure = (e) =>
-      this.#failures.inc({ cause: failureCause(e.error), direction: direction(e.incoming) })
-    p2p.on('connection', this.#onConnection)
-    p2p.on('handshake-failed', this.#onFailure)
+    const refused = new Counter({
+      name: 'dune_p2p_refused_total',
+      help: 'Incoming sockets closed before the handshake, by reason (ACL, admission limits, backoff)',
+      labelNames: ['reason'],
+      registers,
+    })
+    const evictions = new Counter({
+      name: 'dune_p2p_evictions_total',
+      help: 'Inbound connections closed to make room for a newcomer (inbound slots full)',
+      registers,
+    })
+    const lowScore = new Counter({
+      name: 'dune_p2p_low_score_disconnections_total',
+      help: 'Peers whose score fell below score.disconnectBelow (disconnected and greylisted)',
+      registers,
+    })
+    this.#listen('connection', (e) => handshakes.inc({ direction: direction(e.incoming) }))
+    this.#listen('handshake-failed', (e) =>
+      failures.inc({ cause: failureCause(e.error), direction: direction(e.incoming) }),
+    )
+    this.#listen('refused', (e) => refused.inc({ reason: e.reason }))
+    this.#listen('evicted', () => evictions.inc())
+    this.#listen('low-score', () => lowScore.inc())
+
+    new Gauge({
+      name: 'dune_p2p_slots',
+      help: 'Connections by direction and handshakes in flight, and their limits in effect',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        const s = p2p.stats().slots
+        this.set({ kind: 'inbound' }, s.inbound)
+        this.set({ kind: 'outbound' }, s.outbound)
+        this.set({ kind: 'max_inbound' }, s.maxInbound)
+        this.set({ kind: 'min_outbound' }, s.minOutbound)
+        this.set({ kind: 'ceiling' }, s.ceiling)
+        this.set({ kind: 'handshakes' }, s.handshakes)
+        this.set({ kind: 'max_handshakes' }, s.maxHandshakes)
+      },
+    })
 
     new Gauge({
       name: 'dune_p2p_connections',
@@ -160,7 +194,11 @@ export class NodeMetrics {
 
   /** Stops counting (removes the event listeners). */
   close(): void {
-    this.#p2p.off('connection', this.#onConnection)
-    this.#p2p.off('handshake-failed', this.#onFailure)
+    for (const detach of this.#detach.splice(0)) detach()
+  }
+
+  #listen<K extends keyof P2pEvents>(event: K, listener: (...args: P2pEvents[K]) => void): void {
+    this.#p2p.on(event, listener)
+    this.#detach.push(() => this.#p2p.off(event, listener))
   }
 }

@@ -1,5 +1,5 @@
 // The /network/... routes of the admin RPC (docs/RPC.md), modelled on Octez's: statistics,
-// connections, known peers and points with their ACL, the greylist, and connecting to a point.
+// connections, peers, points and their ACL, the greylist, connecting, scores and admission rules.
 import type { FastifyInstance } from 'fastify'
 import { parseCidr } from '../acl/index.js'
 import { peerIdFromB58 } from '../crypto/index.js'
@@ -10,10 +10,12 @@ import { type AclAction, schemas } from './schemas.js'
 import {
   type AnyP2p,
   aclJson,
+  admissionJson,
   connectionJson,
   greylistJson,
   peerJson,
   pointJson,
+  scoresJson,
   statJson,
 } from './shapes.js'
 
@@ -216,4 +218,9 @@ export function registerNetworkRoutes(
   })
 
   app.get('/network/acl', async () => aclJson(p2p))
+
+  // ---- Scores and admission rules ----
+
+  app.get('/network/scores', async () => scoresJson(p2p))
+  app.get('/network/admission', async () => admissionJson(p2p))
 }

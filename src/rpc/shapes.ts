@@ -1,6 +1,16 @@
 // The admin RPC's JSON shapes (docs/RPC.md): the library's connection, peer, point, ACL and
 // statistics records turned into snake_case objects with null for "never".
-import type { ConnectionInfo, P2p, PeerInfo, PointInfo } from '../p2p.js'
+import {
+  type ComponentRule,
+  type ConnectionInfo,
+  type P2p,
+  type PeerInfo,
+  type PointInfo,
+  SCORE_COMPONENTS,
+  type ScoreComponent,
+  type ScoreDetail,
+  type SlotCounts,
+} from '../p2p.js'
 import type { StepReport } from '../workers/maintenance.js'
 
 export interface FlowJson {
@@ -10,6 +20,17 @@ export interface FlowJson {
   current_outflow: number
 }
 
+/** Connections by direction, handshakes in flight, and their limits in effect. */
+export interface SlotsJson {
+  ceiling: number
+  min_outbound: number
+  max_inbound: number
+  inbound: number
+  outbound: number
+  handshakes: number
+  max_handshakes: number
+}
+
 export interface StatJson extends FlowJson {
   connections: number
   incoming_handshakes: number
@@ -17,6 +38,29 @@ export interface StatJson extends FlowJson {
   known_peers: number
   peer_id: string
   uptime_ms: number
+  slots: SlotsJson
+}
+
+/** A score component's name in the RPC (`handshakeFailure` is `handshake_failure`). */
+export type ScoreComponentJson =
+  | 'uptime'
+  | 'useful'
+  | 'invalid'
+  | 'oversized'
+  | 'violation'
+  | 'handshake_failure'
+
+/** How a component counts: contribution = weight · min(counter, cap); the counter halves every half_life_ms. */
+export interface ScoreRuleJson {
+  weight: number
+  half_life_ms: number
+  cap: number
+}
+
+export interface ScoreDetailJson {
+  total: number
+  application: number
+  components: Record<ScoreComponentJson, { value: number; weight: number; contribution: number }>
 }
 
 export interface ConnectionJson {
@@ -28,6 +72,8 @@ export interface ConnectionJson {
   private: boolean
   trusted: boolean
   score: number
+  connected_at: number
+  latency_ms: number
   version: { chain_name: string; distributed_db_version: number; p2p_version: number }
   stats: FlowJson
 }
@@ -39,6 +85,7 @@ export interface PeerJson {
   banned: boolean
   greylisted: boolean
   score: number
+  score_detail: ScoreDetailJson
   last_seen: number | null
   points: string[]
 }
@@ -65,6 +112,99 @@ export type AnyP2p = P2p<any, any, any>
 
 const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v)
 
+/** `handshakeFailure` -> `handshake_failure`. */
+const snake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+
+/** An object's keys in snake_case, its values mapped by `value`. */
+function snakeKeys<K extends string, V, W>(
+  record: Readonly<Record<K, V>>,
+  keys: readonly K[],
+  value: (v: V) => W,
+): Record<string, W> {
+  return Object.fromEntries(keys.map((k) => [snake(k), value(record[k])]))
+}
+
+export function slotsJson(s: SlotCounts): SlotsJson {
+  return {
+    ceiling: s.ceiling,
+    min_outbound: s.minOutbound,
+    max_inbound: s.maxInbound,
+    inbound: s.inbound,
+    outbound: s.outbound,
+    handshakes: s.handshakes,
+    max_handshakes: s.maxHandshakes,
+  }
+}
+
+export function scoreDetailJson(d: ScoreDetail): ScoreDetailJson {
+  return {
+    total: d.total,
+    application: d.application,
+    components: snakeKeys(d.components, SCORE_COMPONENTS, (c) => ({
+      value: c.value,
+      weight: c.weight,
+      contribution: c.contribution,
+    })) as ScoreDetailJson['components'],
+  }
+}
+
+/**
+ * GET /network/scores: the threshold and retention, each component's rule, and every known
+ * peer's score with its parts, lowest total first.
+ */
+export function scoresJson(p2p: AnyP2p) {
+  const policy = p2p.scorePolicy()
+  const peers = p2p
+    .peers()
+    .map((p) => ({
+      peer_id: p.peerId,
+      state: p.state,
+      trusted: p.trusted,
+      score_detail: scoreDetailJson(p.scoreDetail),
+    }))
+    .sort((a, b) => a.score_detail.total - b.score_detail.total || (a.peer_id < b.peer_id ? -1 : 1))
+  return {
+    thresholds: {
+      disconnect_below: policy.disconnectBelow,
+      retain_ms: policy.retainMs,
+      max_records: policy.maxRecords,
+    },
+    rules: snakeKeys<ScoreComponent, ComponentRule, ScoreRuleJson>(policy, SCORE_COMPONENTS, (r) => ({
+      weight: r.weight,
+      half_life_ms: r.halfLifeMs,
+      cap: r.cap,
+    })) as Record<ScoreComponentJson, ScoreRuleJson>,
+    peers,
+  }
+}
+
+/** GET /network/admission: the slots now and in effect, the per-address limits, the eviction rules. */
+export function admissionJson(p2p: AnyP2p) {
+  const { slots, admission, eviction } = p2p.admissionPolicy()
+  const limit = (l: typeof admission.perAddress) => ({
+    ipv4_bits: l.ipv4Bits,
+    ipv6_bits: l.ipv6Bits,
+    max_connections: l.maxConnections,
+    new_per_minute: l.newPerMinute,
+  })
+  return {
+    slots: slotsJson(slots),
+    admission: {
+      per_address: limit(admission.perAddress),
+      per_subnet: limit(admission.perSubnet),
+      exempt: [...admission.exempt],
+      max_handshakes_in_flight: slots.maxHandshakes,
+    },
+    eviction: {
+      grace_ms: eviction.graceMs,
+      protect_groups: eviction.protectGroups,
+      protect_low_latency: eviction.protectLowLatency,
+      protect_recent_useful: eviction.protectRecentUseful,
+      protect_longest_share: eviction.protectLongestShare,
+    },
+  }
+}
+
 export function statJson(p2p: AnyP2p, startedAt: number): StatJson {
   const s = p2p.stats()
   return {
@@ -78,6 +218,7 @@ export function statJson(p2p: AnyP2p, startedAt: number): StatJson {
     known_peers: s.knownPeers,
     peer_id: p2p.peerId,
     uptime_ms: Date.now() - startedAt,
+    slots: slotsJson(s.slots),
   }
 }
 
@@ -91,6 +232,8 @@ export function connectionJson(c: ConnectionInfo<unknown>): ConnectionJson {
     private: c.private,
     trusted: c.trusted,
     score: c.score,
+    connected_at: c.connectedAt,
+    latency_ms: c.latencyMs,
     version: {
       chain_name: c.version.chainName,
       distributed_db_version: c.version.distributedDbVersion,
@@ -113,6 +256,7 @@ export function peerJson(p: PeerInfo<unknown>): PeerJson {
     banned: p.banned,
     greylisted: p.greylisted,
     score: p.score,
+    score_detail: scoreDetailJson(p.scoreDetail),
     last_seen: orNull(p.lastSeen),
     points: [...p.points],
   }
@@ -169,6 +313,7 @@ export function maintenanceJson(r: StepReport) {
     bootstrap_sent: r.bootstrapSent,
     swap_requested: r.swapRequested,
     greylist_collected: r.greylistCollected,
+    low_score_disconnected: r.lowScoreDisconnected,
     aborted: r.aborted,
   }
 }
