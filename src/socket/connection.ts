@@ -66,6 +66,18 @@ const giveBackOutputBuffer = (buffer: Buffer): void => {
   if (buffer.length === OUTPUT_BUFFER_BYTES && spareOutputBuffers.length < 16) spareOutputBuffers.push(buffer)
 }
 
+/**
+ * Buffers for a chunk cut by a socket read, shared by every connection: taken at the cut and
+ * given back once the chunk is decrypted, so bulk reading allocates none per chunk. Idle
+ * connections hold none.
+ */
+const CARRY_BYTES = 2 + 0xffff
+const spareCarries: Buffer[] = []
+const takeCarry = (): Buffer => spareCarries.pop() ?? Buffer.allocUnsafeSlow(CARRY_BYTES)
+const giveBackCarry = (buffer: Buffer): void => {
+  if (spareCarries.length < 8) spareCarries.push(buffer)
+}
+
 /** Plaintext scratch shared by every connection: each use is synchronous, so no two overlap. */
 let scratch = Buffer.allocUnsafe(MAX_CHUNK_PLAINTEXT)
 const scratchOf = (size: number): Buffer => {
@@ -102,6 +114,8 @@ export class Connection<A, M = unknown> {
   // Reader state: an incomplete chunk (header included) and an incomplete frame.
   #carry: Buffer | undefined
   #carryFill = 0
+  /** Wire bytes of the carried chunk (its length included); 0 while its length is itself cut. */
+  #carryEnd = 0
   #frame: Buffer | undefined
   #frameFill = 0
   #paused = 0
@@ -364,33 +378,33 @@ export class Connection<A, M = unknown> {
   }
 
   #startCarry(data: Buffer, off: number): void {
-    const available = data.length - off
-    const size = available >= 2 ? 2 + data.readUInt16BE(off) : 2
-    this.#carry = Buffer.allocUnsafe(size)
-    this.#carryFill = data.copy(this.#carry, 0, off)
+    const carry = takeCarry()
+    this.#carryFill = data.copy(carry, 0, off)
+    this.#carryEnd = this.#carryFill >= 2 ? 2 + carry.readUInt16BE(0) : 0
+    this.#carry = carry
   }
 
   /** Completes the carried chunk from `data`; returns the offset in `data` after what it used. */
   #fillCarry(data: Buffer): number {
-    let carry = this.#carry!
+    const carry = this.#carry!
     let off = 0
-    if (carry.length === 2 && this.#carryFill < 2) {
+    if (this.#carryEnd === 0) {
       carry[1] = data[0]!
       off = 1
-      const full = Buffer.allocUnsafe(2 + carry.readUInt16BE(0))
-      full[0] = carry[0]!
-      full[1] = carry[1]!
-      carry = full
-      this.#carry = full
       this.#carryFill = 2
+      this.#carryEnd = 2 + carry.readUInt16BE(0)
     }
-    const n = Math.min(carry.length - this.#carryFill, data.length - off)
+    const n = Math.min(this.#carryEnd - this.#carryFill, data.length - off)
     data.copy(carry, this.#carryFill, off, off + n)
     this.#carryFill += n
     off += n
-    if (this.#carryFill === carry.length) {
+    if (this.#carryFill === this.#carryEnd) {
       this.#carry = undefined
-      this.#onChunk(carry.subarray(2))
+      try {
+        this.#onChunk(carry.subarray(2, this.#carryEnd))
+      } finally {
+        giveBackCarry(carry)
+      }
     }
     return off
   }

@@ -35,6 +35,25 @@ describe('shared read buffer (read_buffer_size)', () => {
     }
   })
 
+  test('reads of 7 bytes cut chunks everywhere, inside their length too, on two connections at once', async () => {
+    const readBuffer = Buffer.alloc(7)
+    const pairs = await Promise.all([
+      connectedPair({ readBuffer, localAddress: '127.0.0.25' }),
+      connectedPair({ readBuffer, localAddress: '127.0.0.26' }),
+    ])
+    try {
+      const sent = pairs.map((_, k) =>
+        Array.from({ length: 60 }, (_, i) => randomBytes(1 + ((i * 131 + k) % 700))),
+      )
+      const writes = pairs.map(({ acceptor }, k) => Promise.all(sent[k]!.map((b) => acceptor.write(blob(b)))))
+      const got = await Promise.all(pairs.map(({ dialer }, k) => readBlobs(dialer, sent[k]!.length)))
+      await Promise.all(writes)
+      for (const [k, messages] of got.entries()) assert.deepEqual(messages, sent[k])
+    } finally {
+      await Promise.all(pairs.map((p) => p.close()))
+    }
+  })
+
   test('with a full incoming queue the bytes held back are copies, not views of the shared buffer', async () => {
     const readBuffer = Buffer.alloc(2048)
     const { dialer, acceptor, close } = await connectedPair({
