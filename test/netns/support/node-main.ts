@@ -54,6 +54,15 @@ const commands: Record<string, (args: Record<string, string>) => Promise<unknown
   isIpGreylisted: ({ ip }) => p2p.acl.isIpGreylisted(ip!),
   garbage: ({ point }) => garbage(point!),
   maintain: async () => (await p2p.maintain()).reason,
+  /** Bans 10.0.0.1, 10.0.0.2, ... one more per save, forever, reporting each count saved (kill -9 tests). */
+  saveLoop: async () => {
+    for (let n = p2p.acl.toJSON().bannedIps.length; ; ) {
+      n++
+      p2p.acl.banIp(`10.0.${n >> 8}.${n & 255}`)
+      await p2p.save()
+      say({ event: 'saved', bans: n })
+    }
+  },
   stop: async () => {
     await p2p.stop()
     setImmediate(() => process.exit(0))
