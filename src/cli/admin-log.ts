@@ -1,6 +1,6 @@
 // The node's event stream (GET /network/log, server-sent events) read from a fetch body: a parser
 // of `event:`/`data:` lines into events, and the one-line human rendering of each event kind.
-import { formatBytes, formatClock, formatRate } from './admin-format.js'
+import { formatBytes, formatClock, formatRate, formatScore } from './admin-format.js'
 
 /** One server-sent event: its kind (`event:` line, `message` by default) and its data, parsed as JSON. */
 export interface LogEvent {
@@ -57,9 +57,6 @@ type Fields = Record<string, unknown>
 
 const str = (value: unknown): string => (value === null || value === undefined ? '-' : String(value))
 
-/** `x` as a number of things: arrays by their length. */
-const count = (value: unknown): string => (Array.isArray(value) ? String(value.length) : str(value))
-
 function where(d: Fields): string {
   return str(d.point ?? d.remote_addr)
 }
@@ -74,8 +71,11 @@ const RENDER: Record<string, (d: Fields) => string> = {
   handshake_failed: (d) =>
     `handshake ${d.incoming ? 'from' : 'to'} ${str(d.remote_addr)} failed: ${str(d.error)}${d.code ? ` (${str(d.code)})` : ''}`,
   refused: (d) => `refused ${str(d.remote_addr)}: ${str(d.reason)}`,
+  evicted: (d) => `evicted ${str(d.peer_id)} at ${str(d.remote_addr)} to make room for ${str(d.newcomer)}`,
+  low_score: (d) =>
+    `low score ${typeof d.score === 'number' ? formatScore(d.score) : str(d.score)}: ${str(d.peer_id)} greylisted`,
   maintenance: (d) =>
-    `maintenance (${str(d.reason)}): ${count(d.active)} active, ${count(d.dialed)} dialed, ${count(d.disconnected)} disconnected`,
+    `maintenance (${str(d.reason)}): ${str(d.before)} -> ${str(d.after)} connections, ${str(d.connected)} connected, ${str(d.failed_dials)} failed dials, ${str(d.disconnected)} disconnected, ${str(d.low_score_disconnected)} for a low score`,
   acl: (d) => `acl ${str(d.action)}${d.target === undefined || d.target === null ? '' : ` ${str(d.target)}`}`,
   gossip: (d) =>
     d.from ? `gossip from ${str(d.from)}: ${str(d.text)}` : `gossip published here: ${str(d.text)}`,

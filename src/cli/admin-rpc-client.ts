@@ -15,6 +15,17 @@ export interface Flow {
   current_outflow: number
 }
 
+/** Connections by direction and handshakes in flight, with the limits in effect. */
+export interface Slots {
+  ceiling: number
+  min_outbound: number
+  max_inbound: number
+  inbound: number
+  outbound: number
+  handshakes: number
+  max_handshakes: number
+}
+
 export interface Stat extends Flow {
   connections: number
   incoming_handshakes: number
@@ -22,6 +33,63 @@ export interface Stat extends Flow {
   known_peers: number
   peer_id: string
   uptime_ms: number
+  slots: Slots
+}
+
+/** The behaviour counters a score is made of, in the order the views print them. */
+export const SCORE_COMPONENTS = [
+  'uptime',
+  'useful',
+  'invalid',
+  'oversized',
+  'violation',
+  'handshake_failure',
+] as const
+
+export type ScoreComponent = (typeof SCORE_COMPONENTS)[number]
+
+/** A score: total = application + the components' contributions (weight × value). */
+export interface ScoreDetail {
+  total: number
+  application: number
+  components: Record<ScoreComponent, { value: number; weight: number; contribution: number }>
+}
+
+export interface ScoreThresholds {
+  disconnect_below: number
+  retain_ms: number
+  max_records: number
+}
+
+export interface Scores {
+  thresholds: ScoreThresholds
+  rules: Record<ScoreComponent, { weight: number; half_life_ms: number; cap: number }>
+  /** Lowest total first. */
+  peers: { peer_id: string; state: Peer['state']; trusted: boolean; score_detail: ScoreDetail }[]
+}
+
+export interface AddressLimit {
+  ipv4_bits: number
+  ipv6_bits: number
+  max_connections: number
+  new_per_minute: number
+}
+
+export interface Admission {
+  slots: Slots
+  admission: {
+    per_address: AddressLimit
+    per_subnet: AddressLimit
+    exempt: string[]
+    max_handshakes_in_flight: number
+  }
+  eviction: {
+    grace_ms: number
+    protect_groups: number
+    protect_low_latency: number
+    protect_recent_useful: number
+    protect_longest_share: number
+  }
 }
 
 export interface Connection {
@@ -33,6 +101,8 @@ export interface Connection {
   private: boolean
   trusted: boolean
   score: number
+  connected_at: number
+  latency_ms: number
   version: { chain_name: string; distributed_db_version: number; p2p_version: number }
   stats: Flow
 }
@@ -44,6 +114,7 @@ export interface Peer {
   banned: boolean
   greylisted: boolean
   score: number
+  score_detail: ScoreDetail
   last_seen: number | null
   points: string[]
 }
@@ -258,6 +329,14 @@ export class AdminRpcClient {
 
   acl(): Promise<Acl> {
     return this.request('GET', '/network/acl')
+  }
+
+  scores(): Promise<Scores> {
+    return this.request('GET', '/network/scores')
+  }
+
+  admission(): Promise<Admission> {
+    return this.request('GET', '/network/admission')
   }
 
   /** Opens the event stream; the caller reads the body (see admin-log.ts) and aborts with `signal`. */

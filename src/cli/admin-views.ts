@@ -1,5 +1,5 @@
 // The human views of dune-admin-client: the admin RPC's answers (stat, connections, peers, points,
-// greylist, ACL) rendered as tables and key/value blocks, ages relative to a given now.
+// greylist, ACL, scores, admission rules) as tables and key/value blocks, ages relative to a now.
 import {
   formatAge,
   formatBytes,
@@ -10,7 +10,26 @@ import {
   formatScore,
   formatTable,
 } from './admin-format.js'
-import type { Acl, Connection, Greylist, Peer, Point, Stat } from './admin-rpc-client.js'
+import {
+  type Acl,
+  type AddressLimit,
+  type Admission,
+  type Connection,
+  type Greylist,
+  type Peer,
+  type Point,
+  SCORE_COMPONENTS,
+  type ScoreDetail,
+  type Scores,
+  type ScoreThresholds,
+  type Slots,
+  type Stat,
+} from './admin-rpc-client.js'
+
+/** Inbound and outbound connections against their limits. */
+function slotsLine(s: Slots): string {
+  return `inbound ${s.inbound}/${s.max_inbound}, outbound ${s.outbound} (min ${s.min_outbound}), ceiling ${s.ceiling}`
+}
 
 /** The global figures of `p2p stat`. */
 export function statView(stat: Stat): string {
@@ -18,6 +37,7 @@ export function statView(stat: Stat): string {
     ['Peer id', stat.peer_id],
     ['Uptime', formatDuration(stat.uptime_ms)],
     ['Connections', `${stat.connections} (handshakes in progress: ${stat.incoming_handshakes})`],
+    ['Slots', `${slotsLine(stat.slots)}; handshakes ${stat.slots.handshakes}/${stat.slots.max_handshakes}`],
     ['Known', `${stat.known_peers} peers, ${stat.known_points} points`],
     ['Received', `${formatBytes(stat.total_recv)} (now ${formatRate(stat.current_inflow)})`],
     ['Sent', `${formatBytes(stat.total_sent)} (now ${formatRate(stat.current_outflow)})`],
@@ -38,6 +58,7 @@ export function connectionsView(connections: readonly Connection[]): string {
       { header: 'DIR' },
       { header: 'TRUSTED' },
       { header: 'SCORE', align: 'right' },
+      { header: 'LATENCY', align: 'right' },
       { header: 'IN', align: 'right' },
       { header: 'OUT', align: 'right' },
       { header: 'RECEIVED', align: 'right' },
@@ -49,6 +70,7 @@ export function connectionsView(connections: readonly Connection[]): string {
       c.incoming ? 'in' : 'out',
       c.trusted ? 'yes' : 'no',
       formatScore(c.score),
+      `${Math.round(c.latency_ms)} ms`,
       formatRate(c.stats.current_inflow),
       formatRate(c.stats.current_outflow),
       formatBytes(c.stats.total_recv),
@@ -103,8 +125,34 @@ export function pointsView(points: readonly Point[], now: number): string {
   )
 }
 
-export function peerView(p: Peer, now: number): string {
-  return formatFields([
+/** A score's components (value, weight, contribution), then the application's part and the total. */
+export function scoreDetailView(d: ScoreDetail): string {
+  return formatTable(
+    [
+      { header: 'COMPONENT' },
+      { header: 'VALUE', align: 'right' },
+      { header: 'WEIGHT', align: 'right' },
+      { header: 'CONTRIBUTION', align: 'right' },
+    ],
+    [
+      ...SCORE_COMPONENTS.map((name) => {
+        const c = d.components[name]
+        return [name, formatScore(c.value), String(c.weight), formatScore(c.contribution)]
+      }),
+      ['application', '', '', formatScore(d.application)],
+      ['total', '', '', formatScore(d.total)],
+    ],
+  )
+}
+
+/** The thresholds every score is held to, in one line. */
+export function thresholdsLine(t: ScoreThresholds): string {
+  return `Disconnected and greylisted below ${formatScore(t.disconnect_below)} (trusted peers excepted); counters kept ${formatDuration(t.retain_ms)} after a disconnection, for ${t.max_records} peers at most.\n`
+}
+
+/** A known peer, then its score's components and the thresholds. */
+export function peerView(p: Peer, now: number, thresholds: ScoreThresholds): string {
+  const fields = formatFields([
     ['Peer id', p.peer_id],
     ['State', p.state],
     ['Trusted', p.trusted ? 'yes' : 'no'],
@@ -113,6 +161,66 @@ export function peerView(p: Peer, now: number): string {
     ['Score', formatScore(p.score)],
     ['Last seen', formatAge(p.last_seen, now)],
     ['Points', p.points.join(' ') || '-'],
+  ])
+  return `${fields}\nSCORE\n${scoreDetailView(p.score_detail)}${thresholdsLine(thresholds)}`
+}
+
+/** `list scores`: the thresholds, every known peer's total and contributions, then the rules. */
+export function scoresView(scores: Scores): string {
+  const peers =
+    scores.peers.length === 0
+      ? 'No known peers.\n'
+      : formatTable(
+          [
+            { header: 'PEER ID' },
+            { header: 'STATE' },
+            { header: 'TRUSTED' },
+            { header: 'TOTAL', align: 'right' },
+            { header: 'APPLICATION', align: 'right' },
+            ...SCORE_COMPONENTS.map((name) => ({ header: name.toUpperCase(), align: 'right' as const })),
+          ],
+          scores.peers.map((p) => [
+            p.peer_id,
+            p.state,
+            p.trusted ? 'yes' : 'no',
+            formatScore(p.score_detail.total),
+            formatScore(p.score_detail.application),
+            ...SCORE_COMPONENTS.map((name) => formatScore(p.score_detail.components[name].contribution)),
+          ]),
+        )
+  const rules = formatTable(
+    [
+      { header: 'COMPONENT' },
+      { header: 'WEIGHT', align: 'right' },
+      { header: 'HALF-LIFE', align: 'right' },
+      { header: 'CAP', align: 'right' },
+    ],
+    SCORE_COMPONENTS.map((name) => {
+      const r = scores.rules[name]
+      return [name, String(r.weight), formatDuration(r.half_life_ms), String(r.cap)]
+    }),
+  )
+  return `${thresholdsLine(scores.thresholds)}\n${peers}\nRULES (contribution = weight × value, value halves every half-life, up to the cap)\n${rules}`
+}
+
+function addressLimitLine(l: AddressLimit): string {
+  return `IPv4 /${l.ipv4_bits}, IPv6 /${l.ipv6_bits}: ${l.max_connections} connections at once, ${l.new_per_minute} new per minute`
+}
+
+/** `show admission`: the slots, the per-address and per-subnet limits, the eviction rules. */
+export function admissionView(a: Admission): string {
+  const { slots, admission, eviction } = a
+  return formatFields([
+    ['Slots', slotsLine(slots)],
+    ['Handshakes', `${slots.handshakes}/${slots.max_handshakes} in progress`],
+    ['Per address', addressLimitLine(admission.per_address)],
+    ['Per subnet', addressLimitLine(admission.per_subnet)],
+    ['Exempt', admission.exempt.join(' ') || 'none'],
+    ['Eviction grace', formatDuration(eviction.grace_ms)],
+    [
+      'Eviction protects',
+      `${eviction.protect_groups} network groups, ${eviction.protect_low_latency} lowest-latency, ${eviction.protect_recent_useful} recently useful, ${Math.round(eviction.protect_longest_share * 100)}% longest-connected of the rest`,
+    ],
   ])
 }
 

@@ -12,6 +12,7 @@ import {
 } from './admin-rpc-client.js'
 import {
   aclView,
+  admissionView,
   connectionsView,
   greylistView,
   p2pStatView,
@@ -19,6 +20,7 @@ import {
   peerView,
   pointsView,
   pointView,
+  scoresView,
 } from './admin-views.js'
 import { runIfEntryPoint } from './entry-point.js'
 
@@ -90,9 +92,9 @@ function addP2pCommand(program: Command, ctx: AdminCliIo): void {
     })
 }
 
-/** `list connections | peers | points | greylist | acl`. */
+/** `list connections | peers | points | greylist | acl | scores`. */
 function addListCommand(program: Command, ctx: AdminCliIo): void {
-  const list = program.command('list').description('list connections, known peers and points, the ACL')
+  const list = program.command('list').description('list connections, known peers and points, the ACL, the scores')
   list
     .command('connections')
     .description('the active connections with their flows')
@@ -128,17 +130,34 @@ function addListCommand(program: Command, ctx: AdminCliIo): void {
       const acl = await clientOf(command).acl()
       output(ctx, command, acl, () => aclView(acl, Date.now()))
     })
+  list
+    .command('scores')
+    .description("every known peer's score and its components, lowest first, with the thresholds")
+    .action(async (_options, command: Command) => {
+      const scores = await clientOf(command).scores()
+      output(ctx, command, scores, () => scoresView(scores))
+    })
 }
 
-/** `show peer ID | point POINT`. */
+/** `show peer ID | point POINT | admission`. */
 function addShowCommand(program: Command, ctx: AdminCliIo): void {
-  const show = program.command('show').description('one known peer or point in detail')
+  const show = program
+    .command('show')
+    .description('one known peer or point in detail, or the admission rules')
   show
     .command('peer <peer_id>')
-    .description('a known peer')
+    .description('a known peer, its score components and the thresholds')
     .action(async (peerId: string, _options, command: Command) => {
-      const peer = await clientOf(command).peer(peerId)
-      output(ctx, command, peer, () => peerView(peer, Date.now()))
+      const client = clientOf(command)
+      const [peer, scores] = await Promise.all([client.peer(peerId), client.scores()])
+      output(ctx, command, peer, () => peerView(peer, Date.now(), scores.thresholds))
+    })
+  show
+    .command('admission')
+    .description('connection slots, per-address and per-subnet limits, eviction rules')
+    .action(async (_options, command: Command) => {
+      const admission = await clientOf(command).admission()
+      output(ctx, command, admission, () => admissionView(admission))
     })
   show
     .command('point <point>')

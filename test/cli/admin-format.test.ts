@@ -1,5 +1,5 @@
-// dune-admin-client's pieces without a node: the table and unit formatting, and the server-sent
-// events parser (the same events however the stream is cut into chunks).
+// dune-admin-client's pieces without a node: the table and unit formatting, the score and admission
+// views, and the server-sent events parser (the same events however the stream is cut into chunks).
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
@@ -13,6 +13,8 @@ import {
   formatTable,
 } from '../../src/cli/admin-format.js'
 import { formatLogEvent, type LogEvent, readEventStream } from '../../src/cli/admin-log.js'
+import type { Admission, Peer, ScoreDetail, Scores } from '../../src/cli/admin-rpc-client.js'
+import { admissionView, peerView, scoresView } from '../../src/cli/admin-views.js'
 
 describe('admin formatting', () => {
   test('formatTable aligns columns, numbers to the right, no trailing spaces', () => {
@@ -87,9 +89,22 @@ describe('admin formatting', () => {
     )
     assert.equal(line('refused', { remote_addr: '1.2.3.4', reason: 'banned' }), 'refused 1.2.3.4: banned')
     assert.equal(
-      line('maintenance', { reason: 'timer', active: 3, dialed: ['a', 'b'], disconnected: [] }),
-      'maintenance (timer): 3 active, 2 dialed, 0 disconnected',
+      line('maintenance', {
+        reason: 'timer',
+        before: 3,
+        after: 5,
+        connected: 2,
+        failed_dials: 1,
+        disconnected: 0,
+        low_score_disconnected: 0,
+      }),
+      'maintenance (timer): 3 -> 5 connections, 2 connected, 1 failed dials, 0 disconnected, 0 for a low score',
     )
+    assert.equal(
+      line('evicted', { peer_id: 'idA', remote_addr: '1.2.3.4', newcomer: 'idB' }),
+      'evicted idA at 1.2.3.4 to make room for idB',
+    )
+    assert.equal(line('low_score', { peer_id: 'idA', score: -20.5 }), 'low score -20.50: idA greylisted')
     assert.equal(line('acl', { action: 'ban', target: '10.0.0.0/8' }), 'acl ban 10.0.0.0/8')
     assert.equal(line('acl', { action: 'flush_greylist', target: null }), 'acl flush_greylist')
     assert.equal(line('gossip', { from: 'idB', id: '00', text: 'hi' }), 'gossip from idB: hi')
@@ -153,6 +168,127 @@ describe('readEventStream', () => {
         assert.deepEqual(await collect(bodyOf(bytes, cuts)), expected)
       }),
       { numRuns: 200 },
+    )
+  })
+})
+
+/** A score with one penalty: 2 invalid messages at weight -2, and some uptime. */
+const DETAIL: ScoreDetail = {
+  total: -3.5,
+  application: 0,
+  components: {
+    uptime: { value: 500, weight: 0.001, contribution: 0.5 },
+    useful: { value: 0, weight: 0.05, contribution: 0 },
+    invalid: { value: 2, weight: -2, contribution: -4 },
+    oversized: { value: 0, weight: -5, contribution: 0 },
+    violation: { value: 0, weight: -5, contribution: 0 },
+    handshake_failure: { value: 0, weight: -2, contribution: 0 },
+  },
+}
+const THRESHOLDS = { disconnect_below: -20, retain_ms: 3_600_000, max_records: 4096 }
+const THRESHOLDS_LINE =
+  'Disconnected and greylisted below -20 (trusted peers excepted); counters kept 1h after a disconnection, for 4096 peers at most.\n'
+
+describe('admin views of scores and admission', () => {
+  test('show peer: the fields, the score components table, the thresholds', () => {
+    const peer: Peer = {
+      peer_id: 'idA',
+      state: 'running',
+      trusted: false,
+      banned: false,
+      greylisted: false,
+      score: -3.5,
+      score_detail: DETAIL,
+      last_seen: null,
+      points: [],
+    }
+    const out = peerView(peer, 0, THRESHOLDS)
+    assert.match(out, /^Peer id: +idA\n/)
+    assert.match(out, /\nScore: +-3\.50\n/)
+    assert.ok(
+      out.endsWith(
+        [
+          'SCORE',
+          'COMPONENT          VALUE  WEIGHT  CONTRIBUTION',
+          'uptime               500   0.001          0.50',
+          'useful                 0    0.05             0',
+          'invalid                2      -2            -4',
+          'oversized              0      -5             0',
+          'violation              0      -5             0',
+          'handshake_failure      0      -2             0',
+          'application                                  0',
+          'total                                    -3.50',
+          THRESHOLDS_LINE,
+        ].join('\n'),
+      ),
+      out,
+    )
+  })
+
+  test('list scores: the thresholds first, a row per peer with its contributions, the rules', () => {
+    const rule = { weight: -2, half_life_ms: 3_600_000, cap: 1000 }
+    const scores: Scores = {
+      thresholds: THRESHOLDS,
+      rules: {
+        uptime: { weight: 0.001, half_life_ms: 3_600_000, cap: 3600 },
+        useful: { weight: 0.05, half_life_ms: 600_000, cap: 100 },
+        invalid: rule,
+        oversized: { ...rule, weight: -5 },
+        violation: { ...rule, weight: -5 },
+        handshake_failure: rule,
+      },
+      peers: [{ peer_id: 'idA', state: 'running', trusted: true, score_detail: DETAIL }],
+    }
+    const [header, blank, columns, row, ...rest] = scoresView(scores).split('\n')
+    assert.equal(`${header}\n`, THRESHOLDS_LINE)
+    assert.equal(blank, '')
+    assert.match(
+      columns!,
+      /^PEER ID +STATE +TRUSTED +TOTAL +APPLICATION +UPTIME +USEFUL +INVALID +OVERSIZED +VIOLATION +HANDSHAKE_FAILURE$/,
+    )
+    assert.match(row!, /^idA +running +yes +-3\.50 +0 +0\.50 +0 +-4 +0 +0 +0$/)
+    assert.ok(rest.includes('COMPONENT          WEIGHT  HALF-LIFE   CAP'), rest.join('\n'))
+    assert.ok(rest.includes('useful               0.05        10m   100'), rest.join('\n'))
+    assert.match(scoresView({ ...scores, peers: [] }), /\n\nNo known peers\.\n/)
+  })
+
+  test('show admission: slots, limits, exempt subnets, eviction rules', () => {
+    const admission: Admission = {
+      slots: {
+        ceiling: 53,
+        min_outbound: 8,
+        max_inbound: 45,
+        inbound: 3,
+        outbound: 2,
+        handshakes: 1,
+        max_handshakes: 48,
+      },
+      admission: {
+        per_address: { ipv4_bits: 32, ipv6_bits: 56, max_connections: 4, new_per_minute: 20 },
+        per_subnet: { ipv4_bits: 16, ipv6_bits: 48, max_connections: 16, new_per_minute: 60 },
+        exempt: ['127.0.0.0/8', '::1/128'],
+        max_handshakes_in_flight: 48,
+      },
+      eviction: {
+        grace_ms: 60_000,
+        protect_groups: 4,
+        protect_low_latency: 8,
+        protect_recent_useful: 4,
+        protect_longest_share: 0.5,
+      },
+    }
+    assert.equal(
+      admissionView(admission),
+      [
+        'Slots:              inbound 3/45, outbound 2 (min 8), ceiling 53',
+        'Handshakes:         1/48 in progress',
+        'Per address:        IPv4 /32, IPv6 /56: 4 connections at once, 20 new per minute',
+        'Per subnet:         IPv4 /16, IPv6 /48: 16 connections at once, 60 new per minute',
+        'Exempt:             127.0.0.0/8 ::1/128',
+        'Eviction grace:     1m',
+        'Eviction protects:  4 network groups, 8 lowest-latency, 4 recently useful, 50% longest-connected of the rest',
+        '',
+      ].join('\n'),
     )
   })
 })

@@ -80,6 +80,7 @@ describe('dune-admin-client against three connected nodes', () => {
     assert.match(out, /^GLOBAL STATS\n/)
     assert.match(out, new RegExp(`Peer id: +${a.peerId}\\n`))
     assert.match(out, /Connections: +2 \(/)
+    assert.match(out, /\nSlots: +inbound 0\/\d+, outbound 2 \(min \d+\), ceiling \d+; handshakes 0\/\d+\n/)
     for (const section of ['CONNECTIONS', 'KNOWN PEERS', 'KNOWN POINTS'])
       assert.match(out, new RegExp(`\n${section}\n`))
     for (const other of [b, c]) assert.ok(out.includes(other.peerId), `${other.peerId} listed`)
@@ -95,12 +96,12 @@ describe('dune-admin-client against three connected nodes', () => {
   test('list connections: an aligned table with flows in kB/s; --json the RPC answer', async () => {
     const out = await ok(a, ['list', 'connections'])
     const [header, ...rows] = out.trimEnd().split('\n')
-    assert.match(header, /^PEER ID +POINT +DIR +TRUSTED +SCORE +IN +OUT +RECEIVED +SENT$/)
+    assert.match(header, /^PEER ID +POINT +DIR +TRUSTED +SCORE +LATENCY +IN +OUT +RECEIVED +SENT$/)
     assert.equal(rows.length, 2)
     for (const row of rows) {
       assert.match(
         row,
-        /^id\w+ +127\.0\.0\.1:\d+ +(in|out) +no +-?\d+(\.\d\d)? +\d+\.\d kB\/s +\d+\.\d kB\/s /,
+        /^id\w+ +127\.0\.0\.1:\d+ +(in|out) +no +-?\d+(\.\d\d)? +\d+ ms +\d+\.\d kB\/s +\d+\.\d kB\/s /,
       )
       // Columns line up: the point starts where its header does.
       assert.equal(row.indexOf('127.0.0.1'), header.indexOf('POINT'))
@@ -132,10 +133,52 @@ describe('dune-admin-client against three connected nodes', () => {
     const peer = await ok(a, ['show', 'peer', c.peerId])
     assert.match(peer, new RegExp(`^Peer id: +${c.peerId}\\nState: +running\\n`))
     assert.match(peer, /Last seen: +(now|\d+s ago)\n/)
+    assert.match(peer, /\nSCORE\nCOMPONENT +VALUE +WEIGHT +CONTRIBUTION\n/)
+    assert.match(peer, /\nDisconnected and greylisted below -20 /)
     const point = await json<{ point: string; peer_id: string }>(a, ['show', 'point', netPoint(b)])
     assert.equal(point.point, netPoint(b))
     assert.equal(point.peer_id, b.peerId)
     assert.match(await ok(a, ['show', 'point', netPoint(b)]), /Failures: +0\n/)
+  })
+
+  test('list scores, show peer: a penalised peer first, with its invalid component; thresholds', async () => {
+    a.p2p.reportInvalid(b.peerId, 2)
+    const out = await ok(a, ['list', 'scores'])
+    const [thresholds, blank, header, first] = out.split('\n')
+    assert.match(
+      thresholds!,
+      /^Disconnected and greylisted below -20 \(trusted peers excepted\); counters kept 1h /,
+    )
+    assert.equal(blank, '')
+    assert.match(header!, /^PEER ID +STATE +TRUSTED +TOTAL +APPLICATION +UPTIME +USEFUL +INVALID +/)
+    // b's invalid contribution: 2 reports at weight -2.
+    assert.match(first!, new RegExp(`^${b.peerId} +running +no +-\\d\\.\\d\\d +0 +\\S+ +0 +-4\\.00 `))
+    assert.match(out, /\nRULES .+\nCOMPONENT +WEIGHT +HALF-LIFE +CAP\n(.+\n)*invalid +-2 +1h +1000\n/)
+    const scores = await json<{
+      thresholds: { disconnect_below: number }
+      peers: { peer_id: string; score_detail: { components: { invalid: { weight: number } } } }[]
+    }>(a, ['list', 'scores'])
+    assert.equal(scores.thresholds.disconnect_below, -20)
+    assert.equal(scores.peers[0]?.peer_id, b.peerId)
+    assert.equal(scores.peers[0]?.score_detail.components.invalid.weight, -2)
+    assert.match(await ok(a, ['show', 'peer', b.peerId]), /\ninvalid +2\.00 +-2 +-4\.00\n/)
+    const peer = await json<{ score_detail: { total: number } }>(a, ['show', 'peer', b.peerId])
+    assert.ok(peer.score_detail.total < 0)
+  })
+
+  test('show admission: slots and limits; --json the RPC answer', async () => {
+    const out = await ok(a, ['show', 'admission'])
+    assert.match(out, /^Slots: +inbound 0\/\d+, outbound 2 \(min \d+\), ceiling \d+\n/)
+    assert.match(out, /\nPer address: +IPv4 \/32, IPv6 \/56: 4 connections at once, 20 new per minute\n/)
+    assert.match(out, /\nPer subnet: +IPv4 \/16, IPv6 \/48: 16 connections at once, 60 new per minute\n/)
+    assert.match(out, /\nExempt: +127\.0\.0\.0\/8 ::1\/128\n/)
+    assert.match(out, /\nEviction grace: +1m\n/)
+    const admission = await json<{ slots: { outbound: number }; eviction: { protect_groups: number } }>(a, [
+      'show',
+      'admission',
+    ])
+    assert.equal(admission.slots.outbound, 2)
+    assert.equal(admission.eviction.protect_groups, 4)
   })
 
   test('ban, is banned, unban, trust, untrust an address (IP, CIDR or point) reach the node', async () => {
