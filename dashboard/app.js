@@ -9,13 +9,15 @@ const EVENT_KINDS = [
   'greylisted',
   'handshake_failed',
   'refused',
+  'evicted',
+  'low_score',
   'maintenance',
   'acl',
   'gossip',
   'stat',
 ]
 /** Events after which the lists are read again. */
-const REFRESHING_KINDS = new Set(['connection', 'disconnection', 'greylisted', 'acl'])
+const REFRESHING_KINDS = new Set(['connection', 'disconnection', 'greylisted', 'evicted', 'low_score', 'acl'])
 
 const state = {
   connections: [],
@@ -41,6 +43,7 @@ function el(tag, attrs = {}, ...children) {
 
 // Formatting, as dune-admin-client prints it.
 const rate = (bytesPerSecond) => `${(bytesPerSecond / 1000).toFixed(1)} kB/s`
+const score = (n) => (Number.isInteger(n) ? String(n) : n.toFixed(2))
 
 function bytes(n) {
   const units = ['B', 'kB', 'MB', 'GB', 'TB']
@@ -128,6 +131,10 @@ function renderStat(stat) {
   $('stat-received').textContent = bytes(stat.total_recv)
   $('stat-sent').textContent = bytes(stat.total_sent)
   $('stat-uptime').textContent = duration(stat.uptime_ms)
+  const s = stat.slots
+  $('slots').textContent =
+    `slots: inbound ${s.inbound}/${s.max_inbound}, outbound ${s.outbound} (min ${s.min_outbound}), ` +
+    `ceiling ${s.ceiling}, handshakes ${s.handshakes}/${s.max_handshakes}`
 }
 
 // The connections table.
@@ -149,7 +156,12 @@ function connectionRow(c) {
       c.incoming ? 'incoming' : 'outgoing',
       c.trusted ? el('span', { class: 'tag' }, 'trusted') : '',
     ),
-    el('td', { class: 'num' }, Number.isInteger(c.score) ? String(c.score) : c.score.toFixed(2)),
+    el(
+      'td',
+      { class: c.score < 0 ? 'num negative' : 'num', 'data-testid': 'connection-score' },
+      score(c.score),
+    ),
+    el('td', { class: 'num', 'data-testid': 'connection-latency' }, `${Math.round(c.latency_ms)} ms`),
     el('td', { class: 'num', 'data-testid': 'flow-in' }, rate(flow.current_inflow)),
     el('td', { class: 'num', 'data-testid': 'flow-out' }, rate(flow.current_outflow)),
     el(
@@ -361,8 +373,12 @@ function describe(kind, d) {
       return `handshake ${d.incoming ? 'from' : 'to'} ${d.remote_addr} failed: ${d.error}`
     case 'refused':
       return `refused ${d.remote_addr}: ${d.reason}`
+    case 'evicted':
+      return `evicted ${d.peer_id} at ${d.remote_addr} to make room for ${d.newcomer}`
+    case 'low_score':
+      return `low score ${score(d.score)}: ${d.peer_id} greylisted`
     case 'maintenance':
-      return `maintenance (${d.reason})`
+      return `maintenance (${d.reason}): ${d.before} -> ${d.after} connections`
     case 'acl':
       return `${d.action}${d.target === undefined || d.target === null ? '' : ` ${d.target}`}`
     case 'gossip':

@@ -94,7 +94,9 @@ function addP2pCommand(program: Command, ctx: AdminCliIo): void {
 
 /** `list connections | peers | points | greylist | acl | scores`. */
 function addListCommand(program: Command, ctx: AdminCliIo): void {
-  const list = program.command('list').description('list connections, known peers and points, the ACL, the scores')
+  const list = program
+    .command('list')
+    .description('list connections, known peers and points, the ACL, the scores')
   list
     .command('connections')
     .description('the active connections with their flows')

@@ -1,5 +1,5 @@
 // The dashboard end to end in headless Chromium (Debian's, through playwright-core): the page of a
-// node in a running 3-node network shows its peers live, and a ban clicked on the page reaches the node.
+// node in a running 3-node network shows its peers, scores and slots live; a ban clicked reaches the node.
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
@@ -65,7 +65,13 @@ describe('dashboard in headless Chromium', { skip: missing }, () => {
       const row = page.locator(`[data-testid="connection-row"][data-peer-id="${peer.peerId}"]`)
       assert.match((await row.getByTestId('flow-in').textContent()) ?? '', /^\d+\.\d kB\/s$/)
       assert.match((await row.getByTestId('connection-peer-id').textContent()) ?? '', new RegExp(peer.peerId))
+      assert.match((await row.getByTestId('connection-score').textContent()) ?? '', /^-?\d+(\.\d\d)?$/)
+      assert.match((await row.getByTestId('connection-latency').textContent()) ?? '', /^\d+ ms$/)
     }
+    assert.match(
+      (await page.getByTestId('slots').textContent()) ?? '',
+      /^slots: inbound 0\/\d+, outbound 2 \(min \d+\), ceiling \d+, handshakes \d+\/\d+$/,
+    )
     // The stat events draw the bandwidth chart (gossip makes traffic).
     await waitFor('the chart has samples', async () => {
       const points = (await page.getByTestId('chart-in').getAttribute('points')) ?? ''
@@ -82,6 +88,10 @@ describe('dashboard in headless Chromium', { skip: missing }, () => {
     await gossip.waitFor()
     await page.getByTestId('log-hide-gossip').check()
     await gossip.waitFor({ state: 'hidden' })
+    // A peer whose score falls below the threshold: a low_score event, and its row goes.
+    a.p2p.reportInvalid(c.peerId, 20)
+    await page.locator('[data-testid="event"][data-kind="low_score"]').first().waitFor()
+    await waitFor('the low-scored peer gone', async () => (await rows.count()) === 1)
     assert.deepEqual(errors, [])
     await page.close()
   })
