@@ -75,6 +75,10 @@ function p2pConfigOf(config: NodeConfig, identity: Identity): P2pConfigInput {
     ...optional('maxDownloadSpeed', p.max_download_speed),
     greylistTimeoutMs: p.greylist_timeout_ms,
     maintenance: { periodMs: p.maintenance_period_ms },
+    ...optional('score', p.score),
+    ...optional('slots', p.slots),
+    ...optional('admission', p.admission),
+    ...optional('eviction', p.eviction),
   }
 }
 

@@ -5,6 +5,7 @@ import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { z } from 'zod'
 import { DuneP2pError } from '../errors.js'
+import { admissionSchema, evictionSchema, scoreSchema, slotsSchema } from '../pool/config.js'
 import { pointSyntaxError } from '../wire/index.js'
 
 /** The name of the config file in a data folder. */
@@ -125,6 +126,16 @@ const p2pSchema = z.strictObject({
     .min(1)
     .default(86_400_000)
     .describe('how long a misbehaving IP or peer stays greylisted, in milliseconds'),
+  score: scoreSchema
+    .optional()
+    .describe('peer score rules, as the library config `score` (camelCase keys; README: scores and slots)'),
+  slots: slotsSchema
+    .optional()
+    .describe('inbound and reserved outbound slots, as the library config `slots`'),
+  admission: admissionSchema
+    .optional()
+    .describe('per-address and per-subnet limits and the handshake cap, as the library config `admission`'),
+  eviction: evictionSchema.optional().describe('inbound eviction rules, as the library config `eviction`'),
 })
 
 const rpcSchema = z.strictObject({

@@ -66,7 +66,7 @@ const scoreComponent = (weight: number, halfLifeMs: number, cap: number) =>
 const HOUR_MS = 3_600_000
 
 /** Peer scores: decaying behaviour counters plus the application's score (see PeerScores). */
-const scoreSchema = z.strictObject({
+export const scoreSchema = z.strictObject({
   /** Seconds connected: +1 per 10 min up to +3.6. */
   uptime: scoreComponent(0.001, HOUR_MS, 3600),
   /** Useful messages delivered first (p2p.reportUseful): +0.05 each, up to +5. */
@@ -88,7 +88,7 @@ const scoreSchema = z.strictObject({
 })
 
 /** Connection slots by direction. */
-const slotsSchema = z.strictObject({
+export const slotsSchema = z.strictObject({
   /** Established inbound connections at most (default: the ceiling minus the reserved outbound slots). */
   maxInbound: count.optional(),
   /** Slots only outbound connections may take: min(minOutbound, ceiling / 4). */
@@ -115,7 +115,7 @@ const cidr = z.string().check((ctx) => {
 })
 
 /** What an incoming socket must pass before a byte is read. */
-const admissionSchema = z.strictObject({
+export const admissionSchema = z.strictObject({
   /** Per host: IPv4 /32, IPv6 /56. */
   perAddress: addressLimit(32, 56, 4, 20),
   /** Per network: IPv4 /16, IPv6 /48. */
@@ -127,7 +127,7 @@ const admissionSchema = z.strictObject({
 })
 
 /** Which inbound connection a newcomer may replace when the inbound slots are full (see selectToEvict). */
-const evictionSchema = z.strictObject({
+export const evictionSchema = z.strictObject({
   /** New connections are neither evicted nor trimmed for this long. */
   graceMs: z.int().min(0).default(60_000),
   protectGroups: count.default(4),

@@ -96,6 +96,13 @@ describe('admin RPC scores, slots and admission rules', () => {
     a.p2p.acl.untrustPeer(clean)
   })
 
+  test("the node config's admission and slots sections reach the layer", async () => {
+    const c = await start('127.0.0.38', { admission: { exempt: [] }, slots: { minOutbound: 1 } })
+    const body = (await api(c, 'GET', '/network/admission')).body
+    assert.deepEqual(body.admission.exempt, [])
+    assert.equal(body.slots.min_outbound, 1, 'the default (8) would be capped at a quarter of the ceiling: 2')
+  })
+
   test('/network/admission: the slots, the per-address and per-subnet limits, the eviction rules', async () => {
     const body = (await api(a, 'GET', '/network/admission')).body
     const stat = (await api(a, 'GET', '/network/stat')).body

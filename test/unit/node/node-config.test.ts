@@ -50,6 +50,21 @@ describe('node config', () => {
     assert.equal(errorOf([1]).field, '(file)')
   })
 
+  test('the library rules (score, slots, admission, eviction) load as sections of p2p', () => {
+    const c = parseNodeConfig(
+      { p2p: { admission: { exempt: [] }, score: { disconnectBelow: -5 }, slots: { minOutbound: 2 } } },
+      'test.json',
+      '/tmp/x',
+    )
+    assert.deepEqual(c.p2p.admission?.exempt, [])
+    assert.equal(c.p2p.score?.disconnectBelow, -5)
+    assert.equal(c.p2p.score?.useful.weight, 0.05, 'the rules not given keep their defaults')
+    assert.equal(c.p2p.slots?.minOutbound, 2)
+    assert.equal(c.p2p.eviction, undefined)
+    assert.equal(errorOf({ p2p: { score: { useful: { weight: 'high' } } } }).field, 'p2p.score.useful.weight')
+    assert.equal(errorOf({ p2p: { eviction: { graceMs: -1 } } }).field, 'p2p.eviction.graceMs')
+  })
+
   test('flags replace the file values; --connections drops the file’s min/expected/max', () => {
     const file = {
       p2p: { min_connections: 1, expected_connections: 2, max_connections: 3, listen_addr: '127.0.0.1:1' },
