@@ -1,170 +1,25 @@
 // A typed client of dune-node's admin RPC (docs/RPC.md) over fetch: one method per route, and
 // typed errors for an unreachable node (NodeUnreachableError) and an RPC error body (AdminRpcError).
 import { DuneP2pError } from '../errors.js'
+import type { AclAction } from '../rpc/schemas.js'
+import type {
+  AclJson,
+  AdmissionJson,
+  ConnectionJson,
+  GreylistJson,
+  PeerAclJson,
+  PeerJson,
+  PointAclJson,
+  PointJson,
+  ScoresJson,
+  StatJson,
+} from '../rpc/shapes.js'
 
 /** The default admin RPC endpoint of dune-node. */
 export const DEFAULT_ADMIN_ENDPOINT = 'http://127.0.0.1:8732'
 
 /** How long a request (not the event stream) may take before the client gives up. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
-
-export interface Flow {
-  total_sent: number
-  total_recv: number
-  current_inflow: number
-  current_outflow: number
-}
-
-/** Connections by direction and handshakes in flight, with the limits in effect. */
-export interface Slots {
-  ceiling: number
-  min_outbound: number
-  max_inbound: number
-  inbound: number
-  outbound: number
-  handshakes: number
-  max_handshakes: number
-}
-
-export interface Stat extends Flow {
-  connections: number
-  incoming_handshakes: number
-  known_points: number
-  known_peers: number
-  peer_id: string
-  uptime_ms: number
-  slots: Slots
-}
-
-/** The behaviour counters a score is made of, in the order the views print them. */
-export const SCORE_COMPONENTS = [
-  'uptime',
-  'useful',
-  'invalid',
-  'oversized',
-  'violation',
-  'handshake_failure',
-] as const
-
-export type ScoreComponent = (typeof SCORE_COMPONENTS)[number]
-
-/** A score: total = application + the components' contributions (weight × value). */
-export interface ScoreDetail {
-  total: number
-  application: number
-  components: Record<ScoreComponent, { value: number; weight: number; contribution: number }>
-}
-
-export interface ScoreThresholds {
-  disconnect_below: number
-  retain_ms: number
-  max_records: number
-}
-
-export interface Scores {
-  thresholds: ScoreThresholds
-  rules: Record<ScoreComponent, { weight: number; half_life_ms: number; cap: number }>
-  /** Lowest total first. */
-  peers: { peer_id: string; state: Peer['state']; trusted: boolean; score_detail: ScoreDetail }[]
-}
-
-export interface AddressLimit {
-  ipv4_bits: number
-  ipv6_bits: number
-  max_connections: number
-  new_per_minute: number
-}
-
-export interface Admission {
-  slots: Slots
-  admission: {
-    per_address: AddressLimit
-    per_subnet: AddressLimit
-    exempt: string[]
-    max_handshakes_in_flight: number
-  }
-  eviction: {
-    grace_ms: number
-    protect_groups: number
-    protect_low_latency: number
-    protect_recent_useful: number
-    protect_longest_share: number
-  }
-}
-
-export interface Connection {
-  peer_id: string
-  point: string | null
-  remote_addr: string
-  remote_port: number
-  incoming: boolean
-  private: boolean
-  trusted: boolean
-  score: number
-  connected_at: number
-  latency_ms: number
-  version: { chain_name: string; distributed_db_version: number; p2p_version: number }
-  stats: Flow
-}
-
-export interface Peer {
-  peer_id: string
-  state: 'accepted' | 'running' | 'disconnected'
-  trusted: boolean
-  banned: boolean
-  greylisted: boolean
-  score: number
-  score_detail: ScoreDetail
-  last_seen: number | null
-  points: string[]
-}
-
-export interface Point {
-  point: string
-  state: 'requested' | 'accepted' | 'running' | 'disconnected'
-  trusted: boolean
-  banned: boolean
-  greylisted: boolean
-  peer_id: string | null
-  last_attempt: number | null
-  last_failure: number | null
-  last_established: number | null
-  last_disconnect: number | null
-  failures: number
-  greylisted_until: number | null
-  next_attempt_at: number
-}
-
-export interface Greylist {
-  ips: { ip: string; until: number; reason: string }[]
-  peers: { peer_id: string; until: number; reason: string }[]
-}
-
-export interface Acl {
-  banned_ips: string[]
-  banned_points: string[]
-  banned_peers: string[]
-  trusted_ips: string[]
-  trusted_points: string[]
-  trusted_peers: string[]
-  greylist: Greylist
-}
-
-/** What PATCH on a peer or a point does to the ACL. */
-export type AclAction = 'ban' | 'unban' | 'trust' | 'untrust'
-
-/** The answer of PATCH /network/peers/:peer_id for a peer the node does not know. */
-export interface PeerAclState {
-  peer_id: string
-  banned: boolean
-  trusted: boolean
-}
-
-export interface PointAclState {
-  point: string
-  banned: boolean
-  trusted: boolean
-}
 
 /** The node answered with an error body (`{ error: { code, message } }`) or an unexpected reply. */
 export class AdminRpcError extends DuneP2pError {
@@ -252,15 +107,15 @@ export class AdminRpcClient {
     return this.request('GET', '/network/self')
   }
 
-  stat(): Promise<Stat> {
+  stat(): Promise<StatJson> {
     return this.request('GET', '/network/stat')
   }
 
-  connections(): Promise<Connection[]> {
+  connections(): Promise<ConnectionJson[]> {
     return this.request('GET', '/network/connections')
   }
 
-  connection(peerId: string): Promise<Connection> {
+  connection(peerId: string): Promise<ConnectionJson> {
     return this.request('GET', `/network/connections/${enc(peerId)}`)
   }
 
@@ -269,15 +124,15 @@ export class AdminRpcClient {
     return this.request('DELETE', `/network/connections/${enc(peerId)}`)
   }
 
-  peers(): Promise<Peer[]> {
+  peers(): Promise<PeerJson[]> {
     return this.request('GET', '/network/peers')
   }
 
-  peer(peerId: string): Promise<Peer> {
+  peer(peerId: string): Promise<PeerJson> {
     return this.request('GET', `/network/peers/${enc(peerId)}`)
   }
 
-  peerAcl(peerId: string, acl: AclAction): Promise<Peer | PeerAclState> {
+  peerAcl(peerId: string, acl: AclAction): Promise<PeerJson | PeerAclJson> {
     return this.request('PATCH', `/network/peers/${enc(peerId)}`, { acl })
   }
 
@@ -289,16 +144,16 @@ export class AdminRpcClient {
     return this.request('DELETE', `/network/peers/${enc(peerId)}`)
   }
 
-  points(): Promise<Point[]> {
+  points(): Promise<PointJson[]> {
     return this.request('GET', '/network/points')
   }
 
-  point(point: string): Promise<Point> {
+  point(point: string): Promise<PointJson> {
     return this.request('GET', `/network/points/${enc(point)}`)
   }
 
   /** Dials `point`; resolves with the new connection, or rejects with the RPC's CONNECT_FAILED. */
-  connect(point: string, timeoutMs?: number): Promise<Connection> {
+  connect(point: string, timeoutMs?: number): Promise<ConnectionJson> {
     return this.request(
       'PUT',
       `/network/points/${enc(point)}`,
@@ -307,7 +162,7 @@ export class AdminRpcClient {
   }
 
   /** `address` is a point (`HOST:PORT`), a bare IP or a CIDR prefix. */
-  addressAcl(address: string, acl: AclAction): Promise<PointAclState> {
+  addressAcl(address: string, acl: AclAction): Promise<PointAclJson> {
     return this.request('PATCH', `/network/points/${enc(address)}`, { acl })
   }
 
@@ -319,7 +174,7 @@ export class AdminRpcClient {
     return this.request('DELETE', `/network/points/${enc(point)}`)
   }
 
-  greylist(): Promise<Greylist> {
+  greylist(): Promise<GreylistJson> {
     return this.request('GET', '/network/greylist')
   }
 
@@ -327,15 +182,15 @@ export class AdminRpcClient {
     return this.request('DELETE', '/network/greylist')
   }
 
-  acl(): Promise<Acl> {
+  acl(): Promise<AclJson> {
     return this.request('GET', '/network/acl')
   }
 
-  scores(): Promise<Scores> {
+  scores(): Promise<ScoresJson> {
     return this.request('GET', '/network/scores')
   }
 
-  admission(): Promise<Admission> {
+  admission(): Promise<AdmissionJson> {
     return this.request('GET', '/network/admission')
   }
 

@@ -1,5 +1,21 @@
 // The human views of dune-admin-client: the admin RPC's answers (stat, connections, peers, points,
 // greylist, ACL, scores, admission rules) as tables and key/value blocks, ages relative to a now.
+
+import {
+  type AclJson,
+  type AddressLimitJson,
+  type AdmissionJson,
+  type ConnectionJson,
+  type GreylistJson,
+  type PeerJson,
+  type PointJson,
+  SCORE_COMPONENTS_JSON,
+  type ScoreDetailJson,
+  type ScoresJson,
+  type ScoreThresholdsJson,
+  type SlotsJson,
+  type StatJson,
+} from '../rpc/shapes.js'
 import {
   formatAge,
   formatBytes,
@@ -10,29 +26,14 @@ import {
   formatScore,
   formatTable,
 } from './admin-format.js'
-import {
-  type Acl,
-  type AddressLimit,
-  type Admission,
-  type Connection,
-  type Greylist,
-  type Peer,
-  type Point,
-  SCORE_COMPONENTS,
-  type ScoreDetail,
-  type Scores,
-  type ScoreThresholds,
-  type Slots,
-  type Stat,
-} from './admin-rpc-client.js'
 
 /** Inbound and outbound connections against their limits. */
-function slotsLine(s: Slots): string {
+function slotsLine(s: SlotsJson): string {
   return `inbound ${s.inbound}/${s.max_inbound}, outbound ${s.outbound} (min ${s.min_outbound}), ceiling ${s.ceiling}`
 }
 
 /** The global figures of `p2p stat`. */
-export function statView(stat: Stat): string {
+export function statView(stat: StatJson): string {
   return formatFields([
     ['Peer id', stat.peer_id],
     ['Uptime', formatDuration(stat.uptime_ms)],
@@ -45,11 +46,11 @@ export function statView(stat: Stat): string {
 }
 
 /** Where a connection goes: its point, or the remote address and port of an incoming one. */
-function connectionAddress(c: Connection): string {
+function connectionAddress(c: ConnectionJson): string {
   return c.point ?? `${c.remote_addr}:${c.remote_port}`
 }
 
-export function connectionsView(connections: readonly Connection[]): string {
+export function connectionsView(connections: readonly ConnectionJson[]): string {
   if (connections.length === 0) return 'No connections.\n'
   return formatTable(
     [
@@ -79,7 +80,7 @@ export function connectionsView(connections: readonly Connection[]): string {
   )
 }
 
-export function peersView(peers: readonly Peer[], now: number): string {
+export function peersView(peers: readonly PeerJson[], now: number): string {
   if (peers.length === 0) return 'No known peers.\n'
   return formatTable(
     [
@@ -101,7 +102,7 @@ export function peersView(peers: readonly Peer[], now: number): string {
   )
 }
 
-export function pointsView(points: readonly Point[], now: number): string {
+export function pointsView(points: readonly PointJson[], now: number): string {
   if (points.length === 0) return 'No known points.\n'
   return formatTable(
     [
@@ -126,7 +127,7 @@ export function pointsView(points: readonly Point[], now: number): string {
 }
 
 /** A score's components (value, weight, contribution), then the application's part and the total. */
-export function scoreDetailView(d: ScoreDetail): string {
+export function scoreDetailView(d: ScoreDetailJson): string {
   return formatTable(
     [
       { header: 'COMPONENT' },
@@ -135,7 +136,7 @@ export function scoreDetailView(d: ScoreDetail): string {
       { header: 'CONTRIBUTION', align: 'right' },
     ],
     [
-      ...SCORE_COMPONENTS.map((name) => {
+      ...SCORE_COMPONENTS_JSON.map((name) => {
         const c = d.components[name]
         return [name, formatScore(c.value), String(c.weight), formatScore(c.contribution)]
       }),
@@ -146,12 +147,12 @@ export function scoreDetailView(d: ScoreDetail): string {
 }
 
 /** The thresholds every score is held to, in one line. */
-export function thresholdsLine(t: ScoreThresholds): string {
+export function thresholdsLine(t: ScoreThresholdsJson): string {
   return `Disconnected and greylisted below ${formatScore(t.disconnect_below)} (trusted peers excepted); counters kept ${formatDuration(t.retain_ms)} after a disconnection, for ${t.max_records} peers at most.\n`
 }
 
 /** A known peer, then its score's components and the thresholds. */
-export function peerView(p: Peer, now: number, thresholds: ScoreThresholds): string {
+export function peerView(p: PeerJson, now: number, thresholds: ScoreThresholdsJson): string {
   const fields = formatFields([
     ['Peer id', p.peer_id],
     ['State', p.state],
@@ -166,7 +167,7 @@ export function peerView(p: Peer, now: number, thresholds: ScoreThresholds): str
 }
 
 /** `list scores`: the thresholds, every known peer's total and contributions, then the rules. */
-export function scoresView(scores: Scores): string {
+export function scoresView(scores: ScoresJson): string {
   const peers =
     scores.peers.length === 0
       ? 'No known peers.\n'
@@ -177,7 +178,7 @@ export function scoresView(scores: Scores): string {
             { header: 'TRUSTED' },
             { header: 'TOTAL', align: 'right' },
             { header: 'APPLICATION', align: 'right' },
-            ...SCORE_COMPONENTS.map((name) => ({ header: name.toUpperCase(), align: 'right' as const })),
+            ...SCORE_COMPONENTS_JSON.map((name) => ({ header: name.toUpperCase(), align: 'right' as const })),
           ],
           scores.peers.map((p) => [
             p.peer_id,
@@ -185,7 +186,7 @@ export function scoresView(scores: Scores): string {
             p.trusted ? 'yes' : 'no',
             formatScore(p.score_detail.total),
             formatScore(p.score_detail.application),
-            ...SCORE_COMPONENTS.map((name) => formatScore(p.score_detail.components[name].contribution)),
+            ...SCORE_COMPONENTS_JSON.map((name) => formatScore(p.score_detail.components[name].contribution)),
           ]),
         )
   const rules = formatTable(
@@ -195,7 +196,7 @@ export function scoresView(scores: Scores): string {
       { header: 'HALF-LIFE', align: 'right' },
       { header: 'CAP', align: 'right' },
     ],
-    SCORE_COMPONENTS.map((name) => {
+    SCORE_COMPONENTS_JSON.map((name) => {
       const r = scores.rules[name]
       return [name, String(r.weight), formatDuration(r.half_life_ms), String(r.cap)]
     }),
@@ -203,12 +204,12 @@ export function scoresView(scores: Scores): string {
   return `${thresholdsLine(scores.thresholds)}\n${peers}\nRULES (contribution = weight × value, value halves every half-life, up to the cap)\n${rules}`
 }
 
-function addressLimitLine(l: AddressLimit): string {
+function addressLimitLine(l: AddressLimitJson): string {
   return `IPv4 /${l.ipv4_bits}, IPv6 /${l.ipv6_bits}: ${l.max_connections} connections at once, ${l.new_per_minute} new per minute`
 }
 
 /** `show admission`: the slots, the per-address and per-subnet limits, the eviction rules. */
-export function admissionView(a: Admission): string {
+export function admissionView(a: AdmissionJson): string {
   const { slots, admission, eviction } = a
   return formatFields([
     ['Slots', slotsLine(slots)],
@@ -224,7 +225,7 @@ export function admissionView(a: Admission): string {
   ])
 }
 
-export function pointView(p: Point, now: number): string {
+export function pointView(p: PointJson, now: number): string {
   return formatFields([
     ['Point', p.point],
     ['State', p.state],
@@ -246,7 +247,7 @@ export function pointView(p: Point, now: number): string {
   ])
 }
 
-export function greylistView(greylist: Greylist, now: number): string {
+export function greylistView(greylist: GreylistJson, now: number): string {
   const rows = [
     ...greylist.ips.map((e) => ['ip', e.ip, formatAge(e.until, now), e.reason]),
     ...greylist.peers.map((e) => ['peer', e.peer_id, formatAge(e.until, now), e.reason]),
@@ -268,7 +269,7 @@ const ACL_LISTS = [
 ] as const
 
 /** The administrator's bans and trusts, then the greylist. */
-export function aclView(acl: Acl, now: number): string {
+export function aclView(acl: AclJson, now: number): string {
   const rows = ACL_LISTS.flatMap(([key, list, kind]) => acl[key].map((entry) => [list, kind, entry]))
   const lists =
     rows.length === 0
@@ -279,10 +280,10 @@ export function aclView(acl: Acl, now: number): string {
 
 /** `p2p stat`: the global figures, then the connections, known peers and known points (as Octez). */
 export function p2pStatView(
-  stat: Stat,
-  connections: readonly Connection[],
-  peers: readonly Peer[],
-  points: readonly Point[],
+  stat: StatJson,
+  connections: readonly ConnectionJson[],
+  peers: readonly PeerJson[],
+  points: readonly PointJson[],
   now: number,
 ): string {
   return [

@@ -3,13 +3,9 @@
 // (docs/RPC.md); human tables by default, --json for scripts; `main(argv)` returns the exit code.
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
 import { DuneP2pError } from '../errors.js'
+import type { AclAction } from '../rpc/schemas.js'
 import { formatLogEvent, readEventStream } from './admin-log.js'
-import {
-  type AclAction,
-  AdminRpcClient,
-  DEFAULT_ADMIN_ENDPOINT,
-  DEFAULT_REQUEST_TIMEOUT_MS,
-} from './admin-rpc-client.js'
+import { AdminRpcClient, DEFAULT_ADMIN_ENDPOINT, DEFAULT_REQUEST_TIMEOUT_MS } from './admin-rpc-client.js'
 import {
   aclView,
   admissionView,

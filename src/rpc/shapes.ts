@@ -1,16 +1,9 @@
 // The admin RPC's JSON shapes (docs/RPC.md): the library's connection, peer, point, ACL and
-// statistics records turned into snake_case objects with null for "never".
-import {
-  type ComponentRule,
-  type ConnectionInfo,
-  type P2p,
-  type PeerInfo,
-  type PointInfo,
-  SCORE_COMPONENTS,
-  type ScoreComponent,
-  type ScoreDetail,
-  type SlotCounts,
-} from '../p2p.js'
+// statistics records turned into snake_case objects with null for "never"; the admin client reads them.
+import type { ConnectionInfo, P2p, PeerInfo, PointInfo, ScoreDetail, SlotCounts } from '../p2p.js'
+import type { PeerState, PointState } from '../pool/index.js'
+// The only value imported (no other module is loaded), so the admin client may import this one.
+import { type ComponentRule, SCORE_COMPONENTS, type ScoreComponent } from '../pool/peer-score.js'
 import type { StepReport } from '../workers/maintenance.js'
 
 export interface FlowJson {
@@ -41,14 +34,20 @@ export interface StatJson extends FlowJson {
   slots: SlotsJson
 }
 
+/** A name in snake_case: `handshakeFailure` -> `handshake_failure`. */
+type SnakeCase<S extends string> = S extends `${infer C}${infer Rest}`
+  ? `${C extends Lowercase<C> ? C : `_${Lowercase<C>}`}${SnakeCase<Rest>}`
+  : S
+
+/** `handshakeFailure` -> `handshake_failure`. */
+const snake = <S extends string>(name: S): SnakeCase<S> =>
+  name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) as SnakeCase<S>
+
 /** A score component's name in the RPC (`handshakeFailure` is `handshake_failure`). */
-export type ScoreComponentJson =
-  | 'uptime'
-  | 'useful'
-  | 'invalid'
-  | 'oversized'
-  | 'violation'
-  | 'handshake_failure'
+export type ScoreComponentJson = SnakeCase<ScoreComponent>
+
+/** The score components by their RPC names, in the library's order. */
+export const SCORE_COMPONENTS_JSON: readonly ScoreComponentJson[] = SCORE_COMPONENTS.map(snake)
 
 /** How a component counts: contribution = weight · min(counter, cap); the counter halves every half_life_ms. */
 export interface ScoreRuleJson {
@@ -57,10 +56,48 @@ export interface ScoreRuleJson {
   cap: number
 }
 
+/** A score: total = application + the components' contributions (weight × value). */
 export interface ScoreDetailJson {
   total: number
   application: number
   components: Record<ScoreComponentJson, { value: number; weight: number; contribution: number }>
+}
+
+export interface ScoreThresholdsJson {
+  disconnect_below: number
+  retain_ms: number
+  max_records: number
+}
+
+export interface ScoresJson {
+  thresholds: ScoreThresholdsJson
+  rules: Record<ScoreComponentJson, ScoreRuleJson>
+  /** Lowest total first. */
+  peers: { peer_id: string; state: PeerState; trusted: boolean; score_detail: ScoreDetailJson }[]
+}
+
+export interface AddressLimitJson {
+  ipv4_bits: number
+  ipv6_bits: number
+  max_connections: number
+  new_per_minute: number
+}
+
+export interface AdmissionJson {
+  slots: SlotsJson
+  admission: {
+    per_address: AddressLimitJson
+    per_subnet: AddressLimitJson
+    exempt: string[]
+    max_handshakes_in_flight: number
+  }
+  eviction: {
+    grace_ms: number
+    protect_groups: number
+    protect_low_latency: number
+    protect_recent_useful: number
+    protect_longest_share: number
+  }
 }
 
 export interface ConnectionJson {
@@ -80,7 +117,7 @@ export interface ConnectionJson {
 
 export interface PeerJson {
   peer_id: string
-  state: string
+  state: PeerState
   trusted: boolean
   banned: boolean
   greylisted: boolean
@@ -92,7 +129,7 @@ export interface PeerJson {
 
 export interface PointJson {
   point: string
-  state: string
+  state: PointState
   trusted: boolean
   banned: boolean
   greylisted: boolean
@@ -106,22 +143,48 @@ export interface PointJson {
   next_attempt_at: number
 }
 
+/** The answer of PATCH /network/peers/:peer_id for a peer the node does not know. */
+export interface PeerAclJson {
+  peer_id: string
+  banned: boolean
+  trusted: boolean
+}
+
+/** The answer of PATCH /network/points/:point (a point, an IP or a CIDR prefix). */
+export interface PointAclJson {
+  point: string
+  banned: boolean
+  trusted: boolean
+}
+
+export interface GreylistJson {
+  ips: { ip: string; until: number; reason: string }[]
+  peers: { peer_id: string; until: number; reason: string }[]
+}
+
+export interface AclJson {
+  banned_ips: string[]
+  banned_points: string[]
+  banned_peers: string[]
+  trusted_ips: string[]
+  trusted_points: string[]
+  trusted_peers: string[]
+  greylist: GreylistJson
+}
+
 /** A P2p instance of any application, as the RPC reads it. */
 // biome-ignore lint/suspicious/noExplicitAny: the RPC serves any application's messages and metadata
 export type AnyP2p = P2p<any, any, any>
 
 const orNull = <T>(v: T | undefined): T | null => (v === undefined ? null : v)
 
-/** `handshakeFailure` -> `handshake_failure`. */
-const snake = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
-
 /** An object's keys in snake_case, its values mapped by `value`. */
 function snakeKeys<K extends string, V, W>(
   record: Readonly<Record<K, V>>,
   keys: readonly K[],
   value: (v: V) => W,
-): Record<string, W> {
-  return Object.fromEntries(keys.map((k) => [snake(k), value(record[k])]))
+): Record<SnakeCase<K>, W> {
+  return Object.fromEntries(keys.map((k) => [snake(k), value(record[k])])) as Record<SnakeCase<K>, W>
 }
 
 export function slotsJson(s: SlotCounts): SlotsJson {
@@ -144,7 +207,7 @@ export function scoreDetailJson(d: ScoreDetail): ScoreDetailJson {
       value: c.value,
       weight: c.weight,
       contribution: c.contribution,
-    })) as ScoreDetailJson['components'],
+    })),
   }
 }
 
@@ -152,7 +215,7 @@ export function scoreDetailJson(d: ScoreDetail): ScoreDetailJson {
  * GET /network/scores: the threshold and retention, each component's rule, and every known
  * peer's score with its parts, lowest total first.
  */
-export function scoresJson(p2p: AnyP2p) {
+export function scoresJson(p2p: AnyP2p): ScoresJson {
   const policy = p2p.scorePolicy()
   const peers = p2p
     .peers()
@@ -173,15 +236,15 @@ export function scoresJson(p2p: AnyP2p) {
       weight: r.weight,
       half_life_ms: r.halfLifeMs,
       cap: r.cap,
-    })) as Record<ScoreComponentJson, ScoreRuleJson>,
+    })),
     peers,
   }
 }
 
 /** GET /network/admission: the slots now and in effect, the per-address limits, the eviction rules. */
-export function admissionJson(p2p: AnyP2p) {
+export function admissionJson(p2p: AnyP2p): AdmissionJson {
   const { slots, admission, eviction } = p2p.admissionPolicy()
-  const limit = (l: typeof admission.perAddress) => ({
+  const limit = (l: typeof admission.perAddress): AddressLimitJson => ({
     ipv4_bits: l.ipv4Bits,
     ipv6_bits: l.ipv6Bits,
     max_connections: l.maxConnections,
@@ -280,7 +343,7 @@ export function pointJson(p: PointInfo): PointJson {
   }
 }
 
-export function greylistJson(p2p: AnyP2p) {
+export function greylistJson(p2p: AnyP2p): GreylistJson {
   const g = p2p.acl.greylist()
   return {
     ips: g.ips.map(({ ip, until, reason }) => ({ ip, until, reason })),
@@ -288,7 +351,7 @@ export function greylistJson(p2p: AnyP2p) {
   }
 }
 
-export function aclJson(p2p: AnyP2p) {
+export function aclJson(p2p: AnyP2p): AclJson {
   const bans = p2p.acl.bans()
   const trusts = p2p.acl.trusts()
   return {

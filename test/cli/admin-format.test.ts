@@ -13,8 +13,8 @@ import {
   formatTable,
 } from '../../src/cli/admin-format.js'
 import { formatLogEvent, type LogEvent, readEventStream } from '../../src/cli/admin-log.js'
-import type { Admission, Peer, ScoreDetail, Scores } from '../../src/cli/admin-rpc-client.js'
 import { admissionView, peerView, scoresView } from '../../src/cli/admin-views.js'
+import type { AdmissionJson, PeerJson, ScoreDetailJson, ScoresJson } from '../../src/rpc/shapes.js'
 
 describe('admin formatting', () => {
   test('formatTable aligns columns, numbers to the right, no trailing spaces', () => {
@@ -173,7 +173,7 @@ describe('readEventStream', () => {
 })
 
 /** A score with one penalty: 2 invalid messages at weight -2, and some uptime. */
-const DETAIL: ScoreDetail = {
+const DETAIL: ScoreDetailJson = {
   total: -3.5,
   application: 0,
   components: {
@@ -191,7 +191,7 @@ const THRESHOLDS_LINE =
 
 describe('admin views of scores and admission', () => {
   test('show peer: the fields, the score components table, the thresholds', () => {
-    const peer: Peer = {
+    const peer: PeerJson = {
       peer_id: 'idA',
       state: 'running',
       trusted: false,
@@ -227,7 +227,7 @@ describe('admin views of scores and admission', () => {
 
   test('list scores: the thresholds first, a row per peer with its contributions, the rules', () => {
     const rule = { weight: -2, half_life_ms: 3_600_000, cap: 1000 }
-    const scores: Scores = {
+    const scores: ScoresJson = {
       thresholds: THRESHOLDS,
       rules: {
         uptime: { weight: 0.001, half_life_ms: 3_600_000, cap: 3600 },
@@ -253,7 +253,7 @@ describe('admin views of scores and admission', () => {
   })
 
   test('show admission: slots, limits, exempt subnets, eviction rules', () => {
-    const admission: Admission = {
+    const admission: AdmissionJson = {
       slots: {
         ceiling: 53,
         min_outbound: 8,
