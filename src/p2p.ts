@@ -144,6 +144,7 @@ export class P2p<A, P = null, C = Metadata> {
       app.connectionMetadata ??
       (defaultConnectionMetadata(config.privateMode) as unknown as ConnectionMetadataConfig<C>)
     this.#scheduler = new IoScheduler({
+      readBufferSize: config.readBufferSize,
       ...(config.maxUploadSpeed ? { maxUploadSpeed: config.maxUploadSpeed } : {}),
       ...(config.maxDownloadSpeed ? { maxDownloadSpeed: config.maxDownloadSpeed } : {}),
     })
@@ -160,6 +161,7 @@ export class P2p<A, P = null, C = Metadata> {
           },
           onSocket: (socket) => this.#pool.accept(socket),
           onRefused: (ip, reason) => this.#pool.emit('refused', { remoteAddress: ip, reason }),
+          readBuffer: this.#scheduler.readBuffer,
         })
       : undefined
     this.#pool = new Pool({

@@ -11,7 +11,8 @@
 //     new net.Socket({ onread: { buffer: scheduler.readBuffer,
 //       callback: (n, buf) => { assembler.feed(buf, n); return io.consumedRead(n) } } })
 //   After false the scheduler calls resumeRead() once reading may go on. Sockets without `onread`
-//   (accepted ones on Node 20) do the same from 'data' events: `if (!io.consumedRead(d.length)) socket.pause()`.
+//   do the same from 'data' events: `if (!io.consumedRead(d.length)) socket.pause()`. (Accepted
+//   sockets get `onread` from socket/shared-read.ts: Node 20's net.Server takes none.)
 //   A reader that also pauses for a full inbox resumes only when neither reason holds.
 //   resumeRead runs inside the scheduler's tick: keep it short (socket.resume()).
 //   Register as soon as the TCP connection exists, so handshake bytes count too (as Octez).

@@ -370,6 +370,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     try {
       socket = await dialTcp(host, port, {
         timeoutMs,
+        readBuffer: this.#scheduler.readBuffer,
         ...(this.config.localAddress ? { localAddress: this.config.localAddress } : {}),
       })
     } catch (err) {

@@ -6,9 +6,9 @@ import { BoundedQueue } from '../io/bounded-queue.js'
 import { QueueClosedError } from '../io/errors.js'
 import type { IoHandle, IoScheduler } from '../io/scheduler.js'
 import { DecodeError, type MessageRegistry, type P2pMessage } from '../wire/index.js'
-import { readsIntoSharedBuffer } from './dial.js'
 import { type CloseReason, ConnectionClosedError } from './errors.js'
 import type { AuthenticatedPeer, HandshakeResult } from './handshake.js'
+import { readsIntoSharedBuffer } from './shared-read.js'
 import type { NegotiatedVersion } from './versions.js'
 
 /** Tunables of one connection. Queue sizes are in bytes of encoded frames. */

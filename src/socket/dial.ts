@@ -2,6 +2,7 @@
 // optional local address so that tests and simulations can speak from distinct 127.x hosts.
 import net from 'node:net'
 import { DuneP2pError } from '../errors.js'
+import { markSharedRead, sharedReadOption } from './shared-read.js'
 
 /** The TCP connection could not be opened (refused, unreachable, or connection_timeout). */
 export class DialError extends DuneP2pError {
@@ -22,17 +23,10 @@ export interface DialOptions {
   /**
    * A buffer every read of this socket goes into (read_buffer_size bytes, shared by every
    * dialed connection: `IoScheduler.readBuffer`). Each read is handed to the 'data' listeners
-   * as a view that the next read overwrites, so they copy what they keep. Accepted sockets
-   * cannot do this on Node 20 (net.Server ignores `onread`).
+   * as a view that the next read overwrites, so they copy what they keep. (Accepted sockets:
+   * `readAcceptedIntoSharedBuffer`.)
    */
   readonly readBuffer?: Buffer
-}
-
-const sharedReadSockets = new WeakSet<net.Socket>()
-
-/** True when the socket's 'data' buffers are views of a shared read buffer (copy what you keep). */
-export function readsIntoSharedBuffer(socket: net.Socket): boolean {
-  return sharedReadSockets.has(socket)
 }
 
 /** Connects to `host:port`; resolves with the connected socket or rejects with DialError. */
@@ -44,19 +38,9 @@ export function dialTcp(host: string, port: number, options: DialOptions = {}): 
       host,
       port,
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
-      ...(readBuffer
-        ? {
-            onread: {
-              buffer: readBuffer,
-              callback: (bytes: number): boolean => {
-                socket.emit('data', readBuffer.subarray(0, bytes))
-                return !socket.isPaused()
-              },
-            },
-          }
-        : {}),
+      ...(readBuffer ? { onread: sharedReadOption(readBuffer, () => socket) } : {}),
     })
-    if (readBuffer) sharedReadSockets.add(socket)
+    if (readBuffer) markSharedRead(socket)
     const timer = setTimeout(() => {
       socket.destroy()
       reject(new DialError(point, `no answer within ${options.timeoutMs} ms`))

@@ -1,7 +1,7 @@
 // Exact-size reads over a socket during the handshake. Bytes the peer pipelined after the
 // last handshake chunk are handed over to the connection's reader by `detach()`.
 import type { Socket } from 'node:net'
-import { readsIntoSharedBuffer } from './dial.js'
+import { readsIntoSharedBuffer } from './shared-read.js'
 
 const EMPTY = Buffer.alloc(0)
 

@@ -1,7 +1,7 @@
 // Public API of the socket layer: dialing, the handshake (authenticate, then accept or nack)
 // and the authenticated connection with its message queues.
 export { Connection, type ConnectionOptions, type ConnectionStats } from './connection.js'
-export { DialError, type DialOptions, dialTcp, readsIntoSharedBuffer } from './dial.js'
+export { DialError, type DialOptions, dialTcp } from './dial.js'
 export {
   type CloseReason,
   ConnectionClosedError,
@@ -23,6 +23,7 @@ export {
   type HandshakeResult,
   PendingHandshake,
 } from './handshake.js'
+export { readAcceptedIntoSharedBuffer, readsIntoSharedBuffer } from './shared-read.js'
 export {
   announcedVersions,
   type NegotiatedVersion,

@@ -2,6 +2,7 @@
 // admission limits) before reading a byte, hands the others on, and backs off on accept errors.
 import net from 'node:net'
 import { DuneP2pError } from '../errors.js'
+import { readAcceptedIntoSharedBuffer } from '../socket/shared-read.js'
 
 /**
  * Why an incoming socket is closed unread (`banned`, `greylisted`, `address_limit`, ...), or
@@ -25,6 +26,11 @@ export interface WelcomeOptions {
   readonly onError?: (error: Error) => void
   /** First and longest pause after accept errors, in ms (defaults 100 and 5000). */
   readonly backoffMs?: { readonly initial: number; readonly max: number }
+  /**
+   * read_buffer_size: accepted sockets read into this buffer shared by every connection
+   * (`IoScheduler.readBuffer`); without it each read gets a buffer of its own from Node.
+   */
+  readonly readBuffer?: Buffer
   /** Makes the listening server (default net.createServer); tests wrap it to inject accept errors. */
   readonly createServer?: typeof net.createServer
 }
@@ -101,7 +107,9 @@ export class WelcomeWorker {
     return this.#stopping
   }
 
-  #welcome(socket: net.Socket): void {
+  #welcome(accepted: net.Socket): void {
+    const readBuffer = this.#options.readBuffer
+    const socket = readBuffer ? readAcceptedIntoSharedBuffer(accepted, readBuffer) : accepted
     socket.on('error', () => {}) // until the owner attaches its own
     const ip = socket.remoteAddress
     if (this.#stopping || ip === undefined) {
