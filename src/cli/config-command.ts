@@ -1,10 +1,11 @@
 // `dune-node config init | show`: writes the documented config file (defaults and flags) to
 // DATA_DIR/config.json, and prints the effective config or what each field means.
-import { access, mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Command } from 'commander'
 import { documentedConfigText, nodeConfigDoc } from '../node/node-config.js'
 import type { CliContext } from './dune-node.js'
+import { refusesToReplace } from './files.js'
 import { addConfigFlags, type ConfigFlags, resolveNodeConfig } from './run-command.js'
 
 export function addConfigCommand(program: Command, ctx: CliContext): void {
@@ -17,11 +18,7 @@ export function addConfigCommand(program: Command, ctx: CliContext): void {
     .option('--force', 'replace an existing config file')
     .action(async (flags: ConfigFlags & { force?: boolean }) => {
       const { config: values, file: target } = await resolveNodeConfig(flags, { ignoreFile: true })
-      if (!flags.force && (await exists(target))) {
-        ctx.stderr.write(`${target} already exists; use --force to replace it.\n`)
-        ctx.exitCode = 1
-        return
-      }
+      if (await refusesToReplace(ctx, target, flags.force)) return
       await mkdir(dirname(target), { recursive: true, mode: 0o700 })
       await writeFile(target, documentedConfigText(values), { mode: 0o600 })
       ctx.stdout.write(`Wrote ${target}\n`)
@@ -38,13 +35,4 @@ export function addConfigCommand(program: Command, ctx: CliContext): void {
       const { config: values } = await resolveNodeConfig(flags)
       ctx.stdout.write(`${JSON.stringify(values, null, 2)}\n`)
     })
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path)
-    return true
-  } catch {
-    return false
-  }
 }

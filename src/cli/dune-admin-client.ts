@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // dune-admin-client: Octez-style administration of a running dune-node over its admin RPC
 // (docs/RPC.md); human tables by default, --json for scripts; `main(argv)` returns the exit code.
-import { Command, CommanderError, InvalidArgumentError } from 'commander'
-import { DuneP2pError } from '../errors.js'
+import { type Command, InvalidArgumentError } from 'commander'
 import type { AclAction } from '../rpc/schemas.js'
 import { formatLogEvent, readEventStream } from './admin-log.js'
 import { AdminRpcClient, DEFAULT_ADMIN_ENDPOINT, DEFAULT_REQUEST_TIMEOUT_MS } from './admin-rpc-client.js'
@@ -19,11 +18,10 @@ import {
   scoresView,
 } from './admin-views.js'
 import { runIfEntryPoint } from './entry-point.js'
+import { type CliStreams, newProgram, runProgram } from './program.js'
 
 /** Where the commands write, the environment they read, and what stops `watch log` (besides Ctrl-C). */
-export interface AdminCliIo {
-  stdout: { write(text: string): unknown }
-  stderr: { write(text: string): unknown }
+export interface AdminCliIo extends CliStreams {
   env?: NodeJS.ProcessEnv
   signal?: AbortSignal
 }
@@ -342,7 +340,7 @@ function defaultEndpoint(env: NodeJS.ProcessEnv): string {
 
 /** The dune-admin-client program; errors and help go through `ctx`, never process.exit. */
 export function createProgram(ctx: AdminCliIo): Command {
-  const program = new Command('dune-admin-client')
+  const program = newProgram('dune-admin-client', ctx)
     .description('administer a running dune-node through its admin RPC')
     .option(
       '--endpoint <url>',
@@ -351,11 +349,6 @@ export function createProgram(ctx: AdminCliIo): Command {
       defaultEndpoint(ctx.env ?? process.env),
     )
     .option('--json', 'print the JSON answers of the node instead of tables')
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => ctx.stdout.write(text),
-      writeErr: (text) => ctx.stderr.write(text),
-    })
   addP2pCommand(program, ctx)
   addListCommand(program, ctx)
   addShowCommand(program, ctx)
@@ -372,17 +365,7 @@ export async function main(
   argv: string[],
   io: AdminCliIo = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
-  try {
-    await createProgram(io).parseAsync(argv, { from: 'user' })
-  } catch (err) {
-    // Thrown by an action (commander reports and wraps those of option parsing itself).
-    const ours = err instanceof InvalidArgumentError || err instanceof DuneP2pError
-    if (!ours && err instanceof CommanderError) return err.exitCode
-    if (!ours) throw err
-    io.stderr.write(`dune-admin-client: ${err.message}\n`)
-    return 1
-  }
-  return 0
+  return runProgram('dune-admin-client', () => createProgram(io), argv, io.stderr)
 }
 
 runIfEntryPoint(import.meta.url, main)

@@ -1,19 +1,13 @@
 #!/usr/bin/env node
 // The dune-codec command line (like octez-codec): decodes the layer's wire encodings to JSON,
 // encodes JSON back to hex, and computes the handshake's crypto values, for operators.
-import { Argument, Command, CommanderError } from 'commander'
-import { DuneP2pError } from '../errors.js'
+import { Argument, type Command } from 'commander'
 import { DecodeError, EncodeError } from '../wire/errors.js'
 import { addCryptoCommand } from './codec-crypto.js'
 import { CODEC_ENCODINGS, type CodecEncoding, findEncoding } from './codec-encodings.js'
 import { CodecInputError, parseHex, parseJson } from './codec-input.js'
 import { runIfEntryPoint } from './entry-point.js'
-
-/** Where the program writes. */
-export interface CodecStreams {
-  stdout: { write(text: string): unknown }
-  stderr: { write(text: string): unknown }
-}
+import { type CliStreams, newProgram, runProgram } from './program.js'
 
 const ENCODING_NAMES = CODEC_ENCODINGS.map((e) => e.name)
 
@@ -94,21 +88,16 @@ Run \`dune-codec help decode\` (or encode, crypto) for details. Exit code 0 on s
 input (one line on stderr).`
 
 /** The dune-codec program; output and errors go through `streams`, never process.exit. */
-export function createProgram(streams: CodecStreams): Command {
+export function createProgram(streams: CliStreams): Command {
   const printJson = (value: unknown): void => {
     streams.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
   }
-  const program = new Command('dune-codec')
+  const program = newProgram('dune-codec', streams)
     .description(
       'Decode and encode the wire messages of the Dune shell peer-to-peer layer (Octez-compatible), ' +
         'and compute the values of its handshake.',
     )
     .addHelpText('after', PROGRAM_HELP)
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => streams.stdout.write(text),
-      writeErr: (text) => streams.stderr.write(text),
-    })
 
   program
     .command('list')
@@ -152,17 +141,15 @@ const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, ' ')
 /** Runs dune-codec with `argv` (the arguments after the program name) and resolves to the exit code. */
 export async function main(
   argv: string[],
-  streams: CodecStreams = { stdout: process.stdout, stderr: process.stderr },
+  streams: CliStreams = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
-  try {
-    await createProgram(streams).parseAsync(argv, { from: 'user' })
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode
-    if (!(err instanceof DuneP2pError)) throw err
-    streams.stderr.write(`dune-codec: ${oneLine(err.message)}\n`)
-    return 1
-  }
-  return 0
+  return runProgram(
+    'dune-codec',
+    () => createProgram(streams),
+    argv,
+    streams.stderr,
+    (err) => oneLine(err.message),
+  )
 }
 
 runIfEntryPoint(import.meta.url, main)

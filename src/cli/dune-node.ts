@@ -1,18 +1,18 @@
 #!/usr/bin/env node
 // The dune-node command line: a program of subcommands (identity, config, run, sandbox), run
 // as a process or in-process through `main(argv)`, which returns the exit code.
-import { access } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { Command, CommanderError, InvalidArgumentError } from 'commander'
+import { type Command, InvalidArgumentError } from 'commander'
 import { checkIdentity, generateIdentity } from '../crypto/identity.js'
 import { peerIdToB58 } from '../crypto/peer-id.js'
 import { PowSearchAborted } from '../crypto/pow-search.js'
 import { assertPowBits, DEFAULT_POW_BITS } from '../crypto/proof-of-work.js'
-import { DuneP2pError } from '../errors.js'
 import { identityFilePath, readIdentityFile, writeIdentityFile } from '../node/identity-file.js'
 import { defaultDataDir } from '../node/node-config.js'
 import { addConfigCommand } from './config-command.js'
 import { runIfEntryPoint } from './entry-point.js'
+import { refusesToReplace } from './files.js'
+import { type CliStreams, newProgram, runProgram } from './program.js'
 import { ProgressBar, type ProgressStream } from './progress-bar.js'
 import { addRunCommand } from './run-command.js'
 import { addSandboxCommand } from './sandbox-command.js'
@@ -21,8 +21,7 @@ import { addSandboxCommand } from './sandbox-command.js'
 export const EXIT_INTERRUPTED = 130
 
 /** Where the commands write, and the exit code they leave. */
-export interface CliContext {
-  stdout: { write(text: string): unknown }
+export interface CliContext extends CliStreams {
   stderr: ProgressStream
   exitCode: number
 }
@@ -108,11 +107,7 @@ function addIdentityCommand(program: Command, ctx: CliContext): void {
 async function generate(ctx: CliContext, options: IdentityOptions): Promise<void> {
   const dataDir = resolve(options.dataDir ?? defaultDataDir())
   const path = identityFilePath(dataDir)
-  if (!options.force && (await exists(path))) {
-    ctx.stderr.write(`${path} already exists; use --force to replace it.\n`)
-    ctx.exitCode = 1
-    return
-  }
+  if (await refusesToReplace(ctx, path, options.force)) return
   const interrupt = new AbortController()
   const onSigint = (): void => interrupt.abort()
   process.once('SIGINT', onSigint)
@@ -140,24 +135,9 @@ async function generate(ctx: CliContext, options: IdentityOptions): Promise<void
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path)
-    return true
-  } catch {
-    return false
-  }
-}
-
 /** The dune-node program with all its commands; errors and help go through `ctx`, never process.exit. */
 export function createProgram(ctx: CliContext): Command {
-  const program = new Command('dune-node')
-    .description('a node of the Dune shell peer-to-peer layer')
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => ctx.stdout.write(text),
-      writeErr: (text) => ctx.stderr.write(text),
-    })
+  const program = newProgram('dune-node', ctx).description('a node of the Dune shell peer-to-peer layer')
   addIdentityCommand(program, ctx)
   addConfigCommand(program, ctx)
   addRunCommand(program, ctx)
@@ -171,15 +151,8 @@ export async function main(
   streams: Pick<CliContext, 'stdout' | 'stderr'> = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
   const ctx: CliContext = { ...streams, exitCode: 0 }
-  try {
-    await createProgram(ctx).parseAsync(argv, { from: 'user' })
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode
-    if (!(err instanceof DuneP2pError)) throw err
-    ctx.stderr.write(`dune-node: ${err.message}\n`)
-    return 1
-  }
-  return ctx.exitCode
+  const code = await runProgram('dune-node', () => createProgram(ctx), argv, ctx.stderr)
+  return code === 0 ? ctx.exitCode : code
 }
 
 runIfEntryPoint(import.meta.url, main)

@@ -1,6 +1,5 @@
 // `dune-node run`: reads DATA_DIR/config.json (if any), applies the flags, starts the node and
 // runs it until SIGINT or SIGTERM, which send Disconnect to every peer and save the state (exit 0).
-import { access } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import type { ConfigOverrides } from '../node/config-overrides.js'
@@ -15,6 +14,7 @@ import {
   readConfigFile,
 } from '../node/node-config.js'
 import type { CliContext } from './dune-node.js'
+import { exists } from './files.js'
 
 /** The flags `run` and `config init` share, each overriding one field of the config file. */
 export function addConfigFlags(command: Command): Command {
@@ -41,15 +41,6 @@ export function addConfigFlags(command: Command): Command {
 }
 
 export type ConfigFlags = ConfigOverrides & { configFile?: string }
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /**
  * The config the flags stand for: the config file (DATA_DIR/config.json, or --config-file,
