@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { ChatNode } from '../pool/nodes.js'
-import { nodeFixture, pointOf, until } from '../pool/nodes.js'
+import { EVICT_ANYONE, nodeFixture, pointOf, until } from '../pool/nodes.js'
 import { release, storm } from './attackers.js'
 
 /** Records the most connections, and inbound ones, the node ever held (checked at each connection). */
@@ -20,8 +20,8 @@ function watchPeaks(node: ChatNode) {
   return peak
 }
 
-/** The attacker addresses: 127.66.x.y, one /16. */
-const attackerHost = (i: number) => `127.66.${Math.floor(i / 250)}.${(i % 250) + 1}`
+/** Attacker i's address in the /16 `prefix` (such as 127.66), 250 to a /24. */
+const hostIn = (prefix: string, i: number) => `${prefix}.${Math.floor(i / 250)}.${(i % 250) + 1}`
 
 describe('slots', () => {
   const node = nodeFixture()
@@ -40,7 +40,7 @@ describe('slots', () => {
     for (let i = 2; i <= 5; i++) friends.push(await node(`127.47.0.${i}`))
     for (const f of friends) await honest.connect(pointOf(f))
     const peak = watchPeaks(honest)
-    const attack = await storm(pointOf(honest), 500, attackerHost)
+    const attack = await storm(pointOf(honest), 500, (i) => hostIn('127.66', i))
     try {
       const slots = honest.stats().slots
       assert.equal(slots.outbound, 4, 'the four outbound connections survived')
@@ -53,7 +53,7 @@ describe('slots', () => {
       // An outbound peer leaves: its slot stays reserved, more attackers cannot take it, and
       // the node dials out again.
       await honest.disconnect(friends[0]!.peerId)
-      const more = await storm(pointOf(honest), 20, (i) => attackerHost(500 + i))
+      const more = await storm(pointOf(honest), 20, (i) => hostIn('127.66', 500 + i))
       assert.equal(more.held.length, 0)
       release(more)
       const extra = await node('127.47.0.9')
@@ -71,20 +71,14 @@ describe('slots', () => {
       expectedConnections: 6,
       minConnections: 2,
       slots: { minOutbound: 2 },
-      eviction: {
-        graceMs: 0,
-        protectGroups: 0,
-        protectLowLatency: 0,
-        protectRecentUseful: 0,
-        protectLongestShare: 0,
-      },
+      eviction: EVICT_ANYONE,
     })
     const friend = await node('127.47.1.1')
     await honest.connect(pointOf(friend))
     const peak = watchPeaks(honest)
     let evicted = 0
     honest.on('evicted', () => evicted++)
-    const attack = await storm(pointOf(honest), 200, (i) => `127.67.${Math.floor(i / 250)}.${(i % 250) + 1}`)
+    const attack = await storm(pointOf(honest), 200, (i) => hostIn('127.67', i))
     try {
       assert.ok(evicted > 0, 'newcomers replaced older inbound peers')
       assert.ok(peak.inbound <= 10, `inbound peaked at ${peak.inbound} (max 10)`)
@@ -103,13 +97,7 @@ describe('slots', () => {
       expectedConnections: 5,
       minConnections: 2,
       slots: { maxInbound: 3, minOutbound: 0 },
-      eviction: {
-        graceMs: 400,
-        protectGroups: 0,
-        protectLowLatency: 0,
-        protectRecentUseful: 1,
-        protectLongestShare: 0,
-      },
+      eviction: { ...EVICT_ANYONE, graceMs: 400, protectRecentUseful: 1 },
     })
     const a = await node('127.48.0.1')
     const b1 = await node('127.49.0.1')

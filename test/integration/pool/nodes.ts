@@ -43,6 +43,15 @@ export function nodeConfig(host: string, overrides: Partial<P2pConfigInput> = {}
   }
 }
 
+/** Eviction with no peer protected and no grace period: any inbound peer may be evicted at once. */
+export const EVICT_ANYONE = {
+  graceMs: 0,
+  protectGroups: 0,
+  protectLowLatency: 0,
+  protectRecentUseful: 0,
+  protectLongestShare: 0,
+} as const
+
 /** A started node listening on `host` (an address of 127.0.0.0/8). */
 export async function startNode(host: string, overrides: Partial<P2pConfigInput> = {}): Promise<ChatNode> {
   const node = await createP2p(nodeConfig(host, overrides), { messages: chatMessages })

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test'
 import { peerIdToB58 } from '../../../src/crypto/index.js'
 import type { DuneNode } from '../../../src/node/daemon.js'
 import { type RpcServer, startRpcServer } from '../../../src/rpc/server.js'
-import { type ChatNode, pointOf as p2pPointOf, startNode, stopAll } from '../pool/nodes.js'
+import { type ChatNode, EVICT_ANYONE, pointOf as p2pPointOf, startNode, stopAll } from '../pool/nodes.js'
 import { api, nodeFixture, pointOf, until } from './nodes.js'
 import { parsePrometheus, readEvents } from './readers.js'
 
@@ -135,13 +135,7 @@ describe('admin RPC evicted, low_score and refused events and their metrics', ()
   test('an eviction, a low score and a refusal reach /network/log and /metrics', async () => {
     h = await startNode('127.0.12.1', {
       slots: { maxInbound: 1, minOutbound: 0 },
-      eviction: {
-        graceMs: 0,
-        protectGroups: 0,
-        protectLowLatency: 0,
-        protectRecentUseful: 0,
-        protectLongestShare: 0,
-      },
+      eviction: EVICT_ANYONE,
     })
     rpc = await startRpcServer({ p2p: h, host: '127.0.12.1', port: 0 })
     peers = await Promise.all(['127.0.12.2', '127.0.12.3', '127.0.12.4'].map((host) => startNode(host)))
