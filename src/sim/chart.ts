@@ -1,83 +1,172 @@
-// The simulation's chart as a standalone SVG: connections per node over time, one line per
-// node, with the maintenance thresholds and the churn instants marked.
+// Line charts over time as standalone SVG, for the simulation (connections per node, with the
+// thresholds) and the soak (memory and handles, with the baseline band): panels stacked in one file.
 
-/** One node's connection count at each sample. */
+/** One line: its label and its points [time, value], times ascending. */
 export interface NodeSeries {
   readonly label: string
-  /** Sample times, seconds since the simulation began, ascending, and the counts then. */
+  /** Sample times, in the chart's time unit since the run began, ascending, and the values then. */
   readonly points: ReadonlyArray<readonly [number, number]>
+  /** A CSS colour; default: a hue spread over the panel's series. */
+  readonly color?: string
 }
 
+/** A time at which something happened (nodes killed, warm-up over), drawn as a vertical line. */
+export interface ChartMark {
+  readonly at: number
+  readonly label: string
+}
+
+/** A horizontal reference line (a threshold, a baseline, the edge of a tolerance band). */
+export interface ChartLevel {
+  readonly value: number
+  readonly label: string
+  readonly color?: string
+}
+
+/** One panel: a y axis, its lines, levels and marks. */
+export interface ChartPanel {
+  readonly title: string
+  readonly yLabel: string
+  /** Default 'time (s)'. */
+  readonly xLabel?: string
+  readonly series: readonly NodeSeries[]
+  readonly levels?: readonly ChartLevel[]
+  readonly marks?: readonly ChartMark[]
+  /** The y axis reaches at least this far (it always spans every value and level). */
+  readonly yMaxAtLeast?: number
+  /** A legend of the series in the top left corner (for a few series, not one per node). */
+  readonly legend?: boolean
+}
+
+/** The simulation's chart: connections per node, the maintenance thresholds, the churn instants. */
 export interface ChartInput {
   readonly series: readonly NodeSeries[]
   readonly minThreshold: number
   readonly maxThreshold: number
   /** Times (s) at which nodes were killed or restarted. */
-  readonly marks: ReadonlyArray<{ readonly at: number; readonly label: string }>
+  readonly marks: readonly ChartMark[]
   readonly title: string
 }
 
 const WIDTH = 900
-const HEIGHT = 420
-const MARGIN = { left: 50, right: 20, top: 40, bottom: 40 }
+const PANEL_HEIGHT = 420
+const MARGIN = { left: 60, right: 20, top: 40, bottom: 40 }
 
 /** Escapes text for SVG. */
 function text(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
 }
 
-/** Renders the chart; axes span every sample and at least the thresholds. */
-export function connectionsChart(input: ChartInput): string {
-  const times = input.series.flatMap((s) => s.points.map((p) => p[0]))
-  const counts = input.series.flatMap((s) => s.points.map((p) => p[1]))
-  const tMax = Math.max(1, ...times, ...input.marks.map((m) => m.at))
-  const yMax = Math.max(input.maxThreshold + 1, ...counts)
+/** A round step (1, 2 or 5 times a power of ten) of about `span / 8`; at least 1 for integer data. */
+function tickStep(span: number, integer: boolean): number {
+  const raw = span / 8
+  const power = 10 ** Math.floor(Math.log10(raw))
+  const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? raw
+  return integer ? Math.max(1, Math.ceil(step)) : step
+}
+
+/** A tick label: the value with at most two decimals, trailing zeros dropped. */
+function tickLabel(value: number): string {
+  return String(Number(value.toFixed(2)))
+}
+
+/** The SVG elements of one panel whose top edge is at `top`. */
+function panelElements(panel: ChartPanel, top: number): string[] {
+  const levels = panel.levels ?? []
+  const marks = panel.marks ?? []
+  const times = panel.series.flatMap((s) => s.points.map((p) => p[0]))
+  const values = panel.series.flatMap((s) => s.points.map((p) => p[1]))
+  const tMax = Math.max(1, ...times, ...marks.map((m) => m.at))
+  const yMax = Math.max(panel.yMaxAtLeast ?? 1, ...values, ...levels.map((l) => l.value))
   const plotW = WIDTH - MARGIN.left - MARGIN.right
-  const plotH = HEIGHT - MARGIN.top - MARGIN.bottom
+  const plotH = PANEL_HEIGHT - MARGIN.top - MARGIN.bottom
+  const plotTop = top + MARGIN.top
+  const bottom = plotTop + plotH
   const x = (t: number) => (MARGIN.left + (t / tMax) * plotW).toFixed(1)
-  const y = (c: number) => (MARGIN.top + plotH - (c / yMax) * plotH).toFixed(1)
+  const y = (v: number) => (plotTop + plotH - (v / yMax) * plotH).toFixed(1)
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" font-family="sans-serif" font-size="11">`,
-    `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
-    `<text x="${WIDTH / 2}" y="20" text-anchor="middle" font-size="14">${text(input.title)}</text>`,
+    `<text x="${WIDTH / 2}" y="${top + 20}" text-anchor="middle" font-size="14">${text(panel.title)}</text>`,
   ]
-  for (let c = 0; c <= yMax; c += Math.max(1, Math.ceil(yMax / 10))) {
+  const yStep = tickStep(yMax, values.every(Number.isInteger))
+  for (let v = 0; v <= yMax; v += yStep) {
     out.push(
-      `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${y(c)}" y2="${y(c)}" stroke="#eee"/>`,
-      `<text x="${MARGIN.left - 6}" y="${y(c)}" text-anchor="end" dominant-baseline="middle">${c}</text>`,
+      `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${y(v)}" y2="${y(v)}" stroke="#eee"/>`,
+      `<text x="${MARGIN.left - 6}" y="${y(v)}" text-anchor="end" dominant-baseline="middle">${tickLabel(v)}</text>`,
     )
   }
-  const tStep = Math.max(1, Math.ceil(tMax / 10))
+  const tStep = tickStep(tMax, true)
   for (let t = 0; t <= tMax; t += tStep) {
-    out.push(`<text x="${x(t)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle">${t}</text>`)
+    out.push(`<text x="${x(t)}" y="${bottom + 16}" text-anchor="middle">${t}</text>`)
   }
+  const middle = plotTop + plotH / 2
   out.push(
-    `<text x="${WIDTH / 2}" y="${HEIGHT - 6}" text-anchor="middle">time (s)</text>`,
-    `<text x="14" y="${HEIGHT / 2}" transform="rotate(-90 14 ${HEIGHT / 2})" text-anchor="middle">connections</text>`,
+    `<text x="${WIDTH / 2}" y="${top + PANEL_HEIGHT - 6}" text-anchor="middle">${text(panel.xLabel ?? 'time (s)')}</text>`,
+    `<text x="14" y="${middle}" transform="rotate(-90 14 ${middle})" text-anchor="middle">${text(panel.yLabel)}</text>`,
   )
-  for (const [level, name] of [
-    [input.minThreshold, 'min_threshold'],
-    [input.maxThreshold, 'max_threshold'],
-  ] as const) {
+  for (const level of levels) {
+    const color = level.color ?? '#c00'
     out.push(
-      `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${y(level)}" y2="${y(level)}" stroke="#c00" stroke-dasharray="6 4"/>`,
-      `<text x="${WIDTH - MARGIN.right}" y="${Number(y(level)) - 4}" text-anchor="end" fill="#c00">${name} ${level}</text>`,
+      `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${y(level.value)}" y2="${y(level.value)}" stroke="${color}" stroke-dasharray="6 4"/>`,
+      `<text x="${WIDTH - MARGIN.right}" y="${Number(y(level.value)) - 4}" text-anchor="end" fill="${color}">${text(level.label)}</text>`,
     )
   }
-  for (const mark of input.marks) {
+  for (const mark of marks) {
     out.push(
-      `<line x1="${x(mark.at)}" x2="${x(mark.at)}" y1="${MARGIN.top}" y2="${MARGIN.top + plotH}" stroke="#06c" stroke-dasharray="2 3"/>`,
-      `<text x="${Number(x(mark.at)) + 3}" y="${MARGIN.top + 10}" fill="#06c">${text(mark.label)}</text>`,
+      `<line x1="${x(mark.at)}" x2="${x(mark.at)}" y1="${plotTop}" y2="${bottom}" stroke="#06c" stroke-dasharray="2 3"/>`,
+      `<text x="${Number(x(mark.at)) + 3}" y="${plotTop + 10}" fill="#06c">${text(mark.label)}</text>`,
     )
   }
-  input.series.forEach((s, i) => {
+  const legend: string[] = []
+  if (panel.legend) {
+    const longest = Math.max(0, ...panel.series.map((s) => s.label.length))
+    legend.push(
+      `<rect x="${MARGIN.left + 4}" y="${plotTop + 4}" width="${36 + longest * 6}" height="${panel.series.length * 14 + 2}" fill="white" fill-opacity="0.8"/>`,
+    )
+  }
+  panel.series.forEach((s, i) => {
+    const color = s.color ?? `hsl(${Math.round((i * 360) / Math.max(1, panel.series.length))},60%,45%)`
+    if (panel.legend) {
+      const ly = plotTop + 12 + i * 14
+      legend.push(
+        `<line x1="${MARGIN.left + 8}" x2="${MARGIN.left + 28}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"/>`,
+        `<text x="${MARGIN.left + 32}" y="${ly}" dominant-baseline="middle">${text(s.label)}</text>`,
+      )
+    }
     if (s.points.length === 0) return
-    const hue = Math.round((i * 360) / Math.max(1, input.series.length))
-    const path = s.points.map(([t, c]) => `${x(t)},${y(c)}`).join(' ')
+    const path = s.points.map(([t, v]) => `${x(t)},${y(v)}`).join(' ')
     out.push(
-      `<polyline fill="none" stroke="hsl(${hue},60%,45%)" stroke-opacity="0.6" stroke-width="1.2" points="${path}"><title>${text(s.label)}</title></polyline>`,
+      `<polyline fill="none" stroke="${color}" stroke-opacity="0.6" stroke-width="1.2" points="${path}"><title>${text(s.label)}</title></polyline>`,
     )
   })
-  out.push('</svg>')
+  out.push(...legend)
+  return out
+}
+
+/** Renders the panels one under the other; each panel's axes span its samples, levels and marks. */
+export function lineChart(panels: readonly ChartPanel[]): string {
+  const height = PANEL_HEIGHT * panels.length
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
+    ...panels.flatMap((panel, i) => panelElements(panel, i * PANEL_HEIGHT)),
+    '</svg>',
+  ]
   return `${out.join('\n')}\n`
+}
+
+/** The simulation's chart; the y axis spans every sample and at least the thresholds. */
+export function connectionsChart(input: ChartInput): string {
+  return lineChart([
+    {
+      title: input.title,
+      yLabel: 'connections',
+      series: input.series,
+      marks: input.marks,
+      yMaxAtLeast: input.maxThreshold + 1,
+      levels: [
+        { value: input.minThreshold, label: `min_threshold ${input.minThreshold}` },
+        { value: input.maxThreshold, label: `max_threshold ${input.maxThreshold}` },
+      ],
+    },
+  ])
 }
