@@ -4,7 +4,7 @@ import { Counter, Gauge, Registry } from 'prom-client'
 import { DuneP2pError } from '../errors.js'
 import type { GossipService } from '../node/gossip.js'
 import type { P2pEvents } from '../p2p.js'
-import type { AnyP2p } from './shapes.js'
+import { type AnyP2p, slotsJson } from './shapes.js'
 
 /** The failure kind of a handshake error: its stable `DUNE_*` code, else its class name. */
 export function failureCause(error: Error): string {
@@ -64,14 +64,8 @@ export class NodeMetrics {
       labelNames: ['kind'],
       registers,
       collect() {
-        const s = p2p.stats().slots
-        this.set({ kind: 'inbound' }, s.inbound)
-        this.set({ kind: 'outbound' }, s.outbound)
-        this.set({ kind: 'max_inbound' }, s.maxInbound)
-        this.set({ kind: 'min_outbound' }, s.minOutbound)
-        this.set({ kind: 'ceiling' }, s.ceiling)
-        this.set({ kind: 'handshakes' }, s.handshakes)
-        this.set({ kind: 'max_handshakes' }, s.maxHandshakes)
+        // The kinds are the fields of `slots` in /network/stat.
+        for (const [kind, value] of Object.entries(slotsJson(p2p.stats().slots))) this.set({ kind }, value)
       },
     })
 
