@@ -11,6 +11,7 @@ export {
   IoScheduler,
   type IoSchedulerOptions,
   type IoStats,
+  LIMITED_READ_BUFFER_SIZE,
   scoreToWeight,
 } from './io/scheduler.js'
 export { identityFilePath, readIdentityFile, writeIdentityFile } from './node/identity-file.js'

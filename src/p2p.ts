@@ -144,7 +144,7 @@ export class P2p<A, P = null, C = Metadata> {
       app.connectionMetadata ??
       (defaultConnectionMetadata(config.privateMode) as unknown as ConnectionMetadataConfig<C>)
     this.#scheduler = new IoScheduler({
-      readBufferSize: config.readBufferSize,
+      ...(config.readBufferSize ? { readBufferSize: config.readBufferSize } : {}),
       ...(config.maxUploadSpeed ? { maxUploadSpeed: config.maxUploadSpeed } : {}),
       ...(config.maxDownloadSpeed ? { maxDownloadSpeed: config.maxDownloadSpeed } : {}),
     })

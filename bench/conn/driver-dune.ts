@@ -88,7 +88,9 @@ async function upgrade(
 async function listen({ host, onConnection }: ListenOptions): Promise<Listener> {
   const open = new Set<DuneBenchConnection>()
   let config: HandshakeConfig<Metadata> | undefined
-  const server: Server = createServer((socket) => {
+  const server: Server = createServer({ pauseOnConnect: true }, (accepted) => {
+    const socket = dune.readAcceptedIntoSharedBuffer(accepted, scheduler.readBuffer)
+    socket.resume()
     upgrade(socket, true, config!).then(
       (connection) => {
         open.add(connection)

@@ -4,7 +4,6 @@ import { z } from 'zod'
 import { parseCidr } from '../acl/ip-address.js'
 import { checkIdentity, type Identity } from '../crypto/index.js'
 import { DuneP2pError } from '../errors.js'
-import { DEFAULT_READ_BUFFER_SIZE } from '../io/scheduler.js'
 import { pointSyntaxError } from '../wire/index.js'
 import { maintenanceBounds } from '../workers/maintenance-policy.js'
 
@@ -205,8 +204,11 @@ const configSchema = z
     /** Global bandwidth limits in bytes/s; unset: unlimited. */
     maxUploadSpeed: bytesPerSecond.optional(),
     maxDownloadSpeed: bytesPerSecond.optional(),
-    /** read_buffer_size: bytes per socket read, into one buffer shared by every connection (Octez: 16 KiB). */
-    readBufferSize: positive.default(DEFAULT_READ_BUFFER_SIZE),
+    /**
+     * read_buffer_size: bytes per socket read, into one buffer shared by every connection
+     * (default 256 KiB; 16 KiB, as Octez, with a download limit).
+     */
+    readBufferSize: positive.optional(),
     /** How long peers.json writes are coalesced. */
     saveDelayMs: z.int().min(0).default(1000),
     score: scoreSchema.prefault({}),

@@ -42,10 +42,12 @@ export interface ConnectionStats {
 /** Bytes a batch of queued messages may fill before it is written to the socket. */
 const BATCH_BYTES = 128 * 1024
 /**
- * Bytes the socket may hold unsent before the writer waits for 'drain'. Node's default (16 KiB)
- * would leave the kernel idle while the next batch is sealed; this keeps a few batches in flight.
+ * Bytes written to the socket and not yet confirmed by their write callback before the writer
+ * waits (until half are): a few batches in flight keep the kernel busy while the next is sealed,
+ * and the bound keeps the output buffers in flight within the shared spares (no allocation).
  */
 const SOCKET_WRITE_HIGH_WATER = 1024 * 1024
+const SOCKET_WRITE_LOW_WATER = SOCKET_WRITE_HIGH_WATER / 2
 
 /** With an upload limit, a batch is granted and written in slices this big, so shares stay fine-grained. */
 const LIMITED_WRITE_SLICE = 16 * 1024
@@ -112,6 +114,9 @@ export class Connection<A, M = unknown> {
   readonly #establishedAt = Date.now()
 
   // Reader state: an incomplete chunk (header included) and an incomplete frame.
+  /** Bytes written to the socket whose write callback has not come yet, and the writer waiting on them. */
+  #unconfirmed = 0
+  #writeConfirmed: (() => void) | undefined
   #carry: Buffer | undefined
   #carryFill = 0
   /** Wire bytes of the carried chunk (its length included); 0 while its length is itself cut. */
@@ -593,11 +598,15 @@ export class Connection<A, M = unknown> {
           const quota = this.#io.requestWrite(end - start)
           if (quota) await quota
           if (this.#closeReason) return
-          const done = end === wireBytes ? () => giveBackOutputBuffer(buffer) : undefined
-          this.#socket.write(buffer.subarray(start, end), done)
-          if (this.#socket.writableLength > SOCKET_WRITE_HIGH_WATER) await this.#drain()
+          const last = end === wireBytes
+          if (last) this.#unconfirmed += wireBytes
+          this.#socket.write(
+            buffer.subarray(start, end),
+            last ? () => this.#batchWritten(buffer, wireBytes) : undefined,
+          )
         }
         this.#messagesSent += batch.length
+        if (this.#unconfirmed > SOCKET_WRITE_HIGH_WATER) await this.#writesConfirmed()
       }
     } catch (err) {
       if (!(err instanceof QueueClosedError) && !(err instanceof ConnectionClosedError)) {
@@ -646,14 +655,22 @@ export class Connection<A, M = unknown> {
     }
   }
 
-  #drain(): Promise<void> {
+  /** A batch's write callback: its buffer goes back to the spares; a waiting writer may go on. */
+  #batchWritten(buffer: Buffer, size: number): void {
+    giveBackOutputBuffer(buffer)
+    this.#unconfirmed -= size
+    if (this.#unconfirmed <= SOCKET_WRITE_LOW_WATER) this.#writeConfirmed?.()
+  }
+
+  /** Resolves once confirmed writes bring the bytes in flight down to the low water, or at close. */
+  #writesConfirmed(): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {
-        this.#socket.off('drain', done)
+        this.#writeConfirmed = undefined
         this.#socket.off('close', done)
         resolve()
       }
-      this.#socket.on('drain', done)
+      this.#writeConfirmed = done
       this.#socket.on('close', done)
     })
   }

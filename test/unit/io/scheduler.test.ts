@@ -383,12 +383,14 @@ describe('IoScheduler closing', () => {
 })
 
 describe('IoScheduler configuration', () => {
-  test('has one shared read buffer of readBufferSize bytes (16 KiB by default)', () => {
+  test('has one shared read buffer of readBufferSize bytes (256 KiB, or 16 KiB with a download limit)', () => {
     const scheduler = new IoScheduler()
-    assert.equal(scheduler.readBufferSize, 16 * 1024)
-    assert.equal(scheduler.readBuffer.length, 16 * 1024)
+    assert.equal(scheduler.readBufferSize, 256 * 1024)
+    assert.equal(scheduler.readBuffer.length, 256 * 1024)
     assert.equal(scheduler.readBuffer, scheduler.readBuffer)
-    assert.equal(new IoScheduler({ readBufferSize: 4096 }).readBuffer.length, 4096)
+    assert.equal(new IoScheduler({ maxDownloadSpeed: 1e6 }).readBufferSize, 16 * 1024)
+    assert.equal(new IoScheduler({ maxUploadSpeed: 1e6 }).readBufferSize, 256 * 1024)
+    assert.equal(new IoScheduler({ readBufferSize: 4096, maxDownloadSpeed: 1e6 }).readBuffer.length, 4096)
     assert.equal(scheduler.maxUploadSpeed, undefined)
     assert.equal(new IoScheduler({ maxDownloadSpeed: 5 }).maxDownloadSpeed, 5)
   })
