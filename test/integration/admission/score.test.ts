@@ -16,12 +16,13 @@ describe('peer scores', () => {
     await until(() => h.connection(p.peerId) !== undefined, 'h to adopt p')
     h.reportInvalid(p.peerId, 2)
     h.reportUseful(p.peerId, 10)
-    const detail = h.peer(p.peerId)!.scoreDetail
+    const info = h.peer(p.peerId)!
+    const detail = info.scoreDetail
     assert.ok(Math.abs(detail.components.invalid.value - 2) < 1e-3)
     assert.equal(detail.components.invalid.weight, -2)
     assert.ok(detail.components.useful.value > 9 && detail.components.useful.value <= 10)
     assert.equal(detail.application, 0)
-    assert.equal(h.peer(p.peerId)!.score, detail.total)
+    assert.equal(info.score, detail.total, 'one reading: the score is the total of its parts')
     assert.ok(detail.total < -3 && detail.total > -4, `total ${detail.total}`)
     await until(() => h.peer(p.peerId)!.scoreDetail.components.useful.value < 5, 'useful to decay')
     // Reconnecting does not reset the score.
