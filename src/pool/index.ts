@@ -15,7 +15,7 @@ export {
   type RefusalReason,
 } from './errors.js'
 export type { PeerState } from './known-peers.js'
-export { nextAttemptAt, type PointState } from './known-points.js'
+export type { PointState } from './known-points.js'
 export { canonicalPoint } from './point-text.js'
 export {
   ALTERNATIVE_POINTS,

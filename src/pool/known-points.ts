@@ -7,13 +7,6 @@
  */
 export type PointState = 'requested' | 'accepted' | 'running' | 'disconnected'
 
-/** Reconnection backoff after a failure: 1 s, times 1.2 per failure in a row (SPEC 5), capped. */
-const FIRST_RETRY_MS = 1000
-const RETRY_FACTOR = 1.2
-const MAX_RETRY_MS = 3_600_000
-/** After a normal disconnection, the point is not dialed again for 60 s. */
-const AFTER_DISCONNECT_MS = 60_000
-
 /** One known point. Times are wall-clock milliseconds. */
 export interface PointRecord {
   readonly point: string
@@ -30,16 +23,6 @@ export interface PointRecord {
   greylistedUntil: number | undefined
   /** The peer there announced itself private: never advertised. */
   private: boolean
-}
-
-/** The earliest time the maintenance may dial `r` again (backoff after failures or a disconnection). */
-export function nextAttemptAt(r: PointRecord): number {
-  let at = 0
-  if (r.lastFailure !== undefined && r.failures > 0) {
-    at = r.lastFailure + Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * RETRY_FACTOR ** (r.failures - 1))
-  }
-  if (r.lastDisconnect !== undefined) at = Math.max(at, r.lastDisconnect + AFTER_DISCONNECT_MS)
-  return at
 }
 
 /** When the point was last seen alive (established or disconnected), for the GC's ordering. */

@@ -27,6 +27,7 @@ import {
   type NackMotive,
   parsePoint,
 } from '../wire/index.js'
+import { type BackoffConfig, DEFAULT_BACKOFF, nextAttemptAt } from '../workers/maintenance-policy.js'
 import { netGroup } from '../workers/net-group.js'
 import { type AdmissionLimiter, AdmissionLimiter as Limiter } from './admission.js'
 import { AnswerThrottle, runAnswerer } from './answerer.js'
@@ -35,7 +36,7 @@ import { Discovery } from './discovery.js'
 import { ConnectionRefusedError, NotConnectedError, type RefusalReason } from './errors.js'
 import { type EvictionCandidate, selectToEvict } from './eviction.js'
 import { KnownPeers, type PeerRecord, type PeerState } from './known-peers.js'
-import { KnownPoints, nextAttemptAt, type PointRecord, type PointState } from './known-points.js'
+import { KnownPoints, type PointRecord, type PointState } from './known-points.js'
 import { PeerScores, type ScoreComponent, type ScoreDetail } from './peer-score.js'
 import { canonicalPoint, remoteIpOf } from './point-text.js'
 
@@ -121,7 +122,7 @@ export interface PointInfo {
   readonly lastDisconnect: number | undefined
   readonly failures: number
   readonly greylistedUntil: number | undefined
-  /** Earliest time the maintenance should dial it again. */
+  /** Earliest time the maintenance dials it again (its backoff after failures or a disconnection; 0: any time). */
   readonly nextAttemptAt: number
 }
 
@@ -237,6 +238,8 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   readonly #connectionMetadata: ConnectionMetadataConfig<C>
   readonly #scheduler: IoScheduler
   readonly #announcedPort: () => number | undefined
+  /** The maintenance worker's reconnection backoff, for PointInfo.nextAttemptAt. */
+  readonly #backoff: BackoffConfig
   readonly #discovery: Discovery<A, P, C>
   readonly #active = new Map<string, ActiveConnection<A, C>>()
   /** Our own listening points, learnt from self-connections: never dialed or advertised. */
@@ -270,6 +273,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     this.#connectionMetadata = options.connectionMetadata
     this.#scheduler = options.scheduler
     this.#announcedPort = options.announcedPort
+    this.#backoff = backoffOf(config)
     this.points = new KnownPoints(config.maxKnownPoints.max, config.maxKnownPoints.target)
     this.peers = new KnownPeers(config.maxKnownPeerIds.max, config.maxKnownPeerIds.target, () =>
       this.#peerMetadata.initial(),
@@ -926,7 +930,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       lastDisconnect: r.lastDisconnect,
       failures: r.failures,
       greylistedUntil: r.greylistedUntil,
-      nextAttemptAt: nextAttemptAt(r),
+      nextAttemptAt: nextAttemptAt(r, 0, this.#backoff),
     }
   }
 
@@ -1052,4 +1056,10 @@ function wireFaultOf(reason: CloseReason & { kind: 'mac_error' | 'decode_error' 
   return reason.error.reason === 'length_over_bound' && reason.error.path === 'p2p_message'
     ? 'oversized'
     : 'invalid'
+}
+
+/** The maintenance's backoff as configured: the defaults with the config's values over them. */
+function backoffOf(config: P2pConfig): BackoffConfig {
+  const set = Object.entries(config.maintenance.backoff ?? {}).filter(([, v]) => v !== undefined)
+  return { ...DEFAULT_BACKOFF, ...Object.fromEntries(set) }
 }

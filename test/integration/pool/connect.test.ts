@@ -105,13 +105,13 @@ describe('P2p connections', () => {
   })
 
   test('failed dials count failures and back off; bad points and stopped nodes are refused', async () => {
-    const a = await node('127.0.1.8')
+    const a = await node('127.0.1.8', { maintenance: { enabled: false, backoff: { firstRetryMs: 7000 } } })
     const closedPoint = '127.0.1.9:1' // nothing listens there
     await assert.rejects(a.connect(closedPoint), DialError)
     const info = a.point(closedPoint)!
     assert.equal(info.state, 'disconnected')
     assert.equal(info.failures, 1)
-    assert.ok(info.nextAttemptAt > info.lastFailure!)
+    assert.equal(info.nextAttemptAt, info.lastFailure! + 7000, "the maintenance's backoff as configured")
     await assert.rejects(a.connect('not a point'), InvalidPointError)
     const idle = await createP2p(nodeConfig('127.0.1.10'), { messages: chatMessages })
     await assert.rejects(idle.connect(pointOf(a)), P2pNotRunningError)

@@ -2,7 +2,8 @@
 // trusted, busy and recently seen points.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { KnownPoints, nextAttemptAt } from '../../../src/pool/known-points.js'
+import { KnownPoints } from '../../../src/pool/known-points.js'
+import { nextAttemptAt } from '../../../src/workers/maintenance-policy.js'
 
 describe('KnownPoints', () => {
   test('requested -> accepted -> running -> disconnected, with times; failures count and reset', () => {
@@ -24,19 +25,19 @@ describe('KnownPoints', () => {
     assert.deepEqual([r.state, r.lastDisconnect], ['disconnected', 3000])
   })
 
-  test('backoff: 1 s after a failure, x1.2 per failure in a row; 60 s after a disconnection', () => {
+  test("the history feeds the maintenance's backoff: 1 s after a failure, x1.2 per failure in a row; 60 s after a disconnection", () => {
     const t = new KnownPoints(10, 5)
     const r = t.register('10.0.0.1:1')!.record
-    assert.equal(nextAttemptAt(r), 0)
+    assert.equal(nextAttemptAt(r, 0), 0)
     t.failed(r, 10_000)
-    assert.equal(nextAttemptAt(r), 11_000)
+    assert.equal(nextAttemptAt(r, 0), 11_000)
     t.failed(r, 20_000)
-    assert.equal(nextAttemptAt(r), 21_200)
+    assert.equal(nextAttemptAt(r, 0), 21_200)
     t.failed(r, 30_000)
-    assert.equal(Math.round(nextAttemptAt(r)), 31_440)
+    assert.equal(Math.round(nextAttemptAt(r, 0)), 31_440)
     t.running(r, 'id', 40_000)
     t.disconnected(r, 50_000)
-    assert.equal(nextAttemptAt(r), 110_000)
+    assert.equal(nextAttemptAt(r, 0), 110_000)
   })
 
   test('past max, the GC forgets the least recently seen disconnected untrusted points down to target', () => {
