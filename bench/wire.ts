@@ -7,17 +7,21 @@ import { createRequire } from 'node:module'
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os'
 import { parseArgs } from 'node:util'
 import sodium from 'sodium-native'
-import {
+import type { MessageRegistry, P2pMessage } from '../src/wire/index.js'
+import { median } from './conn/stats.js'
+import { dune } from './library.js'
+
+const {
   ChunkCipher,
+  defineMessages,
+  fixedBytes,
   generateKeyPair,
   MAC_BYTES,
   MAX_CHUNK_PLAINTEXT,
   PowSearchAborted,
   peerIdOf,
   searchProofOfWork,
-} from '../src/crypto/index.js'
-import { defineMessages, fixedBytes, type MessageRegistry, type P2pMessage } from '../src/wire/index.js'
-import { median } from './conn/stats.js'
+} = dune
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } })
 const quick = values.quick
