@@ -34,7 +34,7 @@ export interface ChartPanel {
   readonly marks?: readonly ChartMark[]
   /** The y axis reaches at least this far (it always spans every value and level). */
   readonly yMaxAtLeast?: number
-  /** A legend of the series in the top left corner (for a few series, not one per node). */
+  /** A legend of the series in the bottom left corner (for a few series, not one per node). */
   readonly legend?: boolean
 }
 
@@ -117,16 +117,17 @@ function panelElements(panel: ChartPanel, top: number): string[] {
     )
   }
   const legend: string[] = []
+  const legendTop = bottom - panel.series.length * 14 - 8
   if (panel.legend) {
     const longest = Math.max(0, ...panel.series.map((s) => s.label.length))
     legend.push(
-      `<rect x="${MARGIN.left + 4}" y="${plotTop + 4}" width="${36 + longest * 6}" height="${panel.series.length * 14 + 2}" fill="white" fill-opacity="0.8"/>`,
+      `<rect x="${MARGIN.left + 4}" y="${legendTop}" width="${36 + longest * 6}" height="${panel.series.length * 14 + 2}" fill="white" fill-opacity="0.8"/>`,
     )
   }
   panel.series.forEach((s, i) => {
     const color = s.color ?? `hsl(${Math.round((i * 360) / Math.max(1, panel.series.length))},60%,45%)`
     if (panel.legend) {
-      const ly = plotTop + 12 + i * 14
+      const ly = legendTop + 8 + i * 14
       legend.push(
         `<line x1="${MARGIN.left + 8}" x2="${MARGIN.left + 28}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"/>`,
         `<text x="${MARGIN.left + 32}" y="${ly}" dominant-baseline="middle">${text(s.label)}</text>`,

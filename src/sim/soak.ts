@@ -297,6 +297,11 @@ function checkOptions(o: SoakOptions, windowMs: number): void {
   if (!(Number.isInteger(o.nodes) && o.nodes >= 2))
     throw new SoakOptionsError('nodes must be an integer >= 2')
   if (o.sampleEveryMs <= 0) throw new SoakOptionsError('the sampling period must be positive')
+  if (o.durationMs <= o.warmupMs) {
+    throw new SoakOptionsError(
+      `the run (${o.durationMs / 1000} s) must last longer than the warm-up (${o.warmupMs / 1000} s)`,
+    )
+  }
   if (!(windowMs > 0 && o.durationMs >= o.warmupMs + windowMs)) {
     throw new SoakOptionsError(
       `the run (${o.durationMs / 1000} s) must last at least the warm-up (${o.warmupMs / 1000} s) plus one window (${windowMs / 1000} s)`,
@@ -307,8 +312,8 @@ function checkOptions(o: SoakOptions, windowMs: number): void {
 
 const MIB = 1024 * 1024
 
-/** The chart: memory, then handles, over time; the baselines and their tolerance bands. */
-function soakChart(report: SoakReport): string {
+/** The report's chart (SVG): memory, then handles, over time; the baselines and their tolerance bands. */
+export function soakChart(report: SoakReport): string {
   const minutes = report.durationMs >= 300_000
   const unit = minutes ? 60_000 : 1000
   const xLabel = minutes ? 'time (min)' : 'time (s)'
