@@ -148,6 +148,7 @@ export function lineChart(panels: readonly ChartPanel[]): string {
   const height = PANEL_HEIGHT * panels.length
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" font-family="sans-serif" font-size="11">`,
+    `<title>${text(panels.map((p) => p.title).join('; '))}</title>`,
     `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
     ...panels.flatMap((panel, i) => panelElements(panel, i * PANEL_HEIGHT)),
     '</svg>',
