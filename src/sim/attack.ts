@@ -3,7 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createP2p, type P2pConfigInput } from '../p2p.js'
-import { type SimNode, simIdentity, simMessages, sleep } from './simulation.js'
+import { type SimNode, simHostConfig, simIdentity, simMessages, sleep } from './simulation.js'
 
 export interface AttackOptions {
   /** Honest nodes (the target is the first), at 127.(100+i).0.1: one /16 each; at most 150. */
@@ -73,14 +73,8 @@ export async function runAttack(options: AttackOptions): Promise<AttackReport> {
   )
   const bootstrap = honestHosts.slice(1, 4).map((h) => `${h}:${port}`)
   const base = (host: string): P2pConfigInput => ({
+    ...simHostConfig(host, port),
     identity: simIdentity(),
-    chainName: 'DUNE_SIM',
-    expectedProofOfWork: 0,
-    listenHost: host,
-    listenPort: port,
-    localAddress: host,
-    connectionTimeoutMs: 2000,
-    authenticationTimeoutMs: 2000,
     // 127.0.0.0/8 stands for the Internet here: no subnet is exempt from the limits.
     admission: { exempt: [] },
   })

@@ -1,20 +1,9 @@
 // `npm run sim`: runs the network simulation (or, with --attack, the slot attack scenario) from
 // the command line and prints a summary; the full report (and the chart) go to --out.
-import { Command, InvalidArgumentError } from 'commander'
+import { Command } from 'commander'
 import { runAttack } from './attack.js'
+import { numberIn } from './number-option.js'
 import { runSimulation } from './simulation.js'
-
-/** A commander parser for a number within [min, max] (integers only when `integer`). */
-function numberIn(name: string, min: number, max: number, integer: boolean) {
-  return (value: string): number => {
-    const n = Number(value)
-    if (!(Number.isFinite(n) && n >= min && n <= max && (!integer || Number.isInteger(n))))
-      throw new InvalidArgumentError(
-        `${name} must be ${integer ? 'an integer' : 'a number'} in ${min}..${max}`,
-      )
-    return n
-  }
-}
 
 const program = new Command('sim')
   .description('maintenance simulation: N real nodes on 127.x.y.z in this process')

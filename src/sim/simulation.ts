@@ -3,7 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair, type Identity, peerIdOf } from '../crypto/index.js'
-import { createP2p, type MaintenanceBounds, type P2p } from '../p2p.js'
+import { createP2p, type MaintenanceBounds, type P2p, type P2pConfigInput } from '../p2p.js'
 import { type ApplicationMessage, defineMessages, string } from '../wire/index.js'
 import { connectionsChart } from './chart.js'
 import { componentCount, degreeDistribution, diameter, type Graph, graphOf } from './graph.js'
@@ -89,6 +89,22 @@ function pickIndices(n: number, count: number, random: () => number): number[] {
   return indices.slice(0, count)
 }
 
+/**
+ * What every simulated node shares: chain DUNE_SIM without proof of work, one 127.x host that it
+ * listens on and dials from, and loopback timeouts (2 s to connect and to authenticate).
+ */
+export function simHostConfig(host: string, port: number) {
+  return {
+    chainName: 'DUNE_SIM',
+    expectedProofOfWork: 0,
+    listenHost: host,
+    listenPort: port,
+    localAddress: host,
+    connectionTimeoutMs: 2000,
+    authenticationTimeoutMs: 2000,
+  } satisfies Partial<P2pConfigInput>
+}
+
 /** An identity without proof of work (the simulated nodes demand none). */
 export function simIdentity(): Identity {
   const { publicKey, secretKey } = generateKeyPair()
@@ -115,14 +131,8 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     const host = hosts[i]!
     const node = await createP2p(
       {
+        ...simHostConfig(host, port),
         identity: identities[i]!,
-        chainName: 'DUNE_SIM',
-        expectedProofOfWork: 0,
-        listenHost: host,
-        listenPort: port,
-        localAddress: host,
-        connectionTimeoutMs: 2000,
-        authenticationTimeoutMs: 2000,
         connections,
         bootstrapPeers: bootstrap.filter((p) => p !== `${host}:${port}`),
         maintenance: {

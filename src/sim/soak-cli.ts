@@ -2,20 +2,9 @@
 // report's path, exits 0 when memory and handles stayed flat after the warm-up, 1 when not, 2 on failure.
 
 import { join } from 'node:path'
-import { Command, CommanderError, InvalidArgumentError } from 'commander'
+import { Command, CommanderError } from 'commander'
+import { numberIn } from './number-option.js'
 import { runSoak } from './soak.js'
-
-/** A commander parser for a number within [min, max] (integers only when `integer`). */
-function numberIn(name: string, min: number, max: number, integer: boolean) {
-  return (value: string): number => {
-    const n = Number(value)
-    if (!(Number.isFinite(n) && n >= min && n <= max && (!integer || Number.isInteger(n))))
-      throw new InvalidArgumentError(
-        `${name} must be ${integer ? 'an integer' : 'a number'} in ${min}..${max}`,
-      )
-    return n
-  }
-}
 
 const program = new Command('soak')
   .exitOverride()

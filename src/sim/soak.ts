@@ -15,7 +15,7 @@ import { readIdentityFile, writeIdentityFile } from '../node/identity-file.js'
 import { createP2p, type MaintenanceBounds, type P2p } from '../p2p.js'
 import type { Metadata } from '../wire/index.js'
 import { type ChartPanel, lineChart } from './chart.js'
-import { sleep } from './simulation.js'
+import { simHostConfig, sleep } from './simulation.js'
 
 /** Soak options that cannot work together (code `DUNE_SOAK_OPTIONS`). */
 export class SoakOptionsError extends DuneP2pError {
@@ -411,15 +411,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const host = hosts[i]!
     const p2p = await createP2p(
       {
+        ...simHostConfig(host, port),
         identity: await readIdentityFile(dir),
         chainName: 'DUNE_SOAK',
         dataDir: dir,
         expectedProofOfWork: powBits,
-        listenHost: host,
-        listenPort: port,
-        localAddress: host,
-        connectionTimeoutMs: 2000,
-        authenticationTimeoutMs: 2000,
         connections,
         bootstrapPeers: bootstrap.filter((p) => p !== `${host}:${port}`),
         maintenance: {
