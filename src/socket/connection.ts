@@ -113,10 +113,10 @@ export class Connection<A, M = unknown> {
   readonly #copyReads: boolean
   readonly #establishedAt = Date.now()
 
-  // Reader state: an incomplete chunk (header included) and an incomplete frame.
-  /** Bytes written to the socket whose write callback has not come yet, and the writer waiting on them. */
+  /** Writer state: bytes written to the socket whose write callback has not come yet, and the writer waiting on them. */
   #unconfirmed = 0
   #writeConfirmed: (() => void) | undefined
+  // Reader state: an incomplete chunk (header included) and an incomplete frame.
   #carry: Buffer | undefined
   #carryFill = 0
   /** Wire bytes of the carried chunk (its length included); 0 while its length is itself cut. */
@@ -664,6 +664,7 @@ export class Connection<A, M = unknown> {
 
   /** Resolves once confirmed writes bring the bytes in flight down to the low water, or at close. */
   #writesConfirmed(): Promise<void> {
+    if (this.#closeReason || this.#socket.destroyed) return Promise.resolve()
     return new Promise((resolve) => {
       const done = (): void => {
         this.#writeConfirmed = undefined
