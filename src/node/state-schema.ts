@@ -2,6 +2,7 @@
 // the types, their zod schema, and turning file text into a checked state or a typed error.
 import { isIP } from 'node:net'
 import { z } from 'zod'
+import type { AclSnapshot } from '../acl/snapshot.js'
 import { peerIdFromB58 } from '../crypto/peer-id.js'
 import { DuneP2pError } from '../errors.js'
 import { pointSyntaxError } from '../wire/point.js'
@@ -36,33 +37,12 @@ export interface KnownPeer {
   metadata?: unknown
 }
 
-/** An IP address (no brackets) or a peer id greylisted until `until` (wall-clock ms). */
-export interface GreylistedIp {
-  ip: string
-  until: number
-}
-export interface GreylistedPeer {
-  peerId: string
-  until: number
-}
-
-/** The administrator's lists. IPs are addresses or CIDR subnets ("10.0.0.0/8", "2001:db8::/32"). */
-export interface AclLists {
-  bannedIps: string[]
-  bannedPoints: string[]
-  bannedPeers: string[]
-  trustedIps: string[]
-  trustedPoints: string[]
-  trustedPeers: string[]
-  greylistedIps?: GreylistedIp[]
-  greylistedPeers?: GreylistedPeer[]
-}
-
 /** Everything the pool keeps across restarts. */
 export interface PoolState {
   points: KnownPoint[]
   peers: KnownPeer[]
-  acl: AclLists
+  /** The administrator's lists and the greylist, as `AccessControl.toJSON()` gives them. */
+  acl: AclSnapshot
 }
 
 /** A state with nothing known. */
@@ -157,8 +137,8 @@ const aclSchema = z.object({
   trustedIps: z.array(ipOrSubnet),
   trustedPoints: z.array(point),
   trustedPeers: z.array(peerId),
-  greylistedIps: z.array(z.object({ ip: ipOrSubnet, until: time })).optional(),
-  greylistedPeers: z.array(z.object({ peerId, until: time })).optional(),
+  greylistedIps: z.array(z.object({ ip: ipOrSubnet, until: time, reason: z.string().optional() })).optional(),
+  greylistedPeers: z.array(z.object({ peerId, until: time, reason: z.string().optional() })).optional(),
 })
 
 /** A version-1 file (its version field is checked before). Unknown keys are dropped. */

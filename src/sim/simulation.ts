@@ -7,6 +7,7 @@ import { createP2p, type MaintenanceBounds, type P2p, type P2pConfigInput } from
 import { type ApplicationMessage, defineMessages, string } from '../wire/index.js'
 import { connectionsChart } from './chart.js'
 import { componentCount, degreeDistribution, diameter, type Graph, graphOf } from './graph.js'
+import { seededRandom } from './seeded-random.js'
 
 const simDefinitions = { note: { tag: 0x10, encoding: string({ max: 64 }), maxSize: 68 } }
 export const simMessages = defineMessages(simDefinitions)
@@ -65,18 +66,6 @@ export interface SimulationReport {
   }
   /** Every sample: its time and each node's connection count (-1 while the node is down). */
   readonly samples: ReadonlyArray<{ readonly t: number; readonly counts: readonly number[] }>
-}
-
-/** A uniform RNG in [0, 1) from a seed (mulberry32). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /** `count` distinct indices below `n`, chosen with `random`. */

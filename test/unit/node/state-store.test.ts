@@ -76,7 +76,7 @@ const fullState: PoolState = {
     trustedIps: ['127.0.0.1'],
     trustedPoints: ['[::1]:9732'],
     trustedPeers: [idA],
-    greylistedIps: [{ ip: '198.51.100.8', until: 1_700_000_086_400 }],
+    greylistedIps: [{ ip: '198.51.100.8', until: 1_700_000_086_400, reason: 'proof of work' }],
     greylistedPeers: [{ peerId: idB, until: 1_700_000_086_401 }],
   },
 }

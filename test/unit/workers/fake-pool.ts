@@ -39,17 +39,7 @@ export class ManualClock implements MaintenanceClock {
   }
 }
 
-/** A seeded uniform RNG in [0, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { seededRandom } from '../../../src/sim/seeded-random.js'
 
 /** Lets pending promise callbacks and immediates run. */
 export async function settle(rounds = 5): Promise<void> {

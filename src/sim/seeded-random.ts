@@ -1,0 +1,13 @@
+// A seeded pseudo-random source, so that a simulation (or a test of the maintenance's random
+// choices) runs the same way twice: mulberry32, uniform in [0, 1).
+/** A uniform RNG in [0, 1) from a seed (mulberry32). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
