@@ -2,7 +2,7 @@
 // so a process running one driver does not load (or pay the memory of) the others.
 import type { Driver } from './driver.js'
 
-export const DRIVER_NAMES = ['raw-tcp', 'libp2p', 'dune'] as const
+export const DRIVER_NAMES = ['raw-tcp', 'sealed-tcp', 'libp2p', 'dune'] as const
 export type DriverName = (typeof DRIVER_NAMES)[number]
 
 export function isDriverName(name: string): name is DriverName {
@@ -14,6 +14,8 @@ export async function loadDriver(name: DriverName): Promise<Driver> {
   switch (name) {
     case 'raw-tcp':
       return (await import('./driver-raw-tcp.js')).rawTcpDriver
+    case 'sealed-tcp':
+      return (await import('./driver-sealed-tcp.js')).sealedTcpDriver
     case 'libp2p':
       return (await import('./driver-libp2p.js')).libp2pDriver
     case 'dune':

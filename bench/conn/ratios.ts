@@ -29,14 +29,18 @@ function divide(
 const hasFigures = (outcome: DriverOutcome | undefined): boolean =>
   outcome !== undefined && !('skipped' in outcome) && !('error' in outcome)
 
-/** `dune_vs_libp2p` and `dune_vs_raw` for the baselines that have figures, or undefined without dune figures. */
+/** The ratio sets, each a dune figure over the same figure of this baseline driver. */
+const BASELINES = { dune_vs_libp2p: 'libp2p', dune_vs_raw: 'raw-tcp', dune_vs_sealed: 'sealed-tcp' } as const
+
+/** One ratio set per baseline that has figures (see BASELINES), or undefined without dune figures. */
 export function duneRatios(
   drivers: Record<string, DriverOutcome>,
 ): Record<string, Record<string, number>> | undefined {
   if (!hasFigures(drivers.dune)) return undefined
   const dune = medians(drivers.dune, '', {})
   const ratios: Record<string, Record<string, number>> = {}
-  if (hasFigures(drivers.libp2p)) ratios.dune_vs_libp2p = divide(dune, medians(drivers.libp2p, '', {}))
-  if (hasFigures(drivers['raw-tcp'])) ratios.dune_vs_raw = divide(dune, medians(drivers['raw-tcp'], '', {}))
+  for (const [name, baseline] of Object.entries(BASELINES)) {
+    if (hasFigures(drivers[baseline])) ratios[name] = divide(dune, medians(drivers[baseline], '', {}))
+  }
   return ratios
 }

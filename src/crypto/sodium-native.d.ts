@@ -18,6 +18,8 @@ declare module 'sodium-native' {
     crypto_generichash(output: Uint8Array, input: Uint8Array, key?: Uint8Array): void
     /** c (m.length + 16 bytes) = MAC ++ XSalsa20(m). */
     crypto_secretbox_easy(c: Uint8Array, m: Uint8Array, n: Uint8Array, k: Uint8Array): void
+    /** Adds one to `n`, read as a little-endian number, in place. */
+    sodium_increment(n: Uint8Array): void
     /** Writes c.length - 16 bytes into m; false when the MAC does not verify. */
     crypto_secretbox_open_easy(m: Uint8Array, c: Uint8Array, n: Uint8Array, k: Uint8Array): boolean
     /** XSalsa20 keystream (crypto_stream_PRIMITIVE is xsalsa20). */
