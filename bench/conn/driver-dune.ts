@@ -6,6 +6,7 @@ import type { ApplicationMessage, Metadata, P2pMessage } from '../../src/wire/in
 import { dune } from '../library.js'
 import type { BenchConnection, Dialer, Driver, Listener, ListenOptions } from './driver.js'
 import { BenchConnectionError } from './errors.js'
+import { listenOnFreePort } from './tcp-connection.js'
 
 const MAX_MESSAGE = 16 * 1024 * 1024
 const { authenticate, bytes, defineMessages, dialTcp, generateIdentityInline, metadataEncoding } = dune
@@ -100,18 +101,10 @@ async function listen({ host, onConnection }: ListenOptions): Promise<Listener> 
       () => socket.destroy(),
     )
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen({ host, port: 0, backlog: 1024 }, () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  const bound = server.address()
-  if (bound === null || typeof bound === 'string') throw new BenchConnectionError('no TCP address')
-  config = handshakeConfig(bound.port)
+  const port = await listenOnFreePort(server, host)
+  config = handshakeConfig(port)
   return {
-    address: `${host}:${bound.port}`,
+    address: `${host}:${port}`,
     close: async () => {
       await Promise.all([...open].map((c) => c.close()))
       await new Promise<void>((resolve) => server.close(() => resolve()))

@@ -89,23 +89,28 @@ class ConnectionSet {
   }
 }
 
+/** Starts `server` on `host` at a free port; resolves to the port. */
+export async function listenOnFreePort(server: Server, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen({ host, port: 0, backlog: 1024 }, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const bound = server.address()
+  if (bound === null || typeof bound === 'string') throw new BenchConnectionError(`no TCP port on ${host}`)
+  return bound.port
+}
+
 /** A driver whose connections are `wrap(socket)` over plain TCP, set up by connect alone. */
 export function tcpDriver(name: string, wrap: (socket: Socket) => BenchConnection): Driver {
   async function listen({ host, onConnection }: ListenOptions): Promise<Listener> {
     const connections = new ConnectionSet()
     const server: Server = createServer((socket) => onConnection(connections.add(wrap(socket))))
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen({ host, port: 0, backlog: 1024 }, () => {
-        server.off('error', reject)
-        resolve()
-      })
-    })
-    const bound = server.address()
-    if (bound === null || typeof bound === 'string')
-      throw new BenchConnectionError(`${name} server has no port`)
+    const port = await listenOnFreePort(server, host)
     return {
-      address: `${host}:${bound.port}`,
+      address: `${host}:${port}`,
       async close() {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()))
         await connections.closeAll()
