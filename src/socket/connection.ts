@@ -93,6 +93,11 @@ const NO_MESSAGES: never[] = []
 
 /** Where the reader peeks at a frame's size (shared: each use is synchronous). */
 const peekedSize = Buffer.alloc(FRAME_PREFIX)
+/**
+ * Chunks of fewer plaintext bytes are opened into the scratch buffer and their frames copied
+ * out: copying a few KiB costs less than computing a keystream block to peek at the size.
+ */
+const PEEK_MIN_PLAINTEXT = 4096
 
 const PAUSED_BY_QUEUE = 1
 const PAUSED_BY_SCHEDULER = 2
@@ -415,10 +420,11 @@ export class Connection<A, M = unknown> {
   }
 
   /**
-   * Decrypts one chunk straight into the frame it belongs to. At a frame's first chunk the
-   * frame's size is read from the keystream (unauthenticated, only to size the buffer); `open`
-   * then verifies the MAC while decrypting into the new frame. Anything unusual (a bad size,
-   * several frames in one chunk) takes the general path through the scratch buffer.
+   * Decrypts one chunk straight into the frame it belongs to. At the first chunk of a large
+   * frame the frame's size is read from the keystream (unauthenticated, only to size the
+   * buffer); `open` then verifies the MAC while decrypting into the new frame. Small chunks and
+   * anything unusual (a bad size, several frames in one chunk) take the general path through
+   * the scratch buffer.
    */
   #onChunk(boxed: Buffer): void {
     if (boxed.length < MAC_BYTES)
@@ -432,7 +438,11 @@ export class Connection<A, M = unknown> {
         if (this.#frameFill === frame.length) this.#frameDone(frame)
         return
       }
-    } else if (this.#frameFill === 0 && this.#cipher.peekPlaintext(boxed, peekedSize, FRAME_PREFIX)) {
+    } else if (
+      this.#frameFill === 0 &&
+      plainLength >= PEEK_MIN_PLAINTEXT &&
+      this.#cipher.peekPlaintext(boxed, peekedSize, FRAME_PREFIX)
+    ) {
       const size = peekedSize.readUInt32BE(0)
       if (size > 0 && size <= this.#registry.maxFrameSize && FRAME_PREFIX + size >= plainLength) {
         const fresh = Buffer.allocUnsafe(FRAME_PREFIX + size)
