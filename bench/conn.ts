@@ -45,6 +45,8 @@ const document = {
     MBps: '10^6 bytes per second; receiver: first to last message on the receiver, endToEnd: first send to the receiver report',
     perSec: 'events per second, median over runs',
     Us: 'microseconds',
+    CpuCores:
+      "a process's CPU time (user and system, every thread) over its own interval: the receiver's first to last message, the sender's first send to the report",
     BytesPerConnection: `memory growth of one process after garbage collection, divided by the connections opened after ${IDLE_WARMUP} warm-up ones; peers run with ${IDLE_NODE_FLAGS.join(' ')}`,
   },
   drivers,

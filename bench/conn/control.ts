@@ -11,6 +11,8 @@ export interface SinkReport {
   firstToLastNs: number
   /** Bytes received in that interval: every message but the first. */
   bytesAfterFirst: number
+  /** CPU time (user and system, every thread) of the receiving process over that interval. */
+  cpuNs: number
 }
 
 export function encodeCommand(command: Command): Buffer {
@@ -32,9 +34,9 @@ export function encodeReport(report: SinkReport): Buffer {
 
 export function decodeReport(message: Buffer): SinkReport {
   const value = parseJson(message, 'report')
-  const { firstToLastNs, bytesAfterFirst } = value
-  if (typeof firstToLastNs === 'number' && typeof bytesAfterFirst === 'number') {
-    return { firstToLastNs, bytesAfterFirst }
+  const { firstToLastNs, bytesAfterFirst, cpuNs } = value
+  if (typeof firstToLastNs === 'number' && typeof bytesAfterFirst === 'number' && typeof cpuNs === 'number') {
+    return { firstToLastNs, bytesAfterFirst, cpuNs }
   }
   throw new BenchConnectionError(`not a sink report: ${message.toString('utf8', 0, 80)}`)
 }

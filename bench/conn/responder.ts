@@ -29,13 +29,21 @@ function echo(connection: BenchConnection): Handler {
 function sink(connection: BenchConnection, expected: number): Handler {
   let received = 0
   let first = 0n
+  let cpuAtFirst = process.cpuUsage()
   let bytesAfterFirst = 0
   return (message) => {
     received += 1
-    if (received === 1) first = process.hrtime.bigint()
-    else bytesAfterFirst += message.length
+    if (received === 1) {
+      first = process.hrtime.bigint()
+      cpuAtFirst = process.cpuUsage()
+    } else bytesAfterFirst += message.length
     if (received === expected) {
-      const report: SinkReport = { firstToLastNs: Number(process.hrtime.bigint() - first), bytesAfterFirst }
+      const cpu = process.cpuUsage(cpuAtFirst)
+      const report: SinkReport = {
+        firstToLastNs: Number(process.hrtime.bigint() - first),
+        bytesAfterFirst,
+        cpuNs: (cpu.user + cpu.system) * 1000,
+      }
       sendOrClose(connection, encodeReport(report))
     }
   }

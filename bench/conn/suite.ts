@@ -24,12 +24,23 @@ export const IDLE_WARMUP = 32
 export const IDLE_NODE_FLAGS = ['--max-semi-space-size=1'] as const
 
 export interface DriverFigures {
-  bulk: { messageBytes: number; messages: number; receiverMBps: Summary; endToEndMBps: Summary }
-  messages: { messageBytes: number; messages: number; receiverPerSec: Summary; endToEndPerSec: Summary }
+  bulk: { messageBytes: number; messages: number; receiverMBps: Summary; endToEndMBps: Summary } & CpuFigures
+  messages: {
+    messageBytes: number
+    messages: number
+    receiverPerSec: Summary
+    endToEndPerSec: Summary
+  } & CpuFigures
   pingPong: { messageBytes: number; roundTrips: number; medianUs: Summary; p99Us: Summary }
   handshakes: { count: number; sequentialPerSec: Summary; concurrency: number; concurrentPerSec: Summary }
   /** Keyed by the number of open connections. */
   idle: Record<string, IdleFigures>
+}
+
+/** CPU of each process, in cores: its CPU time (every thread) over its own timed interval. */
+export interface CpuFigures {
+  receiverCpuCores: Summary
+  senderCpuCores: Summary
 }
 
 export interface IdleFigures {
@@ -91,7 +102,11 @@ async function measureTraffic(
       )
       const mbps = add('bulkReceiver', megabytesPerSecond(bulk.bytesAfterFirst, bulk.firstToLastNs))
       add('bulkEndToEnd', megabytesPerSecond(options.bytes, bulk.endToEndNs))
-      progress(`${tag}: bulk ${mbps.toFixed(1)} MB/s`)
+      const receiverCores = add('bulkReceiverCpu', bulk.cpuNs / bulk.firstToLastNs)
+      const senderCores = add('bulkSenderCpu', bulk.senderCpuNs / bulk.endToEndNs)
+      progress(
+        `${tag}: bulk ${mbps.toFixed(1)} MB/s, receiver ${receiverCores.toFixed(2)} cores, sender ${senderCores.toFixed(2)} cores`,
+      )
 
       const small = await dialer.request(
         { cmd: 'stream', address, size: SMALL_MESSAGE_BYTES, count: options.messages },
@@ -99,6 +114,8 @@ async function measureTraffic(
       )
       const rate = add('messagesReceiver', perSecond(options.messages - 1, small.firstToLastNs))
       add('messagesEndToEnd', perSecond(options.messages, small.endToEndNs))
+      add('messagesReceiverCpu', small.cpuNs / small.firstToLastNs)
+      add('messagesSenderCpu', small.senderCpuNs / small.endToEndNs)
       progress(`${tag}: ${Math.round(rate)} messages/s`)
 
       const warmup = Math.ceil(options.roundTrips / 10)
@@ -126,12 +143,16 @@ async function measureTraffic(
       messages: bulkMessages,
       receiverMBps: summarize(samples.bulkReceiver, 1),
       endToEndMBps: summarize(samples.bulkEndToEnd, 1),
+      receiverCpuCores: summarize(samples.bulkReceiverCpu, 2),
+      senderCpuCores: summarize(samples.bulkSenderCpu, 2),
     },
     messages: {
       messageBytes: SMALL_MESSAGE_BYTES,
       messages: options.messages,
       receiverPerSec: summarize(samples.messagesReceiver, 0),
       endToEndPerSec: summarize(samples.messagesEndToEnd, 0),
+      receiverCpuCores: summarize(samples.messagesReceiverCpu, 2),
+      senderCpuCores: summarize(samples.messagesSenderCpu, 2),
     },
     pingPong: {
       messageBytes: SMALL_MESSAGE_BYTES,

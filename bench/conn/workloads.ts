@@ -61,6 +61,8 @@ async function withConnection<T>(
 export interface StreamResult extends SinkReport {
   /** From the first send to the arrival of the receiver's report, on the sender's clock. */
   endToEndNs: number
+  /** CPU time (user and system, every thread) of the sending process over endToEndNs. */
+  senderCpuNs: number
 }
 
 /** Sends `count` messages of `size` bytes as fast as backpressure allows; the listener sinks them. */
@@ -74,12 +76,15 @@ export function streamMessages(
     const message = Buffer.alloc(size, FILL_BYTE)
     await connection.send(encodeCommand({ mode: 'sink', messages: count }))
     const start = process.hrtime.bigint()
+    const cpuAtStart = process.cpuUsage()
     for (let i = 0; i < count; i++) {
       const accepted = connection.send(message)
       if (accepted !== undefined) await accepted
     }
     const report = decodeReport(await inbox.next())
-    return { ...report, endToEndNs: Number(process.hrtime.bigint() - start) }
+    const endToEndNs = Number(process.hrtime.bigint() - start)
+    const cpu = process.cpuUsage(cpuAtStart)
+    return { ...report, endToEndNs, senderCpuNs: (cpu.user + cpu.system) * 1000 }
   })
 }
 
