@@ -68,6 +68,20 @@ describe('connection', () => {
     }
   })
 
+  test('messages around 4 KiB (where the reader stops peeking at sizes) arrive intact, whatever the chunk size', async () => {
+    for (const chunkSize of [undefined, 4096, 4100]) {
+      const { dialer, acceptor, close } = await connectedPair({ dialer: { chunkSize } })
+      try {
+        const sizes = [...Array.from({ length: 40 }, (_, i) => 4070 + i), 8186, 8192, 8200, 12_300]
+        const sent = sizes.map((n) => randomBytes(n))
+        for (const b of sent) await dialer.write(blob(b))
+        assert.deepEqual(await readBlobs(acceptor, sent.length), sent, `chunk size ${chunkSize ?? 'default'}`)
+      } finally {
+        await close()
+      }
+    }
+  })
+
   test('graceful close: queued messages arrive, then Disconnect; both sides know why', async () => {
     const { dialer, acceptor, close } = await connectedPair()
     try {
