@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util'
 import { Worker } from 'node:worker_threads'
 import sodium from 'sodium-native'
 import { MAC_BYTES, MAX_CHUNK_PLAINTEXT } from '../src/crypto/chunk-cipher.js'
+import { chunkBodies } from './conn/chunk-stream.js'
 import { summarize } from './conn/stats.js'
 
 const BOX = MAC_BYTES + MAX_CHUNK_PLAINTEXT
@@ -27,29 +28,6 @@ interface RunResult {
   receiverCpuCores: number
   /** CPU time of the sending process over the same span, in cores. */
   senderCpuCores?: number
-}
-
-/** Calls `each(box)` for every whole chunk of the stream, across reads. */
-function chunkReader(each: (data: Buffer, boxOffset: number) => void): (data: Buffer) => void {
-  const carry = Buffer.allocUnsafe(WIRE)
-  let carryFill = 0
-  return (data) => {
-    let offset = 0
-    if (carryFill > 0) {
-      const n = Math.min(WIRE - carryFill, data.length)
-      data.copy(carry, carryFill, 0, n)
-      carryFill += n
-      offset = n
-      if (carryFill < WIRE) return
-      each(carry, 2)
-      carryFill = 0
-    }
-    while (data.length - offset >= WIRE) {
-      each(data, offset + 2)
-      offset += WIRE
-    }
-    if (offset < data.length) carryFill = data.copy(carry, 0, offset)
-  }
 }
 
 function open(out: Buffer, box: Buffer): void {
@@ -100,8 +78,8 @@ function receiver(mode: Mode, chunks: number): void {
     if (mode === 'main-thread') {
       const out = Buffer.allocUnsafe(MAX_CHUNK_PLAINTEXT)
       let opened = 0
-      const read = chunkReader((data, at) => {
-        open(out, data.subarray(at, at + BOX))
+      const read = chunkBodies((box) => {
+        open(out, box)
         if (++opened === chunks) finish()
       })
       socket.on('data', (data: Buffer) => {
@@ -124,7 +102,7 @@ function receiver(mode: Mode, chunks: number): void {
       process.exit(1)
     })
     let written = 0
-    const read = chunkReader((data, at) => {
+    const read = chunkBodies((box) => {
       for (
         let done = Atomics.load(counters, 1);
         written - done >= RING_SLOTS;
@@ -132,7 +110,7 @@ function receiver(mode: Mode, chunks: number): void {
       ) {
         Atomics.wait(counters, 1, done)
       }
-      data.copy(slots, (written % RING_SLOTS) * BOX, at, at + BOX)
+      box.copy(slots, (written % RING_SLOTS) * BOX)
       written += 1
       Atomics.store(counters, 0, written)
       Atomics.notify(counters, 0)

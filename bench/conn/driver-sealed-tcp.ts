@@ -6,6 +6,7 @@
 import type { Socket } from 'node:net'
 import sodium from 'sodium-native'
 import { MAC_BYTES, MAX_CHUNK_PLAINTEXT } from '../../src/crypto/chunk-cipher.js'
+import { chunkBodies } from './chunk-stream.js'
 import type { BenchConnection, Driver } from './driver.js'
 import { BenchConnectionError } from './errors.js'
 import { FRAME_HEADER_BYTES, FrameDecoder } from './framing.js'
@@ -93,8 +94,6 @@ class SealedTcpConnection extends TcpConnection {
 
   onMessage(callback: (message: Buffer) => void): void {
     const decoder = new FrameDecoder(callback)
-    const carry = Buffer.allocUnsafe(CHUNK_LENGTH_BYTES + MAX_CHUNK_BOX)
-    let carryFill = 0
     const open = (box: Buffer): void => {
       if (box.length < MAC_BYTES) throw new BenchConnectionError('sealed-tcp chunk shorter than its MAC')
       const opened = Buffer.allocUnsafe(box.length - MAC_BYTES)
@@ -103,31 +102,10 @@ class SealedTcpConnection extends TcpConnection {
       sodium.sodium_increment(this.receiveNonce)
       decoder.push(opened)
     }
-    /** Bytes of the chunk starting at `bytes[offset]`, or 0 if its length is not all there. */
-    const chunkEnd = (bytes: Buffer, offset: number, end: number): number =>
-      end - offset < CHUNK_LENGTH_BYTES ? 0 : offset + CHUNK_LENGTH_BYTES + bytes.readUInt16BE(offset)
+    const read = chunkBodies(open)
     this.socket.on('data', (data: Buffer) => {
       try {
-        let offset = 0
-        if (carryFill > 0) {
-          // Complete the chunk cut by the previous read: its length first, then its bytes.
-          if (carryFill < CHUNK_LENGTH_BYTES) carry[carryFill++] = data[offset++]!
-          const needed = chunkEnd(carry, 0, carryFill) - carryFill
-          const n = Math.min(needed, data.length - offset)
-          data.copy(carry, carryFill, offset, offset + n)
-          carryFill += n
-          offset += n
-          if (n < needed) return
-          open(carry.subarray(CHUNK_LENGTH_BYTES, carryFill))
-          carryFill = 0
-        }
-        for (;;) {
-          const end = chunkEnd(data, offset, data.length)
-          if (end === 0 || end > data.length) break
-          open(data.subarray(offset + CHUNK_LENGTH_BYTES, end))
-          offset = end
-        }
-        if (offset < data.length) carryFill = data.copy(carry, 0, offset)
+        read(data)
       } catch (err) {
         this.socket.destroy(err as Error)
       }
