@@ -1,5 +1,5 @@
-// Locates and loads the recorded wire vectors in `../shared/vectors` (beside the clone,
-// as in CI); DUNE_VECTORS_DIR overrides the folder.
+// Locates and loads the recorded wire vectors kept in the repository (`test/vectors`, see
+// its README for where each file came from); DUNE_VECTORS_DIR overrides the folder.
 import { readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 /** Absolute path of the vectors folder. */
-export const vectorsDir: string = process.env.DUNE_VECTORS_DIR ?? join(repoRoot, '..', 'shared', 'vectors')
+export const vectorsDir: string = process.env.DUNE_VECTORS_DIR ?? join(repoRoot, 'test', 'vectors')
 
 /** Reads a vectors file as text. */
 export function readVectorText(name: string): string {
