@@ -1,5 +1,5 @@
-// Line charts over time as standalone SVG, for the simulation (connections per node, with the
-// thresholds) and the soak (memory and handles, with the baseline band): panels stacked in one file.
+// Line and band charts over time as standalone SVG, for the simulation (the spread of connections
+// per node, with the thresholds) and the soak (memory and handles, with the baseline band).
 
 /** One line: its label and its points [time, value], times ascending. */
 export interface NodeSeries {
@@ -7,6 +7,14 @@ export interface NodeSeries {
   /** Sample times, in the chart's time unit since the run began, ascending, and the values then. */
   readonly points: ReadonlyArray<readonly [number, number]>
   /** A CSS colour; default: a hue spread over the panel's series. */
+  readonly color?: string
+}
+
+/** A shaded band between a low and a high value over time (e.g. min to max over nodes). */
+export interface ChartBand {
+  readonly label: string
+  /** [time, low, high], times ascending. */
+  readonly points: ReadonlyArray<readonly [number, number, number]>
   readonly color?: string
 }
 
@@ -30,6 +38,8 @@ export interface ChartPanel {
   /** Default 'time (s)'. */
   readonly xLabel?: string
   readonly series: readonly NodeSeries[]
+  /** Shaded bands, drawn under the series (listed in the legend before them). */
+  readonly bands?: readonly ChartBand[]
   readonly levels?: readonly ChartLevel[]
   readonly marks?: readonly ChartMark[]
   /** The y axis reaches at least this far (it always spans every value and level). */
@@ -40,7 +50,8 @@ export interface ChartPanel {
 
 /** The simulation's chart: connections per node, the maintenance thresholds, the churn instants. */
 export interface ChartInput {
-  readonly series: readonly NodeSeries[]
+  /** Every sample: its time (s) and each node's connection count (negative while the node is down). */
+  readonly samples: ReadonlyArray<{ readonly t: number; readonly counts: readonly number[] }>
   readonly minThreshold: number
   readonly maxThreshold: number
   /** Times (s) at which nodes were killed or restarted. */
@@ -74,8 +85,15 @@ function tickLabel(value: number): string {
 function panelElements(panel: ChartPanel, top: number): string[] {
   const levels = panel.levels ?? []
   const marks = panel.marks ?? []
-  const times = panel.series.flatMap((s) => s.points.map((p) => p[0]))
-  const values = panel.series.flatMap((s) => s.points.map((p) => p[1]))
+  const bands = panel.bands ?? []
+  const times = [
+    ...panel.series.flatMap((s) => s.points.map((p) => p[0])),
+    ...bands.flatMap((b) => b.points.map((p) => p[0])),
+  ]
+  const values = [
+    ...panel.series.flatMap((s) => s.points.map((p) => p[1])),
+    ...bands.flatMap((b) => b.points.map((p) => p[2])),
+  ]
   const tMax = Math.max(1, ...times, ...marks.map((m) => m.at))
   const yMax = Math.max(panel.yMaxAtLeast ?? 1, ...values, ...levels.map((l) => l.value))
   const plotW = WIDTH - MARGIN.left - MARGIN.right
@@ -117,17 +135,38 @@ function panelElements(panel: ChartPanel, top: number): string[] {
     )
   }
   const legend: string[] = []
-  const legendTop = bottom - panel.series.length * 14 - 8
+  const entries = bands.length + panel.series.length
+  const legendTop = bottom - entries * 14 - 8
   if (panel.legend) {
-    const longest = Math.max(0, ...panel.series.map((s) => s.label.length))
+    const longest = Math.max(
+      0,
+      ...bands.map((b) => b.label.length),
+      ...panel.series.map((s) => s.label.length),
+    )
     legend.push(
-      `<rect x="${MARGIN.left + 4}" y="${legendTop}" width="${36 + longest * 6}" height="${panel.series.length * 14 + 2}" fill="white" fill-opacity="0.8"/>`,
+      `<rect x="${MARGIN.left + 4}" y="${legendTop}" width="${36 + longest * 6}" height="${entries * 14 + 2}" fill="white" fill-opacity="0.8"/>`,
     )
   }
+  bands.forEach((b, i) => {
+    const color = b.color ?? '#7aa6d6'
+    if (panel.legend) {
+      const ly = legendTop + 8 + i * 14
+      legend.push(
+        `<rect x="${MARGIN.left + 8}" y="${ly - 5}" width="20" height="10" fill="${color}" fill-opacity="0.35"/>`,
+        `<text x="${MARGIN.left + 32}" y="${ly}" dominant-baseline="middle">${text(b.label)}</text>`,
+      )
+    }
+    if (b.points.length === 0) return
+    const upper = b.points.map(([t, , hi]) => `${x(t)},${y(hi)}`)
+    const lower = b.points.map(([t, lo]) => `${x(t)},${y(lo)}`).reverse()
+    out.push(
+      `<polygon fill="${color}" fill-opacity="0.35" stroke="none" points="${[...upper, ...lower].join(' ')}"><title>${text(b.label)}</title></polygon>`,
+    )
+  })
   panel.series.forEach((s, i) => {
     const color = s.color ?? `hsl(${Math.round((i * 360) / Math.max(1, panel.series.length))},60%,45%)`
     if (panel.legend) {
-      const ly = legendTop + 8 + i * 14
+      const ly = legendTop + 8 + (bands.length + i) * 14
       legend.push(
         `<line x1="${MARGIN.left + 8}" x2="${MARGIN.left + 28}" y1="${ly}" y2="${ly}" stroke="${color}" stroke-width="2"/>`,
         `<text x="${MARGIN.left + 32}" y="${ly}" dominant-baseline="middle">${text(s.label)}</text>`,
@@ -156,18 +195,76 @@ export function lineChart(panels: readonly ChartPanel[]): string {
   return `${out.join('\n')}\n`
 }
 
-/** The simulation's chart; the y axis spans every sample and at least the thresholds. */
+/** Per sample: the min, median and max connections over the nodes that are up, and how many are outside the thresholds. */
+export function connectionSpread(
+  samples: ChartInput['samples'],
+  minThreshold: number,
+  maxThreshold: number,
+): Array<{
+  t: number
+  min: number
+  median: number
+  max: number
+  below: number
+  above: number
+  down: number
+}> {
+  return samples.map(({ t, counts }) => {
+    const up = counts.filter((c) => c >= 0).sort((a, b) => a - b)
+    const mid = up.length >> 1
+    const median = up.length === 0 ? 0 : up.length % 2 === 1 ? up[mid]! : (up[mid - 1]! + up[mid]!) / 2
+    return {
+      t,
+      min: up[0] ?? 0,
+      median,
+      max: up[up.length - 1] ?? 0,
+      below: up.filter((c) => c < minThreshold).length,
+      above: up.filter((c) => c > maxThreshold).length,
+      down: counts.length - up.length,
+    }
+  })
+}
+
+/**
+ * The simulation's chart, two panels: the min-max band and the median of connections per node
+ * with the thresholds, then how many nodes are below or above the thresholds (and down); the
+ * churn instant is marked on both.
+ */
 export function connectionsChart(input: ChartInput): string {
+  const spread = connectionSpread(input.samples, input.minThreshold, input.maxThreshold)
   return lineChart([
     {
       title: input.title,
-      yLabel: 'connections',
-      series: input.series,
+      yLabel: 'connections per node',
+      bands: [
+        { label: 'min to max over the nodes', points: spread.map((s) => [s.t, s.min, s.max] as const) },
+      ],
+      series: [{ label: 'median', color: '#1f4e8c', points: spread.map((s) => [s.t, s.median] as const) }],
       marks: input.marks,
       yMaxAtLeast: input.maxThreshold + 1,
+      legend: true,
       levels: [
         { value: input.minThreshold, label: `min_threshold ${input.minThreshold}` },
         { value: input.maxThreshold, label: `max_threshold ${input.maxThreshold}` },
+      ],
+    },
+    {
+      title: 'nodes outside the thresholds',
+      yLabel: 'nodes',
+      marks: input.marks,
+      legend: true,
+      series: [
+        {
+          label: `below min_threshold ${input.minThreshold}`,
+          color: '#c05000',
+          points: spread.map((s) => [s.t, s.below] as const),
+        },
+        {
+          label: `above max_threshold ${input.maxThreshold}`,
+          color: '#8a2be2',
+          points: spread.map((s) => [s.t, s.above] as const),
+        },
+        { label: 'down (churn)', color: '#777', points: spread.map((s) => [s.t, s.down] as const) },
       ],
     },
   ])

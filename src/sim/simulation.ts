@@ -218,10 +218,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     minThreshold: bounds.minThreshold,
     maxThreshold: bounds.maxThreshold,
     marks: churn ? [{ at: churn.atMs / 1000, label: `churn: ${churn.killed} restarted` }] : [],
-    series: hosts.map((host, i) => ({
-      label: host,
-      points: samples.flatMap((s) => (s.counts[i]! >= 0 ? [[s.t / 1000, s.counts[i]!] as const] : [])),
-    })),
+    samples: samples.map((s) => ({ t: s.t / 1000, counts: s.counts })),
   })
   await writeFile(join(options.out, 'chart.svg'), svg)
   return report

@@ -39,7 +39,8 @@ test('sim: 12 nodes converge, recover from churn, and the report and chart are w
     assert.deepEqual(saved.final, report.final)
     const svg = await readFile(join(out, 'chart.svg'), 'utf8')
     assert.match(svg, /^<svg /)
-    assert.equal(svg.match(/<polyline /g)?.length, 12)
+    assert.equal(svg.match(/<polygon /g)?.length, 1, 'one min-max band')
+    assert.equal(svg.match(/<polyline /g)?.length, 4, 'the median and the three counts, not a line per node')
   } finally {
     await rm(out, { recursive: true, force: true })
   }
