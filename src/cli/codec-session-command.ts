@@ -32,9 +32,10 @@ Output, one JSON line per chunk in the order the capture completes them:
 index 0 is the connection message (in clear), then 1, 2, ... the encrypted chunks: metadata,
 ack, then P2P messages (layer messages decoded, application messages, tag >= 16, as tag and
 hex body). record is the row (counted from 1, the header excluded) holding the chunk's first
-byte; size the plaintext size. A message spanning chunks shows as "p2p_message_part" until
-its last chunk, which has "p2p_message" and "p2p_message_from" (its first chunk). A message
-that does not decode shows as {"error", "hex"} and decoding goes on. A MAC failure (bytes
+byte; size the plaintext bytes (for the connection message: its bytes, u16 length included).
+A message spanning chunks shows as "p2p_message_part" until its last chunk, which has
+"p2p_message" and "p2p_message_from" (its first chunk). A message that does not decode
+shows as {"error", "hex"} and decoding goes on. A MAC failure (bytes
 lost or altered: a gap in the capture), a chunk shorter than its MAC or a capture ending
 inside a chunk stops that direction with a line {"direction", "index", "record", "stopped",
 "error"}; the other direction goes on.
