@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 const repoModules = join(repoRoot, 'node_modules')
+/** The compiler the consumer checks with: this repository's, or DUNE_CONSUMER_TSC (e.g. TypeScript 7's bin/tsc). */
+const tscPath = process.env.DUNE_CONSUMER_TSC ?? join(repoModules, 'typescript', 'bin', 'tsc')
 
 /** The first ```ts block after the README's library heading, with the `dataDir` it leaves to the reader. */
 function readmeExample(): string {
@@ -110,7 +112,7 @@ test('the packed package type-checks (strict, nodenext, no "types") and runs in 
   }
   writeFileSync(join(project, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2))
 
-  const tsc = spawnSync(process.execPath, [join(repoModules, 'typescript', 'bin', 'tsc'), '-p', project], {
+  const tsc = spawnSync(process.execPath, [tscPath, '-p', project], {
     encoding: 'utf8',
     timeout: 60_000,
   })
