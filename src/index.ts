@@ -1,5 +1,8 @@
 // The public API of dune-p2p in one import: the wire format, the crypto and identities, the
 // I/O scheduler and queues, and authenticated connections.
+// The types use Node's (Buffer, sockets): this directive, kept in dist/index.d.ts, loads them for
+// consumers whose tsconfig lists no "types" (TypeScript 6 and later include no @types by default).
+/// <reference types="node" preserve="true" />
 export * from './crypto/index.js'
 export { DuneP2pError, isDuneP2pError } from './errors.js'
 export { BoundedQueue, type BoundedQueueOptions } from './io/bounded-queue.js'

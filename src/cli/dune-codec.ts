@@ -6,6 +6,7 @@ import { DecodeError, EncodeError } from '../wire/errors.js'
 import { addCryptoCommand } from './codec-crypto.js'
 import { CODEC_ENCODINGS, type CodecEncoding, findEncoding } from './codec-encodings.js'
 import { CodecInputError, parseHex, parseJson } from './codec-input.js'
+import { addSessionCommand } from './codec-session-command.js'
 import { runIfEntryPoint } from './entry-point.js'
 import { type CliStreams, newProgram, runProgram } from './program.js'
 
@@ -83,12 +84,18 @@ Examples:
   dune-codec decode connection_message 00874d1b98317bd6...
   dune-codec encode p2p_message '{"bootstrap": {}}'
   dune-codec crypto peer-id 98317bd6efad8352a7144c9eb0b218c9130e0a875973908ddc894b764ffc0d7f
+  dune-codec session decode --identity identity.json capture.csv
 
-Run \`dune-codec help decode\` (or encode, crypto) for details. Exit code 0 on success, 1 for bad
-input (one line on stderr).`
+A capture for \`session decode\` is a text file of rows \`direction,hex\`: Sent (bytes the
+identity's side wrote) or Received (bytes it read), one socket read per row, both directions
+from the connection's first byte.
+
+Run \`dune-codec help decode\` (or encode, crypto, session decode) for details. Exit code 0 on
+success, 1 for bad input (one line on stderr); \`session decode\` exits 2 when a direction stopped
+early (MAC failure, a gap) or a message did not decode.`
 
 /** The dune-codec program; output and errors go through `streams`, never process.exit. */
-export function createProgram(streams: CliStreams): Command {
+export function createProgram(streams: CliStreams, outcome: { exitCode: number } = { exitCode: 0 }): Command {
   const printJson = (value: unknown): void => {
     streams.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
   }
@@ -132,6 +139,7 @@ export function createProgram(streams: CliStreams): Command {
     })
 
   addCryptoCommand(program, printJson)
+  addSessionCommand(program, streams, outcome)
   return program
 }
 
@@ -143,13 +151,15 @@ export async function main(
   argv: string[],
   streams: CliStreams = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
-  return runProgram(
+  const outcome = { exitCode: 0 }
+  const code = await runProgram(
     'dune-codec',
-    () => createProgram(streams),
+    () => createProgram(streams, outcome),
     argv,
     streams.stderr,
     (err) => oneLine(err.message),
   )
+  return code === 0 ? outcome.exitCode : code
 }
 
 runIfEntryPoint(import.meta.url, main)
