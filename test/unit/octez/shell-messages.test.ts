@@ -411,4 +411,33 @@ describe('Octez shell messages: round trip', () => {
       { numRuns: 500 },
     )
   })
+
+  test('arbitrary and mutated bodies: a message that re-encodes to its bytes, or a DecodeError', () => {
+    const tags = Object.values(octezMessageDefinitions).map((d) => d.tag)
+    const frameArb = fc.oneof(
+      fc
+        .record({ tag: fc.constantFrom(...tags), body: bytesArb(200) })
+        .map(({ tag, body }) => rawFrame(tag, body)),
+      fc
+        .record({ message: messageArb, at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) })
+        .map(({ message, at, byte }) => {
+          const f = Buffer.from(frameOf(app(message)))
+          if (f.length > 6) f[6 + (at % (f.length - 6))] = byte
+          return f
+        }),
+    )
+    fc.assert(
+      fc.property(frameArb, (frame) => {
+        let decoded: Msg
+        try {
+          decoded = decodeFrame(frame)
+        } catch (err) {
+          assert.ok(err instanceof DecodeError, String(err))
+          return
+        }
+        assert.ok(frameOf(decoded).equals(frame), 'a decoded message re-encodes to its bytes')
+      }),
+      { numRuns: 1000 },
+    )
+  })
 })
