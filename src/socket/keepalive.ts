@@ -1,7 +1,20 @@
 // Dead-peer detection on P2P sockets, as Octez since 2025 (p2p_fd.ml): TCP keepalive probes
 // after 10 s idle, every 5 s, and TCP_USER_TIMEOUT 45 s, after which the kernel fails the socket.
+import { createRequire } from 'node:module'
 import type net from 'node:net'
-import keepalive from 'net-keepalive'
+import type * as NetKeepalive from 'net-keepalive'
+
+/**
+ * net-keepalive (setsockopt through ffi-rs, a prebuilt native module): loaded once, and where it
+ * cannot load (a platform without a prebuilt binary) the layer still runs with Node's keepalive only.
+ */
+const keepalive: typeof NetKeepalive | undefined = (() => {
+  try {
+    return createRequire(import.meta.url)('net-keepalive') as typeof NetKeepalive
+  } catch {
+    return undefined
+  }
+})()
 
 /** The TCP options that make a vanished peer's connection fail; 0 turns one off. */
 export interface TcpKeepaliveOptions {
@@ -38,14 +51,14 @@ export function setTcpKeepalive(socket: net.Socket, options: TcpKeepaliveOptions
     }
   }
   if (options.userTimeoutMs > 0) {
-    attempt('TCP_USER_TIMEOUT', () => keepalive.setUserTimeout(socket, options.userTimeoutMs))
+    attempt('TCP_USER_TIMEOUT', () => keepalive?.setUserTimeout(socket, options.userTimeoutMs) ?? false)
   }
   if (options.keepAliveIdleMs > 0) {
     socket.setKeepAlive(true, options.keepAliveIdleMs)
     if (options.keepAliveIntervalMs > 0) {
       // Whole seconds: the kernel's unit for TCP_KEEPINTVL.
       const interval = Math.max(1000, options.keepAliveIntervalMs)
-      attempt('TCP_KEEPINTVL', () => keepalive.setKeepAliveInterval(socket, interval))
+      attempt('TCP_KEEPINTVL', () => keepalive?.setKeepAliveInterval(socket, interval) ?? false)
     }
   }
   return failed
