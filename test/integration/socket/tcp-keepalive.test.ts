@@ -76,6 +76,27 @@ describe('TCP keepalive and TCP_USER_TIMEOUT on P2P sockets', () => {
     }
   })
 
+  test('a peer that reads nothing for the user timeout is dropped too (zero window), as dead_peer', async () => {
+    const { dialed, accepted, close } = await pair(
+      { ...DEFAULT_TCP_KEEPALIVE, userTimeoutMs: 1500 },
+      undefined,
+    )
+    try {
+      accepted.pause()
+      const failed = new Promise<Error>((resolve) => dialed.once('error', resolve))
+      const chunk = Buffer.alloc(65536)
+      const pump = (): void => {
+        while (dialed.writable && dialed.write(chunk)) {}
+      }
+      dialed.on('drain', pump)
+      pump()
+      const reason = socketErrorReason(await failed)
+      assert.equal(reason.kind, 'dead_peer', describeCloseReason(reason))
+    } finally {
+      await close()
+    }
+  })
+
   test('the kernel giving up on a peer is the dead_peer close reason', () => {
     for (const code of ['ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']) {
       const reason = socketErrorReason(Object.assign(new Error(`read ${code}`), { code }))
