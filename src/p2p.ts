@@ -162,6 +162,7 @@ export class P2p<A, P = null, C = Metadata> {
           onSocket: (socket) => this.#pool.accept(socket),
           onRefused: (ip, reason) => this.#pool.emit('refused', { remoteAddress: ip, reason }),
           readBuffer: this.#scheduler.readBuffer,
+          keepalive: config.tcpKeepalive,
         })
       : undefined
     this.#pool = new Pool({

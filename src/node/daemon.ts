@@ -74,6 +74,11 @@ function p2pConfigOf(config: NodeConfig, identity: Identity): P2pConfigInput {
     ...optional('maxUploadSpeed', p.max_upload_speed),
     ...optional('maxDownloadSpeed', p.max_download_speed),
     greylistTimeoutMs: p.greylist_timeout_ms,
+    tcpKeepalive: {
+      userTimeoutMs: p.tcp_user_timeout_ms,
+      keepAliveIdleMs: p.tcp_keepalive_idle_ms,
+      keepAliveIntervalMs: p.tcp_keepalive_interval_ms,
+    },
     maintenance: { periodMs: p.maintenance_period_ms },
     ...optional('score', p.score),
     ...optional('slots', p.slots),

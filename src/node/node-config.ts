@@ -126,6 +126,32 @@ const p2pSchema = z.strictObject({
     .min(1)
     .default(86_400_000)
     .describe('how long a misbehaving IP or peer stays greylisted, in milliseconds'),
+  tcp_user_timeout_ms: z
+    .int()
+    .min(0)
+    .max(0x7fffffff)
+    .default(45_000)
+    .describe(
+      'TCP_USER_TIMEOUT of every P2P socket, in milliseconds: a peer that acknowledges nothing this long ' +
+        '(power off, cable pulled) is disconnected as a dead peer (default 45000, as Octez; 0: the system default, ~15 min)',
+    ),
+  tcp_keepalive_idle_ms: z
+    .int()
+    .min(0)
+    .max(32_767_000)
+    .default(10_000)
+    .describe(
+      'TCP keepalive: milliseconds of silence before the first probe, so an idle dead peer is noticed too ' +
+        '(default 10000, as Octez; 0: no keepalive)',
+    ),
+  tcp_keepalive_interval_ms: z
+    .int()
+    .min(0)
+    .max(32_767_000)
+    .default(5_000)
+    .describe(
+      'TCP keepalive: milliseconds between unanswered probes, whole seconds (default 5000, as Octez)',
+    ),
   score: scoreSchema
     .optional()
     .describe('peer score rules, as the library config `score` (camelCase keys; README: scores and slots)'),

@@ -53,6 +53,16 @@ const maintenanceSchema = z.strictObject({
     .optional(),
 })
 
+/** Dead-peer detection on every P2P socket, Octez's values (p2p_fd.ml, 2025); 0 turns an option off. */
+const tcpKeepaliveSchema = z.strictObject({
+  /** TCP_USER_TIMEOUT: sent data or probes unacknowledged this long close the socket (ETIMEDOUT). */
+  userTimeoutMs: z.int().min(0).max(0x7fffffff).default(45_000),
+  /** TCP_KEEPIDLE: idle time before the first keepalive probe; 0: no keepalive. */
+  keepAliveIdleMs: z.int().min(0).max(32_767_000).default(10_000),
+  /** TCP_KEEPINTVL: time between unanswered probes (whole seconds, at least 1 s). */
+  keepAliveIntervalMs: z.int().min(0).max(32_767_000).default(5_000),
+})
+
 /** One score counter: contribution = weight · min(counter, cap); the counter halves every halfLifeMs. */
 const scoreComponent = (weight: number, halfLifeMs: number, cap: number) =>
   z
@@ -209,6 +219,8 @@ const configSchema = z
      * (default 256 KiB; 16 KiB, as Octez, with a download limit).
      */
     readBufferSize: positive.optional(),
+    /** TCP keepalive and TCP_USER_TIMEOUT on every P2P socket, so that a vanished peer is noticed in about 45 s. */
+    tcpKeepalive: tcpKeepaliveSchema.prefault({}),
     /** How long peers.json writes are coalesced. */
     saveDelayMs: z.int().min(0).default(1000),
     score: scoreSchema.prefault({}),

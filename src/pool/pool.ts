@@ -375,6 +375,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       socket = await dialTcp(host, port, {
         timeoutMs,
         readBuffer: this.#scheduler.readBuffer,
+        keepalive: this.config.tcpKeepalive,
         ...(this.config.localAddress ? { localAddress: this.config.localAddress } : {}),
       })
     } catch (err) {

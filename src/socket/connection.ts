@@ -6,7 +6,7 @@ import { BoundedQueue } from '../io/bounded-queue.js'
 import { QueueClosedError } from '../io/errors.js'
 import type { IoHandle, IoScheduler } from '../io/scheduler.js'
 import { DecodeError, type MessageRegistry, type P2pMessage } from '../wire/index.js'
-import { type CloseReason, ConnectionClosedError } from './errors.js'
+import { type CloseReason, ConnectionClosedError, socketErrorReason } from './errors.js'
 import type { AuthenticatedPeer, HandshakeResult } from './handshake.js'
 import { readsIntoSharedBuffer } from './shared-read.js'
 import type { NegotiatedVersion } from './versions.js'
@@ -177,7 +177,7 @@ export class Connection<A, M = unknown> {
     const onEnd = (): void => this.#terminate(this.#localReason ?? { kind: 'eof' })
     socket.on('end', onEnd)
     socket.on('close', onEnd)
-    socket.on('error', (error) => this.#terminate({ kind: 'socket_error', error }))
+    socket.on('error', (error) => this.#terminate(socketErrorReason(error)))
     if (handshake.leftover.length > 0) this.#onData(handshake.leftover)
   }
 
@@ -564,7 +564,7 @@ export class Connection<A, M = unknown> {
   #failRead(err: unknown): void {
     if (err instanceof MacError) this.#terminate({ kind: 'mac_error', error: err })
     else if (err instanceof DecodeError) this.#terminate({ kind: 'decode_error', error: err })
-    else this.#terminate({ kind: 'socket_error', error: err instanceof Error ? err : new Error(String(err)) })
+    else this.#terminate(socketErrorReason(err))
   }
 
   // ---- writer worker: outgoing queue -> frames -> sealed chunks -> socket ----
@@ -620,7 +620,7 @@ export class Connection<A, M = unknown> {
       }
     } catch (err) {
       if (!(err instanceof QueueClosedError) && !(err instanceof ConnectionClosedError)) {
-        this.#terminate({ kind: 'socket_error', error: err instanceof Error ? err : new Error(String(err)) })
+        this.#terminate(socketErrorReason(err))
       }
     } finally {
       // Synchronous from the last empty tryShift: no message can have slipped in unseen.

@@ -119,6 +119,8 @@ export type CloseReason =
   | { readonly kind: 'mac_error'; readonly error: MacError }
   | { readonly kind: 'decode_error'; readonly error: DecodeError }
   | { readonly kind: 'socket_error'; readonly error: Error }
+  /** The kernel gave up on the peer: keepalive probes or data unacknowledged for TCP_USER_TIMEOUT (ETIMEDOUT, EHOSTUNREACH). */
+  | { readonly kind: 'dead_peer'; readonly error: Error }
 
 /** One line for logs and CLIs. */
 export function describeCloseReason(reason: CloseReason): string {
@@ -135,5 +137,23 @@ export function describeCloseReason(reason: CloseReason): string {
       return `undecodable message: ${reason.error.message}`
     case 'socket_error':
       return `socket error: ${reason.error.message}`
+    case 'dead_peer':
+      return `dead peer: nothing acknowledged within the TCP user timeout (${reason.error.message})`
   }
+}
+
+/**
+ * Errors a kernel reports on an established TCP connection only when it gives up on the peer
+ * (keepalive probes or data unacknowledged past TCP_USER_TIMEOUT or the retransmissions):
+ * ETIMEDOUT, or the last ICMP/neighbour error seen meanwhile (EHOSTUNREACH, ENETUNREACH).
+ */
+const DEAD_PEER_CODES = new Set(['ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN'])
+
+/** The close reason of a socket error: `dead_peer` when the kernel gave up on the peer, else `socket_error`. */
+export function socketErrorReason(err: unknown): CloseReason {
+  const error = err instanceof Error ? err : new Error(String(err))
+  const code = (error as NodeJS.ErrnoException).code
+  return code !== undefined && DEAD_PEER_CODES.has(code)
+    ? { kind: 'dead_peer', error }
+    : { kind: 'socket_error', error }
 }

@@ -2,6 +2,7 @@
 // admission limits) before reading a byte, hands the others on, and backs off on accept errors.
 import net from 'node:net'
 import { DuneP2pError } from '../errors.js'
+import { setTcpKeepalive, type TcpKeepaliveOptions } from '../socket/keepalive.js'
 import { readAcceptedIntoSharedBuffer } from '../socket/shared-read.js'
 
 /**
@@ -31,6 +32,8 @@ export interface WelcomeOptions {
    * (`IoScheduler.readBuffer`); without it each read gets a buffer of its own from Node.
    */
   readonly readBuffer?: Buffer
+  /** Dead-peer detection set on each admitted socket (TCP keepalive, TCP_USER_TIMEOUT); unset: the system's defaults. */
+  readonly keepalive?: TcpKeepaliveOptions
   /** Makes the listening server (default net.createServer); tests wrap it to inject accept errors. */
   readonly createServer?: typeof net.createServer
 }
@@ -132,6 +135,7 @@ export class WelcomeWorker {
       this.#refuse(socket, ip, refusal)
       return
     }
+    if (this.#options.keepalive) setTcpKeepalive(socket, this.#options.keepalive)
     socket.resume()
     this.#options.onSocket(socket)
   }

@@ -84,7 +84,15 @@ describe('dune-codec list and help', () => {
   test('list names every encoding with a description', async () => {
     const lines = (await ok('list')).trimEnd().split('\n')
     const names = lines.map((line) => line.split(/\s+/)[0])
-    assert.deepEqual(names, ['connection_message', 'metadata', 'ack', 'p2p_message', 'point', 'peer_id'])
+    assert.deepEqual(names, [
+      'connection_message',
+      'metadata',
+      'ack',
+      'p2p_message',
+      'point',
+      'peer_id',
+      'octez_message',
+    ])
     for (const line of lines) assert.match(line, /^\S+\s+\S.{10,}/)
   })
 
