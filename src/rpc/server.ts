@@ -201,6 +201,8 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     }
     return undefined
   }
+  // Bodies are JSON only (a text/plain body, which a foreign page may send without asking, is a 415).
+  app.removeContentTypeParser('text/plain')
   // An empty JSON body (e.g. PUT with no options) is no body, not an error.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = String(body)
