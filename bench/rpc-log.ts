@@ -14,7 +14,7 @@ const { values } = parseArgs({
     subscribers: { type: 'string', default: '5' },
     seconds: { type: 'string', default: '10' },
     'log-buffer-bytes': { type: 'string' },
-    host: { type: 'string', default: '127.0.0.74' },
+    host: { type: 'string', default: '127.0.0.184' },
   },
 })
 const subscribers = Number(values.subscribers)

@@ -9,7 +9,7 @@ import { startShippedNode } from '../test/support/shipped-node.js'
 const { values } = parseArgs({
   options: {
     clients: { type: 'string', default: '200' },
-    host: { type: 'string', default: '127.0.0.75' },
+    host: { type: 'string', default: '127.0.0.185' },
   },
 })
 const clients = Number(values.clients)

@@ -66,7 +66,7 @@ describe('the admin RPC of a shipped node keeps its bounds', () => {
   let node: DuneNode
   let url: string
   before(async () => {
-    node = await startShippedNode('127.0.0.73', { rpc: true })
+    node = await startShippedNode('127.0.0.183', { rpc: true })
     url = node.rpcUrl!
   })
   after(() => node.stop())
@@ -114,7 +114,7 @@ describe('the admin RPC of a shipped node keeps its bounds', () => {
         assert.equal(text, '', 'no answer past the cap')
       }
       // The P2P layer does not share the RPC's sockets.
-      const p2p = connect({ host: '127.0.0.73', port: node.netPort! })
+      const p2p = connect({ host: '127.0.0.183', port: node.netPort! })
       await new Promise<void>((resolve, reject) => {
         p2p.once('connect', resolve)
         p2p.once('error', reject)

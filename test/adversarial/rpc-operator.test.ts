@@ -17,7 +17,7 @@ describe('the admin RPC of a shipped node answers only its operator', () => {
   let hostHeader: string
   let bearer: Record<string, string>
   before(async () => {
-    node = await startShippedNode('127.0.0.71', { rpc: true })
+    node = await startShippedNode('127.0.0.181', { rpc: true })
     url = node.rpcUrl!
     hostHeader = new URL(url).host
     bearer = { authorization: `Bearer ${node.rpcToken}` }
@@ -185,7 +185,7 @@ describe('the admin RPC of a shipped node answers only its operator', () => {
   })
 
   test('the cookie: the token in DATA_DIR/rpc.cookie, mode 0600, removed at stop', async () => {
-    const other = await startShippedNode('127.0.0.72', { rpc: true })
+    const other = await startShippedNode('127.0.0.182', { rpc: true })
     const file = join(other.p2p.config.dataDir!, 'rpc.cookie')
     try {
       assert.equal((await readFile(file, 'utf8')).trim(), other.rpcToken)
