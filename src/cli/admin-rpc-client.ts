@@ -92,15 +92,28 @@ async function errorOfResponse(response: Response): Promise<AdminRpcError> {
 
 const enc = encodeURIComponent
 
+/** Where the client found (or looked for) the RPC token, for the messages of a 401. */
+export interface TokenSource {
+  /** The token, or undefined when the file was missing. */
+  readonly token: string | undefined
+  /** The file read (e.g. DATA_DIR/rpc.cookie). */
+  readonly file: string
+}
+
 /** The admin RPC of one node. Every method rejects with AdminRpcError or NodeUnreachableError. */
 export class AdminRpcClient {
   readonly endpoint: string
   private readonly timeoutMs: number
+  private readonly tokenSource: TokenSource | undefined
 
-  /** `endpoint` is the node's base URL, e.g. `http://127.0.0.1:8732` (a trailing slash is ignored). */
-  constructor(endpoint: string, options: { timeoutMs?: number } = {}) {
+  /**
+   * `endpoint` is the node's base URL, e.g. `http://127.0.0.1:8732` (a trailing slash is ignored);
+   * `token` is sent (`Authorization: Bearer`) on the state-changing requests only.
+   */
+  constructor(endpoint: string, options: { timeoutMs?: number; token?: TokenSource } = {}) {
     this.endpoint = endpoint.replace(/\/+$/, '')
     this.timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    this.tokenSource = options.token
   }
 
   self(): Promise<{ peer_id: string }> {
@@ -209,12 +222,18 @@ export class AdminRpcClient {
 
   /** One JSON request; resolves with the parsed 2xx body. */
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> =
+      body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' }
+    const token = this.tokenSource?.token
+    const changing = method !== 'GET' && method !== 'HEAD'
+    if (changing && token !== undefined) headers.authorization = `Bearer ${token}`
     const response = await this.fetch(path, {
       method,
-      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(this.timeoutMs),
     })
+    if (response.status === 401) throw await this.unauthorized(response)
     if (!response.ok) throw await errorOfResponse(response)
     const text = await response.text().catch((err: unknown) => {
       throw new NodeUnreachableError(this.endpoint, networkReason(err), { cause: err })
@@ -228,6 +247,23 @@ export class AdminRpcClient {
         `the node's answer to ${method} ${path} is not JSON`,
       )
     }
+  }
+
+  /** A 401, with where this client looked for the token and what to do. */
+  private async unauthorized(response: Response): Promise<AdminRpcError> {
+    const error = await errorOfResponse(response)
+    const source = this.tokenSource
+    const why =
+      source === undefined
+        ? 'no token was given'
+        : source.token === undefined
+          ? `no token file at ${source.file} (is the node running with this data dir?)`
+          : `the token of ${source.file} is not the running node's (a node of another data dir?)`
+    return new AdminRpcError(
+      response.status,
+      error.rpcCode,
+      `the node refused: ${why}. Pass the node's data dir (--data-dir DIR or $DUNE_NODE_DATA_DIR) or --token-file FILE (its rpc.cookie)`,
+    )
   }
 
   private async fetch(path: string, init: RequestInit): Promise<Response> {

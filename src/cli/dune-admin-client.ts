@@ -1,10 +1,19 @@
 #!/usr/bin/env node
 // dune-admin-client: Octez-style administration of a running dune-node over its admin RPC
 // (docs/RPC.md); human tables by default, --json for scripts; `main(argv)` returns the exit code.
+import { readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { type Command, InvalidArgumentError } from 'commander'
+import { cookiePath } from '../rpc/cookie.js'
 import type { AclAction } from '../rpc/schemas.js'
 import { formatLogEvent, readEventStream } from './admin-log.js'
-import { AdminRpcClient, DEFAULT_ADMIN_ENDPOINT, DEFAULT_REQUEST_TIMEOUT_MS } from './admin-rpc-client.js'
+import {
+  AdminRpcClient,
+  DEFAULT_ADMIN_ENDPOINT,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type TokenSource,
+} from './admin-rpc-client.js'
 import {
   aclView,
   admissionView,
@@ -29,6 +38,8 @@ export interface AdminCliIo extends CliStreams {
 interface GlobalOptions {
   endpoint: string
   json?: boolean
+  dataDir?: string
+  tokenFile?: string
 }
 
 /** An endpoint given as a URL, or as HOST:PORT (then http). */
@@ -56,9 +67,33 @@ function globals(command: Command): GlobalOptions {
   return command.optsWithGlobals<GlobalOptions>()
 }
 
-function clientOf(command: Command, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): AdminRpcClient {
-  return new AdminRpcClient(globals(command).endpoint, { timeoutMs })
+/**
+ * The RPC token: the file of --token-file, else rpc.cookie of --data-dir, $DUNE_NODE_DATA_DIR
+ * or ~/.dune-node (what dune-node writes at start); a missing file is no token.
+ */
+function tokenSourceOf(options: GlobalOptions, env: NodeJS.ProcessEnv): TokenSource {
+  const dataDir = options.dataDir ?? (env.DUNE_NODE_DATA_DIR || join(homedir(), '.dune-node'))
+  const file = resolve(options.tokenFile ?? cookiePath(dataDir))
+  try {
+    return { token: readFileSync(file, 'utf8').trim() || undefined, file }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { token: undefined, file }
+    throw new InvalidArgumentError(`cannot read the RPC token ${file}: ${(err as Error).message}`)
+  }
 }
+
+/** The client of this command; it reads the token when `command` changes the node. */
+function clientOf(command: Command, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): AdminRpcClient {
+  const options = globals(command)
+  return new AdminRpcClient(options.endpoint, {
+    timeoutMs,
+    token: tokenSourceOf(options, currentEnv),
+  })
+}
+
+/** The environment of the program being run (set by createProgram: the tests pass their own). */
+let currentEnv: NodeJS.ProcessEnv = process.env
 
 /** Writes `value` as JSON with --json, else the human text. */
 function output(ctx: AdminCliIo, command: Command, value: unknown, human: () => string): void {
@@ -340,6 +375,7 @@ function defaultEndpoint(env: NodeJS.ProcessEnv): string {
 
 /** The dune-admin-client program; errors and help go through `ctx`, never process.exit. */
 export function createProgram(ctx: AdminCliIo): Command {
+  currentEnv = ctx.env ?? process.env
   const program = newProgram('dune-admin-client', ctx)
     .description('administer a running dune-node through its admin RPC')
     .option(
@@ -349,6 +385,11 @@ export function createProgram(ctx: AdminCliIo): Command {
       defaultEndpoint(ctx.env ?? process.env),
     )
     .option('--json', 'print the JSON answers of the node instead of tables')
+    .option(
+      '--data-dir <DIR>',
+      "the node's data dir, whose rpc.cookie holds the token of the changing commands (default: $DUNE_NODE_DATA_DIR or ~/.dune-node)",
+    )
+    .option('--token-file <FILE>', 'read the RPC token from FILE instead (e.g. a copy of rpc.cookie)')
   addP2pCommand(program, ctx)
   addListCommand(program, ctx)
   addShowCommand(program, ctx)

@@ -26,6 +26,7 @@ export function addConfigFlags(command: Command): Command {
     .option('--config-file <FILE>', 'the config file (default: DATA_DIR/config.json)')
     .option('--net-addr <HOST:PORT>', 'where the P2P layer listens (port 0: a free port)')
     .option('--rpc-addr <HOST:PORT>', 'where the admin RPC listens ("none": no RPC)')
+    .option('--allow-all-rpc', 'answer every RPC route off loopback too (default there: read-only ones)')
     .option('--peer <POINT>', 'a bootstrap peer IP:PORT (repeatable)', (v: string, all: string[] = []) => [
       ...all,
       v,

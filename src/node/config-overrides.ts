@@ -6,6 +6,7 @@ export interface ConfigOverrides {
   readonly dataDir?: string
   readonly netAddr?: string
   readonly rpcAddr?: string
+  readonly allowAllRpc?: boolean
   readonly peer?: string[]
   readonly connections?: string
   readonly privateMode?: boolean
@@ -56,6 +57,7 @@ export function applyOverrides(
   if (flags.maxUploadSpeed !== undefined) p2p.max_upload_speed = numberOrText(flags.maxUploadSpeed)
   if (flags.maxDownloadSpeed !== undefined) p2p.max_download_speed = numberOrText(flags.maxDownloadSpeed)
   if (flags.rpcAddr !== undefined) rpc.listen_addr = flags.rpcAddr === 'none' ? null : flags.rpcAddr
+  if (flags.allowAllRpc) rpc.allow_all = true
   if (flags.logLevel !== undefined) log.level = flags.logLevel
   if (flags.gossipEvery !== undefined) gossip.every_seconds = numberOrText(flags.gossipEvery)
   for (const [name, value] of Object.entries({ p2p, rpc, log, gossip })) {

@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises'
 import { pino } from 'pino'
 import { generateIdentity, generateIdentityInline, type Identity, peerIdToB58 } from '../crypto/index.js'
 import { createP2p, type P2p, type P2pConfigInput } from '../p2p.js'
+import { cookiePath, newRpcToken, removeCookie, writeCookie } from '../rpc/cookie.js'
 import { NodeMetrics } from '../rpc/metrics.js'
 import { startRpcServer } from '../rpc/server.js'
 import { describeCloseReason } from '../socket/index.js'
@@ -29,6 +30,8 @@ export interface DuneNode {
   readonly netPort: number | undefined
   /** e.g. 'http://127.0.0.1:8732' (no trailing slash); undefined without an RPC server. */
   readonly rpcUrl: string | undefined
+  /** The RPC's token (also in DATA_DIR/rpc.cookie while the node runs); undefined without an RPC server. */
+  readonly rpcToken: string | undefined
   readonly gossip: GossipService
   readonly metrics: NodeMetrics
   /** Disconnect to every peer, state saved (peers.json), RPC closed. Idempotent. */
@@ -136,12 +139,37 @@ export async function startDuneNode(config: NodeConfig, options: DuneNodeOptions
   await p2p.start()
   gossip.start(config.gossip.every_seconds)
   let rpc: Awaited<ReturnType<typeof startRpcServer>> | undefined
+  const cookie = cookiePath(config.data_dir)
+  const token = newRpcToken()
   try {
     if (config.rpc.listen_addr !== null) {
       const { host, port } = parsePoint(config.rpc.listen_addr)
-      rpc = await startRpcServer({ p2p, gossip, metrics, startedAt, host, port, logger })
+      // The cookie before the server: a client never finds the server without it.
+      await writeCookie(cookie, token)
+      const r = config.rpc
+      rpc = await startRpcServer({
+        p2p,
+        gossip,
+        metrics,
+        startedAt,
+        host,
+        port,
+        logger,
+        token,
+        tokenHint: `the token in ${cookie}`,
+        allowedHosts: r.allowed_hosts,
+        acl: r.acl,
+        allowAll: r.allow_all,
+        limits: {
+          maxConnections: r.max_connections,
+          maxLogSubscribers: r.max_log_subscribers,
+          logBufferBytes: r.log_buffer_bytes,
+          requestTimeoutMs: r.request_timeout_ms,
+        },
+      })
     }
   } catch (err) {
+    await removeCookie(cookie, token)
     gossip.stop()
     await p2p.stop()
     throw err
@@ -151,6 +179,7 @@ export async function startDuneNode(config: NodeConfig, options: DuneNodeOptions
       peer_id: p2p.peerId,
       net_addr: `${config.p2p.listen_addr.replace(/:\d+$/, '')}:${p2p.port}`,
       rpc: rpc?.url,
+      rpc_cookie: rpc ? cookie : undefined,
       data_dir: config.data_dir,
     },
     'node running',
@@ -161,6 +190,7 @@ export async function startDuneNode(config: NodeConfig, options: DuneNodeOptions
     peerId: p2p.peerId,
     netPort: p2p.port,
     rpcUrl: rpc?.url,
+    rpcToken: rpc?.token,
     gossip,
     metrics,
     stop() {
@@ -168,6 +198,7 @@ export async function startDuneNode(config: NodeConfig, options: DuneNodeOptions
         logger.info({ connections: p2p.connections().length }, 'stopping: Disconnect to every peer')
         gossip.stop()
         await rpc?.close()
+        if (rpc) await removeCookie(cookie, token)
         await p2p.stop()
         await gossip.ended()
         metrics.close()

@@ -6,6 +6,8 @@ import { dirname, join } from 'node:path'
 import { z } from 'zod'
 import { DuneP2pError } from '../errors.js'
 import { admissionSchema, evictionSchema, scoreSchema, slotsSchema } from '../pool/config.js'
+import { DEFAULT_EXPOSED_ALLOW, parseHostHeader, parseRoutePattern } from '../rpc/guard.js'
+import { RPC_LIMITS } from '../rpc/limits.js'
 import { pointSyntaxError } from '../wire/index.js'
 
 /** The name of the config file in a data folder. */
@@ -47,6 +49,7 @@ export const FIELD_FLAGS: Readonly<Record<string, string>> = {
   'p2p.max_upload_speed': '--max-upload-speed BYTES_PER_S',
   'p2p.max_download_speed': '--max-download-speed BYTES_PER_S',
   'rpc.listen_addr': '--rpc-addr HOST:PORT',
+  'rpc.allow_all': '--allow-all-rpc',
   'log.level': '--log-level LEVEL',
   'gossip.every_seconds': '--gossip-every SECONDS',
 }
@@ -164,12 +167,92 @@ const p2pSchema = z.strictObject({
   eviction: evictionSchema.optional().describe('inbound eviction rules, as the library config `eviction`'),
 })
 
+/** A route pattern of rpc.acl: `[METHOD] /path` with `*` (one segment) and a final `**`. */
+const routePattern = z.string().check((ctx) => {
+  try {
+    parseRoutePattern(ctx.value)
+  } catch (err) {
+    ctx.issues.push({ code: 'custom', message: (err as Error).message, input: ctx.value })
+  }
+})
+/** A Host name of rpc.allowed_hosts: `NAME` (any port) or `NAME:PORT`. */
+const hostName = z.string().check((ctx) => {
+  if (parseHostHeader(ctx.value) === undefined)
+    ctx.issues.push({
+      code: 'custom',
+      message: `${JSON.stringify(ctx.value)} is not a host name, NAME:PORT or [IPv6]:PORT (e.g. "node.example" or "node.example:8732")`,
+      input: ctx.value,
+    })
+})
+const rpcAclEntrySchema = z
+  .strictObject({
+    address: z
+      .string()
+      .min(1)
+      .describe('the listening address the entry applies to: HOST, HOST:PORT ([v6]:PORT), or * for any'),
+    allow: z
+      .array(routePattern)
+      .optional()
+      .describe('only these routes, e.g. "GET /network/stat", "/network/**"'),
+    deny: z.array(routePattern).optional().describe('every route but these'),
+  })
+  .refine((e) => (e.allow === undefined) !== (e.deny === undefined), {
+    message: 'an rpc.acl entry has exactly one of "allow" and "deny"',
+  })
 const rpcSchema = z.strictObject({
   $comment: comment,
   listen_addr: hostPort
     .nullable()
     .default('127.0.0.1:8732')
     .describe('HOST:PORT of the admin RPC (HTTP, see docs/RPC.md); null: no RPC server'),
+  allowed_hosts: z
+    .array(hostName)
+    .default([])
+    .describe(
+      'Host header names accepted besides the listen address and localhost (e.g. behind a reverse proxy); others get 421 (DNS rebinding). Default: none',
+    ),
+  acl: z
+    .array(rpcAclEntrySchema)
+    .default([])
+    .describe(
+      `routes answered per listening address, as Octez's RPC ACL: [{ "address", "allow" | "deny": ["GET /network/stat", "/network/**"] }], the first matching entry wins. Default: none, i.e. every route on loopback, only ${DEFAULT_EXPOSED_ALLOW.join(', ')} elsewhere`,
+    ),
+  allow_all: z
+    .boolean()
+    .default(false)
+    .describe(
+      'answer every route on any address, ignoring acl (state-changing routes still need the token). Default false',
+    ),
+  max_connections: z
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(RPC_LIMITS.maxConnections)
+    .describe(
+      `RPC connections open at once; more are closed at accept. Default ${RPC_LIMITS.maxConnections} (as Octez)`,
+    ),
+  max_log_subscribers: z
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(RPC_LIMITS.maxLogSubscribers)
+    .describe(`/network/log streams open at once; more get 503. Default ${RPC_LIMITS.maxLogSubscribers}`),
+  log_buffer_bytes: z
+    .int()
+    .min(4096)
+    .max(1 << 30)
+    .default(RPC_LIMITS.logBufferBytes)
+    .describe(
+      `bytes of events waiting for one /network/log subscriber that does not read before it is dropped. Default ${RPC_LIMITS.logBufferBytes} (1 MiB)`,
+    ),
+  request_timeout_ms: z
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .default(RPC_LIMITS.requestTimeoutMs)
+    .describe(
+      `milliseconds a request (headers and body) has to arrive before its connection is closed (slow clients). Default ${RPC_LIMITS.requestTimeoutMs}`,
+    ),
 })
 
 /** pino's levels. */

@@ -167,12 +167,18 @@ export function registerNetworkRoutes(
     async (request) => {
       const point = pointParam(request.params.point)
       const timeoutMs = request.body?.timeout_ms
+      // The dial and handshake have their own deadlines (up to timeout_ms): the connection's idle
+      // timeout must not cut a long one short.
+      const socket = request.raw.socket
+      socket.setTimeout(0)
       try {
         return connectionJson(await p2p.connect(point, timeoutMs ? { timeoutMs } : {}))
       } catch (err) {
         throw new RpcError('CONNECT_FAILED', `cannot connect to ${point}: ${(err as Error).message}`, {
           cause: err,
         })
+      } finally {
+        socket.setTimeout(app.initialConfig.connectionTimeout ?? 0)
       }
     },
   )

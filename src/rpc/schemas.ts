@@ -1,5 +1,5 @@
 // JSON schemas of the admin RPC's parameters, query strings and bodies, checked by fastify
-// before a handler runs (a mismatch is a 400 naming the field).
+// before a handler runs (a mismatch is a 400 naming the field; nothing is coerced or dropped).
 
 const peerIdParams = {
   type: 'object',
@@ -27,10 +27,11 @@ const connectBody = {
   properties: { timeout_ms: { type: 'integer', minimum: 1, maximum: 600_000 } },
 } as const
 
+/** Query values are strings (never coerced); the handler checks the range. */
 const logQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { stat_interval_ms: { type: 'integer', minimum: 100, maximum: 3_600_000 } },
+  properties: { stat_interval_ms: { type: 'string', maxLength: 16 } },
 } as const
 
 export const schemas = {

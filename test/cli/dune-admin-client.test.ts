@@ -2,10 +2,14 @@
 // --json, what reaches the node), the error paths, and the real process once (answer, node down).
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { main } from '../../src/cli/dune-admin-client.js'
 import type { DuneNode } from '../../src/node/daemon.js'
 import {
+  adminArgs,
   closedPort,
   connectAll,
   netPoint,
@@ -44,7 +48,7 @@ async function run(
 
 /** Runs the client on `node` and expects success; returns stdout. */
 async function ok(node: DuneNode, args: string[]): Promise<string> {
-  const result = await run(['--endpoint', rpcUrl(node), ...args])
+  const result = await run([...adminArgs(node), ...args])
   assert.equal(result.code, 0, `${args.join(' ')}: ${result.err}`)
   assert.equal(result.err, '')
   return result.out
@@ -56,7 +60,7 @@ async function json<T>(node: DuneNode, args: string[]): Promise<T> {
 
 /** Runs the client on `node` and expects exit 1 with one error line; returns it. */
 async function fails(node: DuneNode, args: string[]): Promise<string> {
-  const result = await run(['--endpoint', rpcUrl(node), ...args])
+  const result = await run([...adminArgs(node), ...args])
   assert.equal(result.code, 1, `${args.join(' ')} should fail: ${result.out}`)
   assert.equal(result.out, '')
   return result.err
@@ -274,8 +278,7 @@ describe('dune-admin-client against three connected nodes', () => {
   test('watch log --count: events as lines (and JSON), until the count', async () => {
     // Stat events every 100 ms: the stream is live at once.
     const stats = await run([
-      '--endpoint',
-      rpcUrl(a),
+      ...adminArgs(a),
       '--json',
       'watch',
       'log',
@@ -296,7 +299,7 @@ describe('dune-admin-client against three connected nodes', () => {
     assert.equal(events[0].data.peer_id, a.peerId)
 
     // An ACL change made while watching appears as its readable line.
-    const watching = run(['--endpoint', rpcUrl(a), 'watch', 'log', '--count', '1'])
+    const watching = run([...adminArgs(a), 'watch', 'log', '--count', '1'])
     let done = false
     void watching.then(() => {
       done = true
@@ -313,7 +316,7 @@ describe('dune-admin-client against three connected nodes', () => {
 
   test('watch log stops when asked (as on Ctrl-C), exit 0', async () => {
     const stop = new AbortController()
-    const watching = run(['--endpoint', rpcUrl(a), 'watch', 'log', '--stat-interval', '100'], {
+    const watching = run([...adminArgs(a), 'watch', 'log', '--stat-interval', '100'], {
       signal: stop.signal,
       onOutput: () => stop.abort(),
     })
@@ -361,6 +364,36 @@ describe('dune-admin-client against three connected nodes', () => {
     assert.equal(badEnv.code, 1)
     assert.match(badEnv.err, /^dune-admin-client: DUNE_ADMIN_ENDPOINT: /)
   })
+  test('changing commands send the token of --data-dir, $DUNE_NODE_DATA_DIR or --token-file; else 401 saying what to do', async () => {
+    const dataDir = a.p2p.config.dataDir!
+    const endpoint = ['--endpoint', rpcUrl(a)]
+    const empty = mkdtempSync(join(tmpdir(), 'dune-admin-no-node-'))
+    const missing = await run([...endpoint, '--data-dir', empty, 'trust', 'address', '198.51.100.2'])
+    assert.equal(missing.code, 1)
+    assert.match(
+      missing.err,
+      /no token file at .+rpc\.cookie .*--data-dir DIR or \$DUNE_NODE_DATA_DIR\) or --token-file FILE/,
+    )
+    assert.equal(a.p2p.acl.isIpTrusted('198.51.100.2'), false)
+    const wrong = join(empty, 'wrong.cookie')
+    writeFileSync(wrong, 'ab'.repeat(32))
+    const bad = await run([...endpoint, '--token-file', wrong, 'trust', 'address', '198.51.100.2'])
+    assert.equal(bad.code, 1)
+    assert.match(bad.err, /is not the running node's/)
+    // Reads need no token.
+    assert.equal((await run([...endpoint, '--data-dir', empty, 'list', 'acl'])).code, 0)
+
+    const fromEnv = await run([...endpoint, 'trust', 'address', '198.51.100.2'], {
+      env: { DUNE_NODE_DATA_DIR: dataDir },
+    })
+    assert.equal(fromEnv.code, 0, fromEnv.err)
+    assert.equal(a.p2p.acl.isIpTrusted('198.51.100.2'), true)
+    const copy = join(empty, 'copy.cookie')
+    writeFileSync(copy, readFileSync(join(dataDir, 'rpc.cookie')))
+    const fromFile = await run([...endpoint, '--token-file', copy, 'untrust', 'address', '198.51.100.2'])
+    assert.equal(fromFile.code, 0, fromFile.err)
+    assert.equal(a.p2p.acl.isIpTrusted('198.51.100.2'), false)
+  })
 })
 
 describe('dune-admin-client without a node', () => {
@@ -384,7 +417,7 @@ describe('dune-admin-client without a node', () => {
     const [node] = await startNodes(1)
     try {
       let live = false
-      const watching = run(['--endpoint', rpcUrl(node), 'watch', 'log', '--stat-interval', '100', '--json'], {
+      const watching = run([...adminArgs(node), 'watch', 'log', '--stat-interval', '100', '--json'], {
         onOutput: () => {
           live = true
         },
@@ -422,13 +455,13 @@ describe('dune-admin-client as a process', () => {
     const nodes = await startNodes(2)
     try {
       await connectAll(nodes)
-      const listed = await spawnClient(['--endpoint', rpcUrl(nodes[0]), 'list', 'connections', '--json'])
+      const listed = await spawnClient([...adminArgs(nodes[0]), 'list', 'connections', '--json'])
       assert.equal(listed.code, 0, listed.err)
       assert.deepEqual(
         (JSON.parse(listed.out) as { peer_id: string }[]).map((x) => x.peer_id),
         [nodes[1].peerId],
       )
-      const invalid = await spawnClient(['--endpoint', rpcUrl(nodes[0]), 'ban', 'address', '300.1.1.1'])
+      const invalid = await spawnClient([...adminArgs(nodes[0]), 'ban', 'address', '300.1.1.1'])
       assert.equal(invalid.code, 1)
       assert.match(invalid.err, /^dune-admin-client: .*300\.1\.1\.1.*\n$/)
     } finally {

@@ -18,6 +18,19 @@ export function rpcUrl(node: DuneNode): string {
   return node.rpcUrl
 }
 
+/** The admin client's arguments for `node`: its endpoint, and its data dir (the token's rpc.cookie). */
+export function adminArgs(node: DuneNode): string[] {
+  const dataDir = node.p2p.config.dataDir
+  if (dataDir === undefined) throw new Error('the node has no data dir')
+  return ['--endpoint', rpcUrl(node), '--data-dir', dataDir]
+}
+
+/** Headers of a state-changing request as the operator: the node's RPC token. */
+export function operatorHeaders(node: DuneNode): Record<string, string> {
+  if (node.rpcToken === undefined) throw new Error('the node has no RPC server')
+  return { authorization: `Bearer ${node.rpcToken}` }
+}
+
 /**
  * Starts `count` nodes with fresh data dirs. `min_connections: 0`: maintenance never dials, so
  * the tests decide who is connected. `gossipEverySeconds` > 0 makes traffic (flows).

@@ -520,7 +520,8 @@ describe('AccessControl: model', () => {
     const v4 = (ip: string) => ip.split('.').reduce((n, part) => n * 256 + Number(part), 0)
     const covers = (cidr: string, ip: string): number => {
       const [base, bits] = cidr.split('/') as [string, string | undefined]
-      if (base.includes(':') !== ip.includes(':')) return base === '::' ? 0 : -1 // ::/0 covers all
+      // An IPv6 prefix (even ::/0) covers no IPv4 address; an IPv4 one no IPv6 address.
+      if (base.includes(':') !== ip.includes(':')) return -1
       if (ip.includes(':')) {
         if (cidr === '::/0') return 0
         if (cidr === '2001:db8::/32') return ip.startsWith('2001:db8:') ? 32 : -1
