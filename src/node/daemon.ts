@@ -2,7 +2,13 @@
 // the admin RPC and metrics, logs of the node's events, and a stop that saves the state.
 import { mkdir } from 'node:fs/promises'
 import { pino } from 'pino'
-import { generateIdentity, generateIdentityInline, type Identity, peerIdToB58 } from '../crypto/index.js'
+import {
+  checkProofOfWork,
+  generateIdentity,
+  generateIdentityInline,
+  type Identity,
+  peerIdToB58,
+} from '../crypto/index.js'
 import { createP2p, type P2p, type P2pConfigInput } from '../p2p.js'
 import { NodeMetrics } from '../rpc/metrics.js'
 import { startRpcServer } from '../rpc/server.js'
@@ -47,6 +53,36 @@ async function identityOf(dataDir: string, bits: number, logger: pino.Logger): P
   await writeIdentityFile(dataDir, identity)
   logger.info({ peer_id: peerIdToB58(identity.peerId) }, 'identity generated')
   return identity
+}
+
+/** The most whole bits of proof of work the identity's stamp meets (0 to 256). */
+export function identityPowBits(identity: Identity): number {
+  let lo = 0
+  let hi = 256
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2)
+    if (checkProofOfWork(identity.publicKey, identity.proofOfWorkStamp, mid)) lo = mid
+    else hi = mid - 1
+  }
+  return lo
+}
+
+/** Warns, in one line, when our identity is below what we expect of peers: they will refuse it. */
+function warnIfWeakIdentity(
+  identity: Identity,
+  expected: number,
+  dataDir: string,
+  logger: pino.Logger,
+): void {
+  if (checkProofOfWork(identity.publicKey, identity.proofOfWorkStamp, expected)) return
+  const bits = identityPowBits(identity)
+  logger.warn(
+    { path: identityFilePath(dataDir), pow_bits: bits, expected_proof_of_work: expected },
+    `the identity has ${bits} bits of proof of work, below p2p.expected_proof_of_work (${expected}): ` +
+      `peers expecting ${expected} bits will refuse it and greylist its address; fix: ` +
+      `\`dune-node identity generate --data-dir ${dataDir} --force --pow ${expected}\` (a new peer id), ` +
+      `or run every node of this network with --expected-pow ${bits}`,
+  )
 }
 
 /** The P2p config a node config stands for. */
@@ -119,6 +155,7 @@ export async function startDuneNode(config: NodeConfig, options: DuneNodeOptions
   const logger = options.logger ?? pino({ level: 'silent' })
   await mkdir(config.data_dir, { recursive: true, mode: 0o700 })
   const identity = await identityOf(config.data_dir, config.p2p.expected_proof_of_work, logger)
+  warnIfWeakIdentity(identity, config.p2p.expected_proof_of_work, config.data_dir, logger)
   const p2p = await createP2p(p2pConfigOf(config, identity), { messages: gossipMessages, logger })
   if (p2p.stateLoad?.status === 'corrupt') {
     logger.warn({ moved_to: p2p.stateLoad.movedTo }, 'peers.json was unusable; starting with empty tables')

@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { DuneP2pError } from '../errors.js'
 import { admissionSchema, evictionSchema, scoreSchema, slotsSchema } from '../pool/config.js'
 import { pointSyntaxError } from '../wire/index.js'
+import { jsonErrorPosition } from './json-syntax.js'
 
 /** The name of the config file in a data folder. */
 export const CONFIG_FILE_NAME = 'config.json'
@@ -15,12 +16,15 @@ export const CONFIG_FILE_NAME = 'config.json'
 export class NodeConfigError extends DuneP2pError {
   /** The dotted path of the bad field (`(file)` when the file itself is the problem). */
   readonly field: string
+  /** What is wrong with it. */
+  readonly problem: string
   /** What to do about it. */
   readonly fix: string
 
   constructor(field: string, problem: string, fix: string, options?: { cause?: unknown }) {
     super('DUNE_NODE_CONFIG', `config field ${field}: ${problem}. Fix: ${fix}`, options)
     this.field = field
+    this.problem = problem
     this.fix = fix
   }
 }
@@ -51,24 +55,33 @@ export const FIELD_FLAGS: Readonly<Record<string, string>> = {
   'gossip.every_seconds': '--gossip-every SECONDS',
 }
 
+/** A host name where an IP address belongs: letters, digits, dots and dashes, not an IP. */
+function looksLikeHostName(host: string): boolean {
+  return /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?$/.test(host) && /[A-Za-z]/.test(host)
+}
+
+/**
+ * Why `text` is not `what` (a point, HOST:PORT), for a person; undefined when it is one. Host
+ * names get their own answer: only IP addresses are accepted (points carry no names yet).
+ */
+export function pointProblem(text: string, what = 'a point', example = '192.0.2.7:9732'): string | undefined {
+  const problem = pointSyntaxError(text)
+  if (problem === undefined) return undefined
+  const colon = text.lastIndexOf(':')
+  const host = colon > 0 ? text.slice(0, colon) : text
+  if (looksLikeHostName(host))
+    return `${JSON.stringify(text)} is not ${what}: only IP addresses are accepted (IP:PORT, e.g. ${example})`
+  return `${JSON.stringify(text)} is not ${what} (${problem}); write IP:PORT, e.g. ${example} or [2001:db8::7]:9732`
+}
+
 /** An address to listen on: an IP literal and a port (0: any free port). */
 const hostPort = z.string().check((ctx) => {
-  const problem = pointSyntaxError(ctx.value)
-  if (problem !== undefined)
-    ctx.issues.push({
-      code: 'custom',
-      message: `${JSON.stringify(ctx.value)} is not HOST:PORT (${problem}); write an IP address and a port, e.g. "127.0.0.1:9732" or "[::]:9732"`,
-      input: ctx.value,
-    })
+  const problem = pointProblem(ctx.value, 'HOST:PORT', '127.0.0.1:9732')
+  if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value })
 })
 const point = z.string().check((ctx) => {
-  const problem = pointSyntaxError(ctx.value)
-  if (problem !== undefined)
-    ctx.issues.push({
-      code: 'custom',
-      message: `${JSON.stringify(ctx.value)} is not a point (${problem}); write IP:PORT, e.g. "10.0.0.7:9732"`,
-      input: ctx.value,
-    })
+  const problem = pointProblem(ctx.value)
+  if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value })
 })
 /** Notes an operator may leave in any section; ignored. */
 const comment = z.union([z.string(), z.array(z.string())]).optional()
@@ -261,7 +274,9 @@ export async function readConfigFile(file: string): Promise<Record<string, unkno
     throw new NodeConfigError(
       '(file)',
       missing ? `no config file at ${file}` : `cannot read ${file}: ${(err as Error).message}`,
-      missing ? 'run `dune-node config init` (or give the right --data-dir)' : 'check its permissions',
+      missing
+        ? `write one with \`dune-node config init --config-file ${file}\` (or give the right --config-file or --data-dir)`
+        : 'check its permissions',
       { cause: err },
     )
   }
@@ -269,10 +284,11 @@ export async function readConfigFile(file: string): Promise<Record<string, unkno
   try {
     json = JSON.parse(text)
   } catch (err) {
+    const at = jsonErrorPosition(text)
     throw new NodeConfigError(
       '(file)',
-      `${file} is not valid JSON: ${(err as Error).message}`,
-      'correct the syntax, or write a fresh one with `dune-node config init --force`',
+      `${file} is not valid JSON${at ? ` at line ${at.line}, column ${at.column}` : ''}: ${(err as Error).message}`,
+      `correct the syntax, or write a fresh one with \`dune-node config init --config-file ${file} --force\``,
       { cause: err },
     )
   }
