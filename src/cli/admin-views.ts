@@ -19,6 +19,7 @@ import {
 import {
   formatAge,
   formatBytes,
+  formatDue,
   formatDuration,
   formatFields,
   formatFlags,
@@ -121,7 +122,7 @@ export function pointsView(points: readonly PointJson[], now: number): string {
       p.peer_id ?? '-',
       formatAge(p.last_established, now),
       String(p.failures),
-      p.state === 'disconnected' ? formatAge(p.next_attempt_at, now) : '-',
+      p.state === 'disconnected' ? formatDue(p.next_attempt_at, now) : '-',
     ]),
   )
 }
@@ -243,7 +244,7 @@ export function pointView(p: PointJson, now: number): string {
     ['Last disconnect', formatAge(p.last_disconnect, now)],
     ['Last failure', formatAge(p.last_failure, now)],
     ['Failures', String(p.failures)],
-    ['Next attempt', formatAge(p.next_attempt_at, now)],
+    ['Next attempt', p.state === 'disconnected' ? formatDue(p.next_attempt_at, now) : '-'],
   ])
 }
 

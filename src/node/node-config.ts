@@ -115,7 +115,9 @@ const p2pSchema = z.strictObject({
     .int()
     .min(1)
     .optional()
-    .describe('as Octez --connections N: min, expected and max connections N/2, N, 3N/2 (fields below win)'),
+    .describe(
+      'as Octez --connections N: min, expected and max connections N/2, N, 3N/2 (fields below win; default unset: 10, 50, 100)',
+    ),
   min_connections: connectionCount.optional().describe('below this the maintenance dials (default 10)'),
   expected_connections: connectionCount.optional().describe('the count maintenance aims at (default 50)'),
   max_connections: z
@@ -125,20 +127,22 @@ const p2pSchema = z.strictObject({
     .describe('above this maintenance drops connections (default 100)'),
   max_upload_speed: bytesPerSecond
     .optional()
-    .describe('global upload limit in bytes per second; unset: none'),
+    .describe('global upload limit in bytes per second (default unset: no limit)'),
   max_download_speed: bytesPerSecond
     .optional()
-    .describe('global download limit in bytes per second; unset: none'),
+    .describe('global download limit in bytes per second (default unset: no limit)'),
   maintenance_period_ms: z
     .int()
     .min(1)
     .default(120_000)
-    .describe('milliseconds between two timed maintenance steps'),
+    .describe('milliseconds between two timed maintenance steps (default 120000, 2 min)'),
   greylist_timeout_ms: z
     .int()
     .min(1)
     .default(86_400_000)
-    .describe('how long a misbehaving IP or peer stays greylisted, in milliseconds'),
+    .describe(
+      'milliseconds a misbehaving IP, point or peer id stays greylisted (default 86400000, 24 h; `dune-admin-client flush greylist` lifts it)',
+    ),
   score: scoreSchema
     .optional()
     .describe('peer score rules, as the library config `score` (camelCase keys; README: scores and slots)'),
@@ -331,7 +335,15 @@ function unwrapObject(schema: z.ZodType | undefined): Shape | undefined {
   return undefined
 }
 
-/** One line per field: `section.field: description [flag]`, for `config show --doc`. */
+/** A field's description, and its default when the description does not already say it. */
+function describeField(schema: z.ZodType): string {
+  const description = schema.description ?? ''
+  if (!(schema instanceof z.ZodDefault) || /\bdefault\b/.test(description)) return description
+  const value: unknown = schema.def.defaultValue
+  return `${description} (default ${JSON.stringify(value)})`
+}
+
+/** One line per field: `section.field: description (default …) [flag]`, for `config show --doc`. */
 export function nodeConfigDoc(): string[] {
   const lines: string[] = []
   const walk = (shape: Shape, prefix: string): void => {
@@ -340,7 +352,7 @@ export function nodeConfigDoc(): string[] {
       const field = prefix + key
       const inner = unwrapObject(schema)
       const flag = FIELD_FLAGS[field]
-      lines.push(`${field}: ${schema.description ?? ''}${flag ? ` [${flag}]` : ''}`)
+      lines.push(`${field}: ${describeField(schema)}${flag ? ` [${flag}]` : ''}`)
       if (inner) walk(inner, `${field}.`)
     }
   }
@@ -359,7 +371,7 @@ export function documentedConfigText(config: NodeConfig): string {
       .filter(([key]) => key !== '$comment')
       .map(([key, schema]) => {
         const flag = FIELD_FLAGS[`${name}.${key}`]
-        return `${key}: ${schema.description ?? ''}${flag ? ` [${flag}]` : ''}`
+        return `${key}: ${describeField(schema)}${flag ? ` [${flag}]` : ''}`
       })
     const { $comment: _dropped, ...rest } = values
     return { $comment: notes, ...rest }

@@ -307,7 +307,7 @@ describe('dune-admin-client against three connected nodes', () => {
     }
     const watched = await watching
     assert.equal(watched.code, 0, watched.err)
-    assert.match(watched.out, /^\d\d:\d\d:\d\d {2}acl (un)?trust 198\.51\.100\.1\n$/)
+    assert.match(watched.out, /^\d\d:\d\d:\d\d {2}(Trusted|Stopped trusting) ip 198\.51\.100\.1\.\n$/)
     await ok(a, ['untrust', 'address', '198.51.100.1'])
   })
 
