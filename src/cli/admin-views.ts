@@ -251,6 +251,7 @@ export function pointView(p: PointJson, now: number): string {
 export function greylistView(greylist: GreylistJson, now: number): string {
   const rows = [
     ...greylist.ips.map((e) => ['ip', e.ip, formatAge(e.until, now), e.reason]),
+    ...(greylist.points ?? []).map((e) => ['point', e.point, formatAge(e.until, now), e.reason]),
     ...greylist.peers.map((e) => ['peer', e.peer_id, formatAge(e.until, now), e.reason]),
   ]
   if (rows.length === 0) return 'The greylist is empty.\n'

@@ -2,6 +2,7 @@
 // the admin RPC and metrics, logs of the node's events, and a stop that saves the state.
 import { mkdir } from 'node:fs/promises'
 import { pino } from 'pino'
+import type { GreylistEvent } from '../acl/index.js'
 import {
   checkProofOfWork,
   generateIdentity,
@@ -118,6 +119,13 @@ function p2pConfigOf(config: NodeConfig, identity: Identity): P2pConfigInput {
   }
 }
 
+/** A greylisting as one sentence: what, why, for how long, and the command that lifts it. */
+export function greylistedMessage(e: GreylistEvent): string {
+  const what = e.kind === 'ip' ? `IP ${e.ip}` : e.kind === 'point' ? `point ${e.point}` : `peer ${e.peerId}`
+  const refused = e.kind === 'ip' ? 'every connection from it is refused' : 'it is refused'
+  return `greylisted ${what} (${e.reason}) until ${new Date(e.until).toISOString()}: ${refused}; \`dune-admin-client flush greylist\` lifts it`
+}
+
 /** Logs the node's events: connections at info, the rest at debug or warn. */
 function logEvents(
   p2p: P2p<GossipMessage, null, Metadata>,
@@ -130,7 +138,7 @@ function logEvents(
   p2p.on('disconnection', (e) =>
     logger.info({ peer_id: e.peerId, reason: describeCloseReason(e.reason) }, 'connection closed'),
   )
-  p2p.on('greylisted', (e) => logger.warn({ ...e }, 'greylisted'))
+  p2p.on('greylisted', (e) => logger.warn({ ...e }, greylistedMessage(e)))
   p2p.on('handshake-failed', (e) =>
     logger.debug(
       { remote_addr: e.remoteAddress, incoming: e.incoming, error: e.error.message },
