@@ -3,12 +3,13 @@
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { DuneP2pError } from '../errors.js'
-import { applyOverrides, type ConfigOverrides, FLAG_OF_FIELD, FlagError } from '../node/config-overrides.js'
+import { applyOverrides, type ConfigOverrides, FlagError } from '../node/config-overrides.js'
 import { startDuneNode } from '../node/daemon.js'
 import { createLogger } from '../node/logger.js'
 import {
   configFilePath,
   defaultDataDir,
+  FIELD_FLAGS,
   type NodeConfig,
   NodeConfigError,
   parseNodeConfig,
@@ -116,7 +117,7 @@ function flagErrorOf(err: unknown, flags: ConfigFlags): FlagError | undefined {
   if (!(err instanceof NodeConfigError)) return undefined
   const field = Object.keys(FIELD_GIVEN).find((f) => err.field === f || err.field.startsWith(`${f}.`))
   if (field === undefined || !FIELD_GIVEN[field]!(flags)) return undefined
-  return new FlagError(FLAG_OF_FIELD[field]!, err.problem.replace(/ \(in [^)]*\)$/, ''))
+  return new FlagError(FIELD_FLAGS[field]!.split(' ')[0]!, err.problem.replace(/ \(in [^)]*\)$/, ''))
 }
 
 export function addRunCommand(program: Command, ctx: CliContext): void {

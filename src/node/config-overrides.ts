@@ -30,21 +30,6 @@ export class FlagError extends DuneP2pError {
   }
 }
 
-/** The flag that sets each config field, as the user types it. */
-export const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
-  data_dir: '--data-dir',
-  chain_name: '--chain-name',
-  'p2p.listen_addr': '--net-addr',
-  'p2p.bootstrap_peers': '--peer',
-  'p2p.connections': '--connections',
-  'p2p.expected_proof_of_work': '--expected-pow',
-  'p2p.max_upload_speed': '--max-upload-speed',
-  'p2p.max_download_speed': '--max-download-speed',
-  'rpc.listen_addr': '--rpc-addr',
-  'log.level': '--log-level',
-  'gossip.every_seconds': '--gossip-every',
-}
-
 /** The number `text` stands for, or a FlagError saying it is not one (`hint` follows that message). */
 function numberFlag(flag: string, text: string, check: (n: number) => string | undefined, hint = ''): number {
   const n = text.trim() === '' ? Number.NaN : Number(text)
