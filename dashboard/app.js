@@ -291,6 +291,11 @@ function renderAcl(acl) {
       acl.greylist.ips.map((e) => greylisted('greylist_ips', e.ip, e)),
     ),
     aclList(
+      'greylisted points',
+      'greylist_points',
+      (acl.greylist.points ?? []).map((e) => greylisted('greylist_points', e.point, e)),
+    ),
+    aclList(
       'greylisted peers',
       'greylist_peers',
       acl.greylist.peers.map((e) => greylisted('greylist_peers', e.peer_id, e)),
@@ -386,7 +391,7 @@ function describe(kind, d) {
     case 'disconnection':
       return `disconnected from ${d.peer_id} at ${where} (${dir}): ${d.reason}`
     case 'greylisted':
-      return `greylisted ${d.ip ?? d.peer_id}: ${d.reason}`
+      return `greylisted ${d.ip ?? d.point ?? d.peer_id}: ${d.reason}`
     case 'handshake_failed':
       return `handshake ${d.incoming ? 'from' : 'to'} ${d.remote_addr} failed: ${d.error}`
     case 'refused':

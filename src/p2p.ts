@@ -155,7 +155,9 @@ export class P2p<A, P = null, C = Metadata> {
           backlog: config.backlog,
           check: (ip, socket) => {
             const status = this.acl.ipStatus(ip)
-            if (status === 'banned' || status === 'greylisted') return status
+            if (status === 'banned') return status
+            // A trusted peer or point may be on a greylisted IP: the pool decides once it is known.
+            if (status === 'greylisted' && !this.#pool.mayTrustSomeoneAt(ip)) return status
             if (status === 'trusted') return undefined
             return this.#pool.admitIncoming(ip, socket)
           },

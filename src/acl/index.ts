@@ -11,9 +11,11 @@ export {
   DEFAULT_GREYLIST_TIMEOUT_MS,
   DEFAULT_MAX_GREYLISTED_IPS,
   DEFAULT_MAX_GREYLISTED_PEERS,
+  DEFAULT_MAX_GREYLISTED_POINTS,
   type GreylistEvent,
   type GreylistedIp,
   type GreylistedPeer,
+  type GreylistedPoint,
 } from './access-control.js'
 export { AclInputError, type AclInputKind } from './errors.js'
 export {
@@ -28,4 +30,9 @@ export {
   prefixContains,
 } from './ip-address.js'
 export { IpPrefixSet } from './ip-prefix-set.js'
-export type { AclSnapshot, GreylistedIpRecord, GreylistedPeerRecord } from './snapshot.js'
+export type {
+  AclSnapshot,
+  GreylistedIpRecord,
+  GreylistedPeerRecord,
+  GreylistedPointRecord,
+} from './snapshot.js'

@@ -49,6 +49,26 @@ export class NodeUnreachableError extends DuneP2pError {
   }
 }
 
+/** Something answers at the endpoint, but not as the admin RPC (not HTTP, or not its JSON): the P2P port, most likely. */
+export class NotAdminRpcError extends DuneP2pError {
+  readonly endpoint: string
+
+  constructor(endpoint: string, what: string, options?: { cause?: unknown }) {
+    super(
+      'DUNE_NOT_ADMIN_RPC',
+      `${endpoint} ${what}: this is not an admin RPC endpoint; is it the P2P port? The admin RPC listens on the node's --rpc-addr (default 127.0.0.1:8732); use --endpoint http://HOST:PORT`,
+      options,
+    )
+    this.endpoint = endpoint
+  }
+}
+
+/** Whether a failed fetch got bytes that are not HTTP (undici's parser errors: HPE_*). */
+function notHttp(err: unknown): boolean {
+  const code = err instanceof Error ? (err.cause as { code?: unknown } | undefined)?.code : undefined
+  return typeof code === 'string' && code.startsWith('HPE_')
+}
+
 const NETWORK_REASONS: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
   ECONNRESET: 'connection reset',
@@ -58,7 +78,7 @@ const NETWORK_REASONS: Record<string, string> = {
   ENETUNREACH: 'network unreachable',
   ETIMEDOUT: 'connection timed out',
   UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
-  UND_ERR_SOCKET: 'connection closed',
+  UND_ERR_SOCKET: 'connection closed without an answer (a P2P port does that: is it the P2P port?)',
 }
 
 /** The readable reason of a failed fetch (its cause carries the system error code). */
@@ -240,11 +260,13 @@ export class AdminRpcClient {
     })
     try {
       return JSON.parse(text) as T
-    } catch {
-      throw new AdminRpcError(
-        response.status,
-        'BAD_JSON',
-        `the node's answer to ${method} ${path} is not JSON`,
+    } catch (err) {
+      throw new NotAdminRpcError(
+        this.endpoint,
+        `answered ${method} ${path} with something that is not JSON`,
+        {
+          cause: err,
+        },
       )
     }
   }
@@ -271,6 +293,7 @@ export class AdminRpcClient {
       return await fetch(`${this.endpoint}${path}`, init)
     } catch (err) {
       if (err instanceof Error && err.name === 'AbortError') throw err
+      if (notHttp(err)) throw new NotAdminRpcError(this.endpoint, 'does not answer HTTP', { cause: err })
       throw new NodeUnreachableError(this.endpoint, networkReason(err), { cause: err })
     }
   }

@@ -27,7 +27,7 @@ import {
   scoresView,
 } from './admin-views.js'
 import { runIfEntryPoint } from './entry-point.js'
-import { type CliStreams, newProgram, runProgram } from './program.js'
+import { asQuestion, type CliStreams, newProgram, runProgram } from './program.js'
 
 /** Where the commands write, the environment they read, and what stops `watch log` (besides Ctrl-C). */
 export interface AdminCliIo extends CliStreams {
@@ -267,36 +267,50 @@ function bannedTarget(first: string, second: string | undefined): string {
   )
 }
 
-/** `is address banned ADDR`, `is peer banned ID`. */
+/** `is address banned ADDR`, `is peer banned ID`; exit 0 banned, 1 not banned, 2 error (for scripts). */
 function addIsCommand(program: Command, ctx: AdminCliIo): void {
   const is = program
     .command('is')
-    .description('ask whether an address or a peer is banned')
+    .description('ask whether an address or a peer is banned (exit 0: banned, 1: not banned, 2: error)')
     // List the subcommands as they are written (`address banned <address>`), not by their arguments.
     .configureHelp({ subcommandTerm: (command) => `${command.name()} ${command.usage()}` })
   const check = async (
     command: Command,
     target: string,
     ask: (client: AdminRpcClient) => Promise<{ banned: boolean }>,
-  ): Promise<void> => {
+  ): Promise<boolean> => {
     const answer = await ask(clientOf(command))
     output(ctx, command, answer, () => `${target} is ${answer.banned ? '' : 'not '}banned.\n`)
+    return answer.banned
   }
-  is.command('address <banned> [address]')
-    .usage('banned <address>')
-    .description('is this HOST:PORT, IP or CIDR prefix banned')
-    .action((first: string, second: string | undefined, _options, command: Command) => {
+  asQuestion(
+    is
+      .command('address <banned> [address]')
+      .usage('banned <address>')
+      .description('is this HOST:PORT, IP or CIDR prefix banned')
+      .addHelpText('after', IS_EXIT_HELP),
+    (first: string, second: string | undefined, _options: unknown, command: Command) => {
       const address = bannedTarget(first, second)
       return check(command, address, (client) => client.isAddressBanned(address))
-    })
-  is.command('peer <banned> [peer_id]')
-    .usage('banned <peer_id>')
-    .description('is this peer id banned')
-    .action((first: string, second: string | undefined, _options, command: Command) => {
+    },
+  )
+  asQuestion(
+    is
+      .command('peer <banned> [peer_id]')
+      .usage('banned <peer_id>')
+      .description('is this peer id banned')
+      .addHelpText('after', IS_EXIT_HELP),
+    (first: string, second: string | undefined, _options: unknown, command: Command) => {
       const peerId = bannedTarget(first, second)
       return check(command, peerId, (client) => client.isPeerBanned(peerId))
-    })
+    },
+  )
 }
+
+const IS_EXIT_HELP = `
+Exit status: 0 banned, 1 not banned, 2 could not tell (bad argument, node unreachable).
+  if dune-admin-client is peer banned idX >/dev/null; then echo banned; fi
+`
 
 /** `forget address POINT | peer ID`, `flush greylist`. */
 function addForgetCommands(program: Command, ctx: AdminCliIo): void {

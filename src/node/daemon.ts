@@ -2,7 +2,14 @@
 // the admin RPC and metrics, logs of the node's events, and a stop that saves the state.
 import { mkdir } from 'node:fs/promises'
 import { pino } from 'pino'
-import { generateIdentity, generateIdentityInline, type Identity, peerIdToB58 } from '../crypto/index.js'
+import type { GreylistEvent } from '../acl/index.js'
+import {
+  checkProofOfWork,
+  generateIdentity,
+  generateIdentityInline,
+  type Identity,
+  peerIdToB58,
+} from '../crypto/index.js'
 import { createP2p, type P2p, type P2pConfigInput } from '../p2p.js'
 import { cookiePath, newRpcToken, removeCookie, writeCookie } from '../rpc/cookie.js'
 import { NodeMetrics } from '../rpc/metrics.js'
@@ -52,6 +59,36 @@ async function identityOf(dataDir: string, bits: number, logger: pino.Logger): P
   return identity
 }
 
+/** The most whole bits of proof of work the identity's stamp meets (0 to 256). */
+export function identityPowBits(identity: Identity): number {
+  let lo = 0
+  let hi = 256
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2)
+    if (checkProofOfWork(identity.publicKey, identity.proofOfWorkStamp, mid)) lo = mid
+    else hi = mid - 1
+  }
+  return lo
+}
+
+/** Warns, in one line, when our identity is below what we expect of peers: they will refuse it. */
+function warnIfWeakIdentity(
+  identity: Identity,
+  expected: number,
+  dataDir: string,
+  logger: pino.Logger,
+): void {
+  if (checkProofOfWork(identity.publicKey, identity.proofOfWorkStamp, expected)) return
+  const bits = identityPowBits(identity)
+  logger.warn(
+    { path: identityFilePath(dataDir), pow_bits: bits, expected_proof_of_work: expected },
+    `the identity has ${bits} bits of proof of work, below p2p.expected_proof_of_work (${expected}): ` +
+      `peers expecting ${expected} bits will refuse it and greylist its address; fix: ` +
+      `\`dune-node identity generate --data-dir ${dataDir} --force --pow ${expected}\` (a new peer id), ` +
+      `or run every node of this network with --expected-pow ${bits}`,
+  )
+}
+
 /** The P2p config a node config stands for. */
 function p2pConfigOf(config: NodeConfig, identity: Identity): P2pConfigInput {
   const p = config.p2p
@@ -90,6 +127,13 @@ function p2pConfigOf(config: NodeConfig, identity: Identity): P2pConfigInput {
   }
 }
 
+/** A greylisting as one sentence: what, why, for how long, and the command that lifts it. */
+export function greylistedMessage(e: GreylistEvent): string {
+  const what = e.kind === 'ip' ? `IP ${e.ip}` : e.kind === 'point' ? `point ${e.point}` : `peer ${e.peerId}`
+  const refused = e.kind === 'ip' ? 'every connection from it is refused' : 'it is refused'
+  return `greylisted ${what} (${e.reason}) until ${new Date(e.until).toISOString()}: ${refused}; \`dune-admin-client flush greylist\` lifts it`
+}
+
 /** Logs the node's events: connections at info, the rest at debug or warn. */
 function logEvents(
   p2p: P2p<GossipMessage, null, Metadata>,
@@ -102,7 +146,7 @@ function logEvents(
   p2p.on('disconnection', (e) =>
     logger.info({ peer_id: e.peerId, reason: describeCloseReason(e.reason) }, 'connection closed'),
   )
-  p2p.on('greylisted', (e) => logger.warn({ ...e }, 'greylisted'))
+  p2p.on('greylisted', (e) => logger.warn({ ...e }, greylistedMessage(e)))
   p2p.on('handshake-failed', (e) =>
     logger.debug(
       { remote_addr: e.remoteAddress, incoming: e.incoming, error: e.error.message },
@@ -127,6 +171,7 @@ export async function startDuneNode(config: NodeConfig, options: DuneNodeOptions
   const logger = options.logger ?? pino({ level: 'silent' })
   await mkdir(config.data_dir, { recursive: true, mode: 0o700 })
   const identity = await identityOf(config.data_dir, config.p2p.expected_proof_of_work, logger)
+  warnIfWeakIdentity(identity, config.p2p.expected_proof_of_work, config.data_dir, logger)
   const p2p = await createP2p(p2pConfigOf(config, identity), { messages: gossipMessages, logger })
   if (p2p.stateLoad?.status === 'corrupt') {
     logger.warn({ moved_to: p2p.stateLoad.movedTo }, 'peers.json was unusable; starting with empty tables')

@@ -9,6 +9,7 @@ import { admissionSchema, evictionSchema, scoreSchema, slotsSchema } from '../po
 import { DEFAULT_EXPOSED_ALLOW, parseHostHeader, parseRoutePattern } from '../rpc/guard.js'
 import { RPC_LIMITS } from '../rpc/limits.js'
 import { pointSyntaxError } from '../wire/index.js'
+import { jsonErrorPosition } from './json-syntax.js'
 
 /** The name of the config file in a data folder. */
 export const CONFIG_FILE_NAME = 'config.json'
@@ -17,12 +18,15 @@ export const CONFIG_FILE_NAME = 'config.json'
 export class NodeConfigError extends DuneP2pError {
   /** The dotted path of the bad field (`(file)` when the file itself is the problem). */
   readonly field: string
+  /** What is wrong with it. */
+  readonly problem: string
   /** What to do about it. */
   readonly fix: string
 
   constructor(field: string, problem: string, fix: string, options?: { cause?: unknown }) {
     super('DUNE_NODE_CONFIG', `config field ${field}: ${problem}. Fix: ${fix}`, options)
     this.field = field
+    this.problem = problem
     this.fix = fix
   }
 }
@@ -54,24 +58,33 @@ export const FIELD_FLAGS: Readonly<Record<string, string>> = {
   'gossip.every_seconds': '--gossip-every SECONDS',
 }
 
+/** A host name where an IP address belongs: letters, digits, dots and dashes, not an IP. */
+function looksLikeHostName(host: string): boolean {
+  return /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?$/.test(host) && /[A-Za-z]/.test(host)
+}
+
+/**
+ * Why `text` is not `what` (a point, HOST:PORT), for a person; undefined when it is one. Host
+ * names get their own answer: only IP addresses are accepted (points carry no names yet).
+ */
+export function pointProblem(text: string, what = 'a point', example = '192.0.2.7:9732'): string | undefined {
+  const problem = pointSyntaxError(text)
+  if (problem === undefined) return undefined
+  const colon = text.lastIndexOf(':')
+  const host = colon > 0 ? text.slice(0, colon) : text
+  if (looksLikeHostName(host))
+    return `${JSON.stringify(text)} is not ${what}: only IP addresses are accepted (IP:PORT, e.g. ${example})`
+  return `${JSON.stringify(text)} is not ${what} (${problem}); write IP:PORT, e.g. ${example} or [2001:db8::7]:9732`
+}
+
 /** An address to listen on: an IP literal and a port (0: any free port). */
 const hostPort = z.string().check((ctx) => {
-  const problem = pointSyntaxError(ctx.value)
-  if (problem !== undefined)
-    ctx.issues.push({
-      code: 'custom',
-      message: `${JSON.stringify(ctx.value)} is not HOST:PORT (${problem}); write an IP address and a port, e.g. "127.0.0.1:9732" or "[::]:9732"`,
-      input: ctx.value,
-    })
+  const problem = pointProblem(ctx.value, 'HOST:PORT', '127.0.0.1:9732')
+  if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value })
 })
 const point = z.string().check((ctx) => {
-  const problem = pointSyntaxError(ctx.value)
-  if (problem !== undefined)
-    ctx.issues.push({
-      code: 'custom',
-      message: `${JSON.stringify(ctx.value)} is not a point (${problem}); write IP:PORT, e.g. "10.0.0.7:9732"`,
-      input: ctx.value,
-    })
+  const problem = pointProblem(ctx.value)
+  if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value })
 })
 /** Notes an operator may leave in any section; ignored. */
 const comment = z.union([z.string(), z.array(z.string())]).optional()
@@ -105,7 +118,9 @@ const p2pSchema = z.strictObject({
     .int()
     .min(1)
     .optional()
-    .describe('as Octez --connections N: min, expected and max connections N/2, N, 3N/2 (fields below win)'),
+    .describe(
+      'as Octez --connections N: min, expected and max connections N/2, N, 3N/2 (fields below win; default unset: 10, 50, 100)',
+    ),
   min_connections: connectionCount.optional().describe('below this the maintenance dials (default 10)'),
   expected_connections: connectionCount.optional().describe('the count maintenance aims at (default 50)'),
   max_connections: z
@@ -115,20 +130,22 @@ const p2pSchema = z.strictObject({
     .describe('above this maintenance drops connections (default 100)'),
   max_upload_speed: bytesPerSecond
     .optional()
-    .describe('global upload limit in bytes per second; unset: none'),
+    .describe('global upload limit in bytes per second (default unset: no limit)'),
   max_download_speed: bytesPerSecond
     .optional()
-    .describe('global download limit in bytes per second; unset: none'),
+    .describe('global download limit in bytes per second (default unset: no limit)'),
   maintenance_period_ms: z
     .int()
     .min(1)
     .default(120_000)
-    .describe('milliseconds between two timed maintenance steps'),
+    .describe('milliseconds between two timed maintenance steps (default 120000, 2 min)'),
   greylist_timeout_ms: z
     .int()
     .min(1)
     .default(86_400_000)
-    .describe('how long a misbehaving IP or peer stays greylisted, in milliseconds'),
+    .describe(
+      'milliseconds a misbehaving IP, point or peer id stays greylisted (default 86400000, 24 h; `dune-admin-client flush greylist` lifts it)',
+    ),
   tcp_user_timeout_ms: z
     .int()
     .min(0)
@@ -370,7 +387,9 @@ export async function readConfigFile(file: string): Promise<Record<string, unkno
     throw new NodeConfigError(
       '(file)',
       missing ? `no config file at ${file}` : `cannot read ${file}: ${(err as Error).message}`,
-      missing ? 'run `dune-node config init` (or give the right --data-dir)' : 'check its permissions',
+      missing
+        ? `write one with \`dune-node config init --config-file ${file}\` (or give the right --config-file or --data-dir)`
+        : 'check its permissions',
       { cause: err },
     )
   }
@@ -378,10 +397,11 @@ export async function readConfigFile(file: string): Promise<Record<string, unkno
   try {
     json = JSON.parse(text)
   } catch (err) {
+    const at = jsonErrorPosition(text)
     throw new NodeConfigError(
       '(file)',
-      `${file} is not valid JSON: ${(err as Error).message}`,
-      'correct the syntax, or write a fresh one with `dune-node config init --force`',
+      `${file} is not valid JSON${at ? ` at line ${at.line}, column ${at.column}` : ''}: ${(err as Error).message}`,
+      `correct the syntax, or write a fresh one with \`dune-node config init --config-file ${file} --force\``,
       { cause: err },
     )
   }
@@ -424,7 +444,15 @@ function unwrapObject(schema: z.ZodType | undefined): Shape | undefined {
   return undefined
 }
 
-/** One line per field: `section.field: description [flag]`, for `config show --doc`. */
+/** A field's description, and its default when the description does not already say it. */
+function describeField(schema: z.ZodType): string {
+  const description = schema.description ?? ''
+  if (!(schema instanceof z.ZodDefault) || /\bdefault\b/.test(description)) return description
+  const value: unknown = schema.def.defaultValue
+  return `${description} (default ${JSON.stringify(value)})`
+}
+
+/** One line per field: `section.field: description (default …) [flag]`, for `config show --doc`. */
 export function nodeConfigDoc(): string[] {
   const lines: string[] = []
   const walk = (shape: Shape, prefix: string): void => {
@@ -433,7 +461,7 @@ export function nodeConfigDoc(): string[] {
       const field = prefix + key
       const inner = unwrapObject(schema)
       const flag = FIELD_FLAGS[field]
-      lines.push(`${field}: ${schema.description ?? ''}${flag ? ` [${flag}]` : ''}`)
+      lines.push(`${field}: ${describeField(schema)}${flag ? ` [${flag}]` : ''}`)
       if (inner) walk(inner, `${field}.`)
     }
   }
@@ -452,7 +480,7 @@ export function documentedConfigText(config: NodeConfig): string {
       .filter(([key]) => key !== '$comment')
       .map(([key, schema]) => {
         const flag = FIELD_FLAGS[`${name}.${key}`]
-        return `${key}: ${schema.description ?? ''}${flag ? ` [${flag}]` : ''}`
+        return `${key}: ${describeField(schema)}${flag ? ` [${flag}]` : ''}`
       })
     const { $comment: _dropped, ...rest } = values
     return { $comment: notes, ...rest }

@@ -139,6 +139,7 @@ const aclSchema = z.object({
   trustedPeers: z.array(peerId),
   greylistedIps: z.array(z.object({ ip: ipOrSubnet, until: time, reason: z.string().optional() })).optional(),
   greylistedPeers: z.array(z.object({ peerId, until: time, reason: z.string().optional() })).optional(),
+  greylistedPoints: z.array(z.object({ point, until: time, reason: z.string().optional() })).optional(),
 })
 
 /** A version-1 file (its version field is checked before). Unknown keys are dropped. */

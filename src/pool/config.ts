@@ -67,9 +67,21 @@ const tcpKeepaliveSchema = z.strictObject({
 const scoreComponent = (weight: number, halfLifeMs: number, cap: number) =>
   z
     .strictObject({
-      weight: z.number().finite().default(weight),
-      halfLifeMs: ms.default(halfLifeMs),
-      cap: z.number().positive().default(cap),
+      weight: z
+        .number()
+        .finite()
+        .default(weight)
+        .describe(`score points per unit of the counter (default ${weight}; negative: a penalty)`),
+      halfLifeMs: ms
+        .default(halfLifeMs)
+        .describe(
+          `milliseconds for the counter to halve (default ${halfLifeMs}, ${halfLifeMs / 60_000} min)`,
+        ),
+      cap: z
+        .number()
+        .positive()
+        .default(cap)
+        .describe(`the counter counts up to this, no further (default ${cap})`),
     })
     .prefault({})
 
@@ -78,41 +90,86 @@ const HOUR_MS = 3_600_000
 /** Peer scores: decaying behaviour counters plus the application's score (see PeerScores). */
 export const scoreSchema = z.strictObject({
   /** Seconds connected: +1 per 10 min up to +3.6. */
-  uptime: scoreComponent(0.001, HOUR_MS, 3600),
+  uptime: scoreComponent(0.001, HOUR_MS, 3600).describe(
+    'seconds connected (decaying): +0.001 a second, at most +3.6',
+  ),
   /** Useful messages delivered first (p2p.reportUseful): +0.05 each, up to +5. */
-  useful: scoreComponent(0.05, 600_000, 100),
+  useful: scoreComponent(0.05, 600_000, 100).describe(
+    'useful messages delivered first (p2p.reportUseful): +0.05 each, at most +5',
+  ),
   /** Invalid messages (p2p.reportInvalid, wire decoding errors). */
-  invalid: scoreComponent(-2, HOUR_MS, 1000),
+  invalid: scoreComponent(-2, HOUR_MS, 1000).describe(
+    'invalid messages (p2p.reportInvalid, wire decoding errors): -2 each',
+  ),
   /** Messages over their size bound. */
-  oversized: scoreComponent(-5, HOUR_MS, 1000),
+  oversized: scoreComponent(-5, HOUR_MS, 1000).describe('messages over their size bound: -5 each'),
   /** Protocol violations: MAC errors, unrequested or malformed swap messages. */
-  violation: scoreComponent(-5, HOUR_MS, 1000),
+  violation: scoreComponent(-5, HOUR_MS, 1000).describe(
+    'protocol violations (MAC errors, unrequested or malformed swaps): -5 each',
+  ),
   /** Failed handshakes once the peer id was known. */
-  handshakeFailure: scoreComponent(-2, HOUR_MS, 1000),
+  handshakeFailure: scoreComponent(-2, HOUR_MS, 1000).describe(
+    'failed handshakes once the peer id was known: -2 each',
+  ),
   /** How long a disconnected peer's counters are kept. */
-  retainMs: ms.default(HOUR_MS),
+  retainMs: ms
+    .default(HOUR_MS)
+    .describe("milliseconds a disconnected peer's counters are kept (default 3600000, 1 h)"),
   /** Below this total a peer is disconnected, greylisted and refused (trusted peers excepted). */
-  disconnectBelow: z.number().finite().default(-20),
+  disconnectBelow: z
+    .number()
+    .finite()
+    .default(-20)
+    .describe(
+      'below this total score a peer is disconnected, greylisted and refused (default -20; trusted peers excepted)',
+    ),
   /** Score records kept at most (connected peers are never dropped). */
-  maxRecords: positive.default(4096),
+  maxRecords: positive
+    .default(4096)
+    .describe('score records kept at most, connected peers never dropped (default 4096 peers)'),
 })
 
 /** Connection slots by direction. */
 export const slotsSchema = z.strictObject({
   /** Established inbound connections at most (default: the ceiling minus the reserved outbound slots). */
-  maxInbound: count.optional(),
+  maxInbound: count
+    .optional()
+    .describe(
+      'established inbound connections at most (default: the ceiling minus the reserved outbound slots)',
+    ),
   /** Slots only outbound connections may take: min(minOutbound, ceiling / 4). */
-  minOutbound: count.default(8),
+  minOutbound: count
+    .default(8)
+    .describe(
+      'slots only outbound connections may take, at most a quarter of the ceiling (default 8 connections)',
+    ),
 })
 
 /** A level of per-address limits (see AdmissionLimiter). */
 const addressLimit = (ipv4Bits: number, ipv6Bits: number, maxConnections: number, newPerMinute: number) =>
   z
     .strictObject({
-      ipv4Bits: z.int().min(0).max(32).default(ipv4Bits),
-      ipv6Bits: z.int().min(0).max(128).default(ipv6Bits),
-      maxConnections: positive.default(maxConnections),
-      newPerMinute: z.number().positive().finite().default(newPerMinute),
+      ipv4Bits: z
+        .int()
+        .min(0)
+        .max(32)
+        .default(ipv4Bits)
+        .describe(`IPv4 addresses sharing this many leading bits count as one (default /${ipv4Bits})`),
+      ipv6Bits: z
+        .int()
+        .min(0)
+        .max(128)
+        .default(ipv6Bits)
+        .describe(`IPv6 addresses sharing this many leading bits count as one (default /${ipv6Bits})`),
+      maxConnections: positive
+        .default(maxConnections)
+        .describe(`connections at once from one of them (default ${maxConnections})`),
+      newPerMinute: z
+        .number()
+        .positive()
+        .finite()
+        .default(newPerMinute)
+        .describe(`new connections a minute from one of them (default ${newPerMinute}; a token bucket)`),
     })
     .prefault({})
 
@@ -127,23 +184,51 @@ const cidr = z.string().check((ctx) => {
 /** What an incoming socket must pass before a byte is read. */
 export const admissionSchema = z.strictObject({
   /** Per host: IPv4 /32, IPv6 /56. */
-  perAddress: addressLimit(32, 56, 4, 20),
+  perAddress: addressLimit(32, 56, 4, 20).describe(
+    'limits per host (IPv4 /32, IPv6 /56): 4 at once, 20 new a minute',
+  ),
   /** Per network: IPv4 /16, IPv6 /48. */
-  perSubnet: addressLimit(16, 48, 16, 60),
+  perSubnet: addressLimit(16, 48, 16, 60).describe(
+    'limits per network (IPv4 /16, IPv6 /48): 16 at once, 60 new a minute',
+  ),
   /** Subnets spared by both limits (default loopback: the operator's own machine). */
-  exempt: z.array(cidr).default(['127.0.0.0/8', '::1/128']),
+  exempt: z
+    .array(cidr)
+    .default(['127.0.0.0/8', '::1/128'])
+    .describe(
+      'subnets (CIDR) spared by both limits; their misbehaving peers greylist their point and peer id, not the IP (default loopback: 127.0.0.0/8, ::1/128)',
+    ),
   /** Handshakes in progress at once, both directions (default 2·maxIncomingConnections + maintenance.maxParallelDials). */
-  maxHandshakesInFlight: positive.optional(),
+  maxHandshakesInFlight: positive
+    .optional()
+    .describe(
+      'handshakes in progress at once, both directions (default 2 x max_incoming_connections + maintenance dials: 48)',
+    ),
 })
 
 /** Which inbound connection a newcomer may replace when the inbound slots are full (see selectToEvict). */
 export const evictionSchema = z.strictObject({
   /** New connections are neither evicted nor trimmed for this long. */
-  graceMs: z.int().min(0).default(60_000),
-  protectGroups: count.default(4),
-  protectLowLatency: count.default(8),
-  protectRecentUseful: count.default(4),
-  protectLongestShare: z.number().min(0).max(1).default(0.5),
+  graceMs: z
+    .int()
+    .min(0)
+    .default(60_000)
+    .describe('milliseconds a new connection is neither evicted nor trimmed (default 60000, 1 min)'),
+  protectGroups: count
+    .default(4)
+    .describe(
+      'network groups (picked by a secret keyed hash) whose longest-connected peer is spared (default 4 groups)',
+    ),
+  protectLowLatency: count.default(8).describe('lowest-latency peers spared (default 8 peers)'),
+  protectRecentUseful: count
+    .default(4)
+    .describe('peers that most recently delivered useful messages, spared (default 4 peers)'),
+  protectLongestShare: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.5)
+    .describe('share of the remaining peers, longest connected first, spared (default 0.5: half)'),
 })
 
 /** A table bound: GC runs when the table holds more than `max`, down to `target` entries. */

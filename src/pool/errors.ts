@@ -10,6 +10,7 @@ import { DuneP2pError } from '../errors.js'
  */
 export type RefusalReason =
   | 'point_banned'
+  | 'greylisted'
   | 'peer_banned'
   | 'private_mode'
   | 'too_many_connections'

@@ -516,6 +516,8 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
 
     let refusal: { motive: NackMotive; reason: RefusalReason } | undefined
     if (this.#closed) refusal = { motive: 'no_motive', reason: 'stopped' }
+    else if (!trusted && this.#greylistedAt(ip, listening))
+      refusal = { motive: 'no_motive', reason: 'greylisted' }
     else if (!trusted && this.acl.isPeerBanned(peerId))
       refusal = { motive: 'no_motive', reason: 'peer_banned' }
     else if (!peer.version.ok) refusal = { motive: peer.version.motive, reason: peer.version.motive }
@@ -737,8 +739,19 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   }
 
   /**
+   * Whether an untrusted peer is refused by the greylist once its point is known: its IP (let
+   * through the accept check because some trusted peer or point might be on it) or its point.
+   */
+  #greylistedAt(ip: string, point: string | undefined): boolean {
+    if (this.acl.ipStatus(ip) === 'greylisted') return true
+    return point !== undefined && this.acl.isPointGreylisted(point)
+  }
+
+  /**
    * Greylists the IP (when given) and the peer id of a misbehaving peer, unless the peer, its
-   * point or its IP is trusted.
+   * point or its IP is trusted. On an address exempt from the admission limits (loopback by
+   * default: the nodes of one machine share it) the point is greylisted instead of the IP, so
+   * one bad node does not lock the others out.
    */
   #misbehaved(
     ip: string | undefined,
@@ -749,8 +762,12 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     if (peerId !== undefined && this.isPeerTrusted(peerId)) return
     if (point !== undefined && this.isPointTrusted(point)) return
     if (ip !== undefined && this.acl.isIpTrusted(ip)) return
-    if (ip !== undefined && this.acl.greylistIp(ip, reason)) {
-      const until = this.now() + this.acl.greylistTimeoutMs
+    const until = this.now() + this.acl.greylistTimeoutMs
+    if (ip !== undefined && this.admission.isExempt(ip)) {
+      const record = point === undefined ? undefined : this.points.get(point)
+      if (point !== undefined && this.acl.greylistPoint(point, reason) && record)
+        record.greylistedUntil = until
+    } else if (ip !== undefined && this.acl.greylistIp(ip, reason)) {
       for (const r of this.points.values()) if (parsePoint(r.point).host === ip) r.greylistedUntil = until
     }
     if (peerId !== undefined) this.acl.greylistPeer(peerId, reason)
@@ -916,6 +933,13 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     return this.acl.isPeerTrusted(peerId)
   }
 
+  /** Whether a trusted peer or point (ACL or config) may be behind a connection from `ip`. */
+  mayTrustSomeoneAt(ip: string): boolean {
+    if (this.acl.mayTrustSomeoneAt(ip)) return true
+    for (const point of this.#configTrusted) if (parsePoint(point).host === ip) return true
+    return false
+  }
+
   pointInfo(r: PointRecord): PointInfo {
     const status = this.acl.pointStatus(r.point)
     return {
@@ -923,7 +947,10 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       state: r.state,
       trusted: r.trusted,
       banned: status === 'banned',
-      greylisted: this.acl.isIpGreylisted(parsePoint(r.point).host),
+      // A trusted point is dialed whatever the greylist says of its IP.
+      greylisted:
+        !r.trusted &&
+        (this.acl.isIpGreylisted(parsePoint(r.point).host) || this.acl.isPointGreylisted(r.point)),
       peerId: r.peerId,
       lastAttempt: r.lastAttempt,
       lastFailure: r.lastFailure,

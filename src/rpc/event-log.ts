@@ -56,7 +56,9 @@ export class EventFeed extends EventEmitter<{ event: [LogEvent] }> {
         'greylisted',
         e.kind === 'ip'
           ? { ip: e.ip, reason: e.reason, until: e.until }
-          : { peer_id: e.peerId, reason: e.reason, until: e.until },
+          : e.kind === 'point'
+            ? { point: e.point, reason: e.reason, until: e.until }
+            : { peer_id: e.peerId, reason: e.reason, until: e.until },
       ),
     )
     listen(

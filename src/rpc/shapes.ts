@@ -159,6 +159,8 @@ export interface PointAclJson {
 
 export interface GreylistJson {
   ips: { ip: string; until: number; reason: string }[]
+  /** Points greylisted instead of their IP (nodes sharing an IP exempt from the admission limits). */
+  points?: { point: string; until: number; reason: string }[]
   peers: { peer_id: string; until: number; reason: string }[]
 }
 
@@ -347,6 +349,7 @@ export function greylistJson(p2p: AnyP2p): GreylistJson {
   const g = p2p.acl.greylist()
   return {
     ips: g.ips.map(({ ip, until, reason }) => ({ ip, until, reason })),
+    points: g.points.map(({ point, until, reason }) => ({ point, until, reason })),
     peers: g.peers.map(({ peerId, until, reason }) => ({ peer_id: peerId, until, reason })),
   }
 }

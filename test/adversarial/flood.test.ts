@@ -104,9 +104,9 @@ describe('adversarial: a flood of connection attempts', () => {
     // Bounded: handshakes in progress never passed the limit, and all of them ended.
     assert.ok(peakHandshakes <= target.config.maxIncomingConnections, `peak ${peakHandshakes}`)
     await until(() => target.stats().incomingHandshakes === 0, 'every handshake over')
-    // The garbage senders that got to the handshake are greylisted; the table stays bounded.
-    assert.ok(target.acl.greylist().ips.length > 0)
-    assert.ok(target.acl.greylist().ips.length <= ATTEMPTS)
+    // The garbage senders name no peer id or point, and their loopback addresses are exempt (as
+    // shipped: the IPs of one machine's nodes), so nothing is greylisted; the table stays bounded.
+    assert.equal(target.acl.greylist().ips.length, 0)
     assert.ok(target.points().length <= target.config.maxKnownPoints.max)
     // After the flood the node still takes a new good peer.
     const late = await start('127.33.0.100')

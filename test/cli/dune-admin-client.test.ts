@@ -18,6 +18,7 @@ import {
   stopNodes,
   waitFor,
 } from '../support/admin-nodes.js'
+import { startShippedNode } from '../support/shipped-node.js'
 
 interface Run {
   code: number
@@ -192,7 +193,9 @@ describe('dune-admin-client against three connected nodes', () => {
     assert.deepEqual(await json(a, ['is', 'address', '10.1.2.3', 'banned']), { banned: true })
     assert.equal(await ok(a, ['unban', 'address', '10.0.0.0/8']), 'Unbanned 10.0.0.0/8.\n')
     assert.ok(!a.p2p.acl.isIpBanned('10.1.2.3'))
-    assert.equal(await ok(a, ['is', 'address', 'banned', '10.1.2.3']), '10.1.2.3 is not banned.\n')
+    // Exit status for scripts: 0 banned, 1 not banned, 2 could not tell.
+    const notBanned = await run(['--endpoint', rpcUrl(a), 'is', 'address', 'banned', '10.1.2.3'])
+    assert.deepEqual(notBanned, { code: 1, out: '10.1.2.3 is not banned.\n', err: '' })
 
     assert.equal(await ok(a, ['trust', 'address', '192.0.2.7:9732']), 'Trusted 192.0.2.7:9732.\n')
     assert.ok(a.p2p.acl.isPointTrusted('192.0.2.7:9732'))
@@ -219,7 +222,9 @@ describe('dune-admin-client against three connected nodes', () => {
     assert.equal(await ok(c, ['is', 'peer', 'banned', b.peerId]), `${b.peerId} is banned.\n`)
     assert.match(await ok(c, ['list', 'acl']), new RegExp(`banned +peer +${b.peerId}\\n`))
     assert.equal(await ok(c, ['unban', 'peer', b.peerId]), `Unbanned ${b.peerId}.\n`)
-    assert.deepEqual(await json(c, ['is', 'peer', b.peerId, 'banned']), { banned: false })
+    const unbanned = await run(['--endpoint', rpcUrl(c), '--json', 'is', 'peer', b.peerId, 'banned'])
+    assert.equal(unbanned.code, 1, unbanned.err)
+    assert.deepEqual(JSON.parse(unbanned.out), { banned: false })
     // Back to three connected nodes for the next tests.
     assert.match(
       await ok(b, ['connect', 'address', netPoint(c)]),
@@ -310,7 +315,7 @@ describe('dune-admin-client against three connected nodes', () => {
     }
     const watched = await watching
     assert.equal(watched.code, 0, watched.err)
-    assert.match(watched.out, /^\d\d:\d\d:\d\d {2}acl (un)?trust 198\.51\.100\.1\n$/)
+    assert.match(watched.out, /^\d\d:\d\d:\d\d {2}(Trusted|Stopped trusting) ip 198\.51\.100\.1\.\n$/)
     await ok(a, ['untrust', 'address', '198.51.100.1'])
   })
 
@@ -343,7 +348,21 @@ describe('dune-admin-client against three connected nodes', () => {
       await fails(a, ['connect', 'address', `127.0.0.1:${port}`, '--timeout', '2000']),
       /^dune-admin-client: .+\n$/,
     )
-    assert.match(await fails(a, ['is', 'peer', 'maybe', b.peerId]), /expected "banned <target>"/)
+    const unclear = await run(['--endpoint', rpcUrl(a), 'is', 'peer', 'maybe', b.peerId])
+    assert.equal(unclear.code, 2, 'a question that could not be answered: exit 2')
+    assert.match(unclear.err, /expected "banned <target>"/)
+    const missing = await run(['--endpoint', rpcUrl(a), 'is', 'address'])
+    assert.equal(missing.code, 2, `a usage error: exit 2 (${missing.err})`)
+    const unreachable = await run([
+      '--endpoint',
+      `http://127.0.0.1:${port}`,
+      'is',
+      'peer',
+      'banned',
+      b.peerId,
+    ])
+    assert.equal(unreachable.code, 2)
+    assert.match(unreachable.err, /^dune-admin-client: cannot reach the node/)
   })
 
   test('the endpoint from $DUNE_ADMIN_ENDPOINT; --endpoint wins; a bad endpoint is refused', async () => {
@@ -474,5 +493,20 @@ describe('dune-admin-client as a process', () => {
       down.err,
       `dune-admin-client: cannot reach the node at ${endpoint}: connection refused (is dune-node running? use --endpoint)\n`,
     )
+  })
+
+  test('pointed at the P2P port: "this is not an admin RPC endpoint; is it the P2P port?", exit 1', async () => {
+    const node = await startShippedNode('127.0.0.57')
+    try {
+      const endpoint = `http://127.0.0.57:${node.netPort}`
+      const wrong = await spawnClient(['--endpoint', endpoint, 'p2p', 'stat'])
+      assert.equal(wrong.code, 1)
+      assert.match(
+        wrong.err,
+        /^dune-admin-client: http:\/\/127\.0\.0\.57:\d+ .*this is not an admin RPC endpoint; is it the P2P port\? .*--rpc-addr.*\n$/,
+      )
+    } finally {
+      await node.stop()
+    }
   })
 })

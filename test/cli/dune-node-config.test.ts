@@ -70,10 +70,35 @@ describe('dune-node config', () => {
     assert.match(doc.stdout, /^rpc\.listen_addr: /m)
   })
 
-  test('a bad flag is named with its fix', async () => {
+  test('a bad flag is named with its value and the fix', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dune-node-config-test-'))
     const bad = await cli(['config', 'init', '--data-dir', dir, '--rpc-addr', '127.0.0.1'])
     assert.equal(bad.code, 1)
-    assert.match(bad.stderr, /^dune-node: config field rpc\.listen_addr: .* Fix: .*--rpc-addr/)
+    assert.match(
+      bad.stderr,
+      /^dune-node: --rpc-addr: "127\.0\.0\.1" is not HOST:PORT \(.*\); write IP:PORT, e\.g\. 127\.0\.0\.1:9732/,
+    )
+  })
+
+  test('show --doc: every field has its meaning, and every setting its default', async () => {
+    const doc = await cli(['config', 'show', '--doc'])
+    assert.equal(doc.code, 0, doc.stderr)
+    const lines = doc.stdout.trimEnd().split('\n')
+    assert.ok(lines.length >= 70, `${lines.length} lines`)
+    const fields = lines.map((line) => line.slice(0, line.indexOf(':')))
+    lines.forEach((line, i) => {
+      // A description of its own, not only the default derived from the schema.
+      assert.match(line, /^[\w.]+: (?!\(default)\S/, `no description: ${line}`)
+      const leaf = !fields.some((f) => f.startsWith(`${fields[i]}.`))
+      if (leaf && fields[i] !== 'data_dir') assert.match(line, /\bdefault\b/, `no default: ${line}`)
+    })
+    for (const section of ['p2p.score.', 'p2p.admission.', 'p2p.eviction.', 'p2p.slots.'])
+      assert.ok(
+        fields.some((f) => f.startsWith(section)),
+        section,
+      )
+    assert.match(doc.stdout, /^p2p\.score\.invalid\.weight: .*default -2/m)
+    assert.match(doc.stdout, /^p2p\.eviction\.graceMs: milliseconds .*default 60000/m)
+    assert.match(doc.stdout, /^p2p\.listen_addr: .*\(default "0\.0\.0\.0:9732"\)/m)
   })
 })
