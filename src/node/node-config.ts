@@ -206,12 +206,16 @@ const rpcAclEntrySchema = z
     address: z
       .string()
       .min(1)
-      .describe('the listening address the entry applies to: HOST, HOST:PORT ([v6]:PORT), or * for any'),
+      .describe(
+        'the listening address the entry applies to: HOST, HOST:PORT ([v6]:PORT), or * for any; no default: required in each entry',
+      ),
     allow: z
       .array(routePattern)
       .optional()
-      .describe('only these routes, e.g. "GET /network/stat", "/network/**"'),
-    deny: z.array(routePattern).optional().describe('every route but these'),
+      .describe(
+        'only these routes, e.g. "GET /network/stat", "/network/**" (default unset; an entry has allow or deny)',
+      ),
+    deny: z.array(routePattern).optional().describe('every route but these (default unset)'),
   })
   .refine((e) => (e.allow === undefined) !== (e.deny === undefined), {
     message: 'an rpc.acl entry has exactly one of "allow" and "deny"',
@@ -447,7 +451,7 @@ function unwrapObject(schema: z.ZodType | undefined): Shape | undefined {
 /** A field's description, and its default when the description does not already say it. */
 function describeField(schema: z.ZodType): string {
   const description = schema.description ?? ''
-  if (!(schema instanceof z.ZodDefault) || /\bdefault\b/.test(description)) return description
+  if (!(schema instanceof z.ZodDefault) || /\bdefault\b/i.test(description)) return description
   const value: unknown = schema.def.defaultValue
   return `${description} (default ${JSON.stringify(value)})`
 }
