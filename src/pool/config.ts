@@ -124,6 +124,16 @@ export const admissionSchema = z.strictObject({
   exempt: z.array(cidr).default(['127.0.0.0/8', '::1/128']),
   /** Handshakes in progress at once, both directions (default 2·maxIncomingConnections + maintenance.maxParallelDials). */
   maxHandshakesInFlight: positive.optional(),
+  /**
+   * Incoming handshakes in progress one subnet (IPv4 /16, IPv6 /32; loopback included) may hold
+   * at once (default maxIncomingConnections / 5, at least 1: five subnets to fill the table).
+   */
+  handshakesPerSubnet: positive.optional(),
+  /**
+   * An incoming peer's connection message must arrive within this many ms of its connect (an
+   * honest peer sends it at once); the rest of the handshake is bounded by authenticationTimeoutMs.
+   */
+  connectionMessageTimeoutMs: ms.default(2000),
 })
 
 /** Which inbound connection a newcomer may replace when the inbound slots are full (see selectToEvict). */
@@ -293,6 +303,16 @@ export function slotLimits(config: P2pConfig): SlotLimits {
   const minOutbound = Math.min(config.slots.minOutbound, Math.floor(ceiling / 4))
   const maxInbound = Math.min(config.slots.maxInbound ?? ceiling, ceiling - minOutbound)
   return { ceiling, minOutbound, maxInbound }
+}
+
+/** Incoming handshakes in progress at once (the handshake table): maxIncomingConnections, within the cap. */
+export function handshakeTableCapacity(config: P2pConfig): number {
+  return Math.min(config.maxIncomingConnections, handshakeCap(config))
+}
+
+/** Incoming handshakes in progress one subnet may hold at once. */
+export function handshakesPerSubnet(config: P2pConfig): number {
+  return config.admission.handshakesPerSubnet ?? Math.max(1, Math.floor(handshakeTableCapacity(config) / 5))
 }
 
 /** Handshakes in progress at once, both directions. */

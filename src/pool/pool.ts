@@ -31,10 +31,18 @@ import { type BackoffConfig, DEFAULT_BACKOFF, nextAttemptAt } from '../workers/m
 import { netGroup } from '../workers/net-group.js'
 import { type AdmissionLimiter, AdmissionLimiter as Limiter } from './admission.js'
 import { AnswerThrottle, runAnswerer } from './answerer.js'
-import { handshakeCap, type P2pConfig, type SlotLimits, slotLimits } from './config.js'
+import {
+  handshakeCap,
+  handshakesPerSubnet,
+  handshakeTableCapacity,
+  type P2pConfig,
+  type SlotLimits,
+  slotLimits,
+} from './config.js'
 import { Discovery } from './discovery.js'
 import { ConnectionRefusedError, NotConnectedError, type RefusalReason } from './errors.js'
 import { type EvictionCandidate, selectToEvict } from './eviction.js'
+import { HandshakeTable, type PendingHandshakeEntry } from './handshake-table.js'
 import { KnownPeers, type PeerRecord, type PeerState } from './known-peers.js'
 import { KnownPoints, type PointRecord, type PointState } from './known-points.js'
 import { PeerScores, type ScoreComponent, type ScoreDetail } from './peer-score.js'
@@ -250,7 +258,8 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   readonly #handshaking = new Set<Socket>()
   readonly #application: BoundedQueue<ReceivedMessage<A>>
   readonly #applicationBounded: boolean
-  #incomingHandshakes = 0
+  /** Incoming handshakes in progress, with their subnet shares (handshake-table.ts). */
+  readonly #incoming: HandshakeTable<Socket>
   #rejectingHandshakes = 0
   #outgoingHandshakes = 0
   /** Handshakes past the slot check, holding their slot until adopted or failed. */
@@ -294,6 +303,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     )
     this.slots = slotLimits(config)
     this.admission = new Limiter(config.admission, this.now)
+    this.#incoming = new HandshakeTable(handshakeTableCapacity(config), handshakesPerSubnet(config), this.now)
     this.#configTrusted = new Set(config.trustedPoints.map((p) => canonicalPoint(p)!))
     for (const point of [...config.bootstrapPeers, ...config.trustedPoints]) this.registerPoint(point)
     this.acl.on('greylisted', (event) => this.emit('greylisted', event))
@@ -311,12 +321,17 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
 
   /** Incoming handshakes in progress (bounded by max_incoming_connections). */
   get incomingHandshakes(): number {
-    return this.#incomingHandshakes
+    return this.#incoming.size
+  }
+
+  /** Incoming handshakes in progress per subnet, the largest first. */
+  incomingHandshakesBySubnet(): Array<{ readonly subnet: string; readonly count: number }> {
+    return this.#incoming.bySubnet()
   }
 
   /** Handshakes in progress, both directions (busy refusals included). */
   get handshakesInFlight(): number {
-    return this.#incomingHandshakes + this.#rejectingHandshakes + this.#outgoingHandshakes
+    return this.#incoming.size + this.#rejectingHandshakes + this.#outgoingHandshakes
   }
 
   slotCounts(): SlotCounts {
@@ -392,11 +407,15 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
 
   /**
    * The checks on an incoming socket before a byte is read (the welcome worker's, after the
-   * ACL's): the cap on handshakes in flight, then the per-address and per-subnet limits. Returns
-   * the refusal, or undefined when the socket is admitted and counted until it closes.
+   * ACL's): room in the handshake table (a free slot, or one its eviction rule frees) or else
+   * under the cap on handshakes in flight (to be answered Nack), then the per-address and
+   * per-subnet limits. Returns the refusal, or undefined when the socket is admitted and counted
+   * until it closes.
    */
   admitIncoming(ip: string, socket: Socket): string | undefined {
-    if (this.handshakesInFlight >= handshakeCap(this.config)) return 'too_many_handshakes'
+    const plan = this.#incoming.plan(ip)
+    if (plan.kind !== 'free' && plan.kind !== 'evict' && this.handshakesInFlight >= handshakeCap(this.config))
+      return 'too_many_handshakes'
     const admitted = this.admission.admit(ip)
     if (typeof admitted === 'string') return admitted
     socket.once('close', admitted)
@@ -404,8 +423,10 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   }
 
   /**
-   * Takes an incoming socket (already admitted and reading). Beyond max_incoming_connections
-   * handshakes in progress, it is answered Nack(too_many_connections) with alternatives.
+   * Takes an incoming socket (already admitted and reading) into the handshake table: a free
+   * slot, or the slot of a pending handshake of the most represented subnet (closed). When its
+   * own subnet holds its share or is the most represented, it is answered
+   * Nack(too_many_connections) with alternatives instead.
    */
   accept(socket: Socket): void {
     const ip = remoteIpOf(socket)
@@ -413,11 +434,18 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       socket.destroy()
       return
     }
-    if (this.#incomingHandshakes < this.config.maxIncomingConnections) {
-      this.#incomingHandshakes++
-      this.#handshake(socket, true, undefined)
+    const plan = this.#incoming.plan(ip)
+    if (plan.kind === 'evict') {
+      const { victim } = plan
+      this.#incoming.remove(victim)
+      victim.handle.destroy()
+      this.emit('refused', { remoteAddress: victim.ip, reason: 'handshake_evicted' })
+    }
+    if (plan.kind === 'free' || plan.kind === 'evict') {
+      const entry = this.#incoming.add(socket, ip)
+      this.#handshake(socket, true, undefined, entry)
         .catch(() => {})
-        .finally(() => this.#incomingHandshakes--)
+        .finally(() => this.#incoming.remove(entry))
       return
     }
     this.#rejectingHandshakes++
@@ -432,7 +460,10 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     try {
       let pending: PendingHandshake<C>
       try {
-        pending = await authenticate(socket, true, this.#handshakeConfig())
+        pending = await authenticate(socket, true, {
+          ...this.#handshakeConfig(),
+          connectionMessageTimeoutMs: this.config.admission.connectionMessageTimeoutMs,
+        })
       } catch (err) {
         this.#handshakeFailed(err, ip, true, undefined)
         return
@@ -449,9 +480,17 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     }
   }
 
-  #handshakeConfig() {
+  #handshakeConfig(entry?: PendingHandshakeEntry<Socket>) {
     const c = this.config
     return {
+      ...(entry === undefined
+        ? {}
+        : {
+            connectionMessageTimeoutMs: c.admission.connectionMessageTimeoutMs,
+            onConnectionMessage: () => {
+              entry.stage = 'authenticating'
+            },
+          }),
       identity: c.identity,
       expectedProofOfWork: c.expectedProofOfWork,
       versions: {
@@ -470,6 +509,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     socket: Socket,
     incoming: boolean,
     dialed: PointRecord | undefined,
+    entry?: PendingHandshakeEntry<Socket>,
   ): Promise<ActiveConnection<A, C>> {
     const ip = remoteIpOf(socket)
     this.#handshaking.add(socket)
@@ -478,7 +518,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       let pending: PendingHandshake<C>
       const began = performance.now()
       try {
-        pending = await authenticate(socket, incoming, this.#handshakeConfig())
+        pending = await authenticate(socket, incoming, this.#handshakeConfig(entry))
       } catch (err) {
         this.#handshakeFailed(err, ip, incoming, dialed)
         throw err
