@@ -15,6 +15,14 @@ export {
   type GreylistedIp,
   type GreylistedPeer,
 } from './access-control.js'
+export {
+  isRoutable,
+  LearnableAddresses,
+  type LearnableRules,
+  NOT_AN_ADDRESS,
+  type SpecialRange,
+  specialRangeOf,
+} from './address-class.js'
 export { AclInputError, type AclInputKind } from './errors.js'
 export {
   formatCidr,

@@ -136,6 +136,17 @@ export const admissionSchema = z.strictObject({
   connectionMessageTimeoutMs: ms.default(2000),
 })
 
+/** What peers may teach the node (see LearnableAddresses and docs/SECURITY.md). */
+export const discoverySchema = z.strictObject({
+  /**
+   * Non-routable ranges (CIDR) whose points may be learnt from peers, e.g. "10.0.0.0/8" for a
+   * private network. Routable addresses and the special range of the node's own listening
+   * address are always learnable; everything else (loopback, private, link-local, multicast,
+   * 0.0.0.0, documentation ...) is refused.
+   */
+  allowRanges: z.array(cidr).default([]),
+})
+
 /** Which inbound connection a newcomer may replace when the inbound slots are full (see selectToEvict). */
 export const evictionSchema = z.strictObject({
   /** New connections are neither evicted nor trimmed for this long. */
@@ -225,6 +236,7 @@ const configSchema = z
     slots: slotsSchema.prefault({}),
     admission: admissionSchema.prefault({}),
     eviction: evictionSchema.prefault({}),
+    discovery: discoverySchema.prefault({}),
   })
   .superRefine((c, ctx) => {
     if (!(c.minConnections <= c.expectedConnections && c.expectedConnections <= c.maxConnections)) {

@@ -4,7 +4,7 @@ import { createHmac, randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
-import type { AccessControl, AclChange, GreylistEvent } from '../acl/index.js'
+import { type AccessControl, type AclChange, type GreylistEvent, LearnableAddresses } from '../acl/index.js'
 import { BoundedQueue } from '../io/bounded-queue.js'
 import type { IoScheduler } from '../io/scheduler.js'
 import {
@@ -159,11 +159,13 @@ export interface ConnectionEvent {
 }
 
 /**
- * Why a swap message was ignored: a bad point, a swap within swap_linger, the point already
- * connected or being connected, no peer to propose back, a full queue, an unrequested Swap_ack.
+ * Why a swap message was ignored: a bad point, a point we may not learn (see mayLearn), a swap
+ * within swap_linger, the point already connected or being connected, no peer to propose
+ * back, a full queue, an unrequested Swap_ack.
  */
 export type SwapIgnoredReason =
   | 'bad_point'
+  | 'unroutable'
   | 'linger'
   | 'point_busy'
   | 'no_candidate'
@@ -254,6 +256,10 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   readonly #ownPoints = new Set<string>()
   /** The config's trusted points, canonical. */
   readonly #configTrusted: Set<string>
+  /** The config's bootstrap and trusted points, canonical: kept whatever their address. */
+  readonly #configured: Set<string>
+  /** Which addresses peers may teach us (routable ones, allowed ranges, our own range). */
+  readonly #learnable: LearnableAddresses
   /** Sockets between accept/dial and a live connection, destroyed at close. */
   readonly #handshaking = new Set<Socket>()
   readonly #application: BoundedQueue<ReceivedMessage<A>>
@@ -305,6 +311,13 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     this.admission = new Limiter(config.admission, this.now)
     this.#incoming = new HandshakeTable(handshakeTableCapacity(config), handshakesPerSubnet(config), this.now)
     this.#configTrusted = new Set(config.trustedPoints.map((p) => canonicalPoint(p)!))
+    this.#configured = new Set(
+      [...config.bootstrapPeers, ...config.trustedPoints].map((p) => canonicalPoint(p)!),
+    )
+    this.#learnable = new LearnableAddresses({
+      allowRanges: config.discovery.allowRanges,
+      ownAddresses: [config.listenHost, ...(config.localAddress ? [config.localAddress] : [])],
+    })
     for (const point of [...config.bootstrapPeers, ...config.trustedPoints]) this.registerPoint(point)
     this.acl.on('greylisted', (event) => this.emit('greylisted', event))
     this.acl.on('changed', (change) => this.#aclChanged(change))
@@ -902,10 +915,35 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     return registered.record
   }
 
-  /** Learns points from an Advertise or a Nack: each is checked alone, bad ones are dropped. */
-  registerPoints(points: readonly string[], source: string | undefined): void {
-    for (const point of points.slice(0, MAX_ADVERTISED_POINTS)) this.registerPoint(point, source)
+  /**
+   * Learns points from an Advertise or a Nack: each is checked alone; bad ones, and those whose
+   * address may not be learnt (mayLearn), are dropped. Returns how many were dropped.
+   */
+  registerPoints(points: readonly string[], source: string | undefined): number {
+    let dropped = 0
+    for (const point of points.slice(0, MAX_ADVERTISED_POINTS)) {
+      if (this.mayLearn(point)) this.registerPoint(point, source)
+      else dropped++
+    }
     this.emit('changed')
+    return dropped
+  }
+
+  /**
+   * Whether a point a peer names (Advertise, Swap, Nack alternatives) may be learnt: a valid
+   * point whose address is routable, in discovery.allowRanges, or in the special range of our
+   * own listening address (see LearnableAddresses); trusted and configured points always.
+   */
+  mayLearn(pointText: string): boolean {
+    const point = canonicalPoint(pointText)
+    if (point === undefined) return false
+    if (this.#configured.has(point) || this.isPointTrusted(point)) return true
+    return this.#learnable.allows(parsePoint(point).host)
+  }
+
+  /** Why a point's address may not be learnt, or undefined (see mayLearn). */
+  learnRefusal(host: string): string | undefined {
+    return this.#learnable.refusal(host)
   }
 
   #registerPeer(peerId: string): PeerRecord<P> {
@@ -921,7 +959,9 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   restore(points: readonly PointRecord[], peers: readonly PeerRecord<P>[]): void {
     for (const r of points) {
       const point = canonicalPoint(r.point)
-      if (point !== undefined) this.points.restore({ ...r, point, trusted: this.isPointTrusted(point) })
+      // Points learnt before the rule of mayLearn (an older peers.json) are dropped too.
+      if (point !== undefined && this.mayLearn(point))
+        this.points.restore({ ...r, point, trusted: this.isPointTrusted(point) })
     }
     for (const r of peers) this.peers.restore({ ...r, trusted: this.acl.isPeerTrusted(r.peerId) })
   }
