@@ -358,6 +358,11 @@ export class P2p<A, P = null, C = Metadata> {
     this.#pool.setPeerMetadata(peerId, metadata)
   }
 
+  /** Incoming handshakes in progress per subnet (IPv4 /16, IPv6 /32), the largest first. */
+  incomingHandshakesBySubnet(): Array<{ readonly subnet: string; readonly count: number }> {
+    return this.#pool.incomingHandshakesBySubnet()
+  }
+
   stats(): P2pStats {
     return {
       activeConnections: this.#pool.activeCount,

@@ -17,6 +17,14 @@ export {
   type GreylistedPeer,
   type GreylistedPoint,
 } from './access-control.js'
+export {
+  isRoutable,
+  LearnableAddresses,
+  type LearnableRules,
+  NOT_AN_ADDRESS,
+  type SpecialRange,
+  specialRangeOf,
+} from './address-class.js'
 export { AclInputError, type AclInputKind } from './errors.js'
 export {
   formatCidr,

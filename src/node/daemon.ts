@@ -124,6 +124,7 @@ function p2pConfigOf(config: NodeConfig, identity: Identity): P2pConfigInput {
     ...optional('slots', p.slots),
     ...optional('admission', p.admission),
     ...optional('eviction', p.eviction),
+    ...optional('discovery', p.discovery),
   }
 }
 

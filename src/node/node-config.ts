@@ -5,7 +5,7 @@ import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { z } from 'zod'
 import { DuneP2pError } from '../errors.js'
-import { admissionSchema, evictionSchema, scoreSchema, slotsSchema } from '../pool/config.js'
+import { admissionSchema, discoverySchema, evictionSchema, scoreSchema, slotsSchema } from '../pool/config.js'
 import { DEFAULT_EXPOSED_ALLOW, parseHostHeader, parseRoutePattern } from '../rpc/guard.js'
 import { RPC_LIMITS } from '../rpc/limits.js'
 import { pointSyntaxError } from '../wire/index.js'
@@ -182,6 +182,11 @@ const p2pSchema = z.strictObject({
     .optional()
     .describe('per-address and per-subnet limits and the handshake cap, as the library config `admission`'),
   eviction: evictionSchema.optional().describe('inbound eviction rules, as the library config `eviction`'),
+  discovery: discoverySchema
+    .optional()
+    .describe(
+      'what peers may teach this node, as the library config `discovery`: `allowRanges`, CIDRs of non-routable ranges whose points may be learnt (default none: only routable addresses and the range of listen_addr, e.g. 127.0.0.0/8 for a node on 127.0.0.1; SECURITY.md)',
+    ),
 })
 
 /** A route pattern of rpc.acl: `[METHOD] /path` with `*` (one segment) and a final `**`. */

@@ -204,6 +204,40 @@ export const admissionSchema = z.strictObject({
     .describe(
       'handshakes in progress at once, both directions (default 2 x max_incoming_connections + maintenance dials: 48)',
     ),
+  /**
+   * Incoming handshakes in progress one subnet (IPv4 /16, IPv6 /32; loopback included) may hold
+   * at once (default maxIncomingConnections / 5, at least 1: five subnets to fill the table).
+   */
+  handshakesPerSubnet: positive
+    .optional()
+    .describe(
+      'incoming handshakes in progress one subnet (IPv4 /16, IPv6 /32, loopback included) may hold at once (default max_incoming_connections / 5, at least 1: 4)',
+    ),
+  /**
+   * An incoming peer's connection message must arrive within this many ms of its connect (an
+   * honest peer sends it at once); the rest of the handshake is bounded by authenticationTimeoutMs.
+   */
+  connectionMessageTimeoutMs: ms
+    .default(2000)
+    .describe(
+      'milliseconds an incoming peer has, from its connect, to send its connection message (default 2000; the rest of the handshake has authentication_timeout)',
+    ),
+})
+
+/** What peers may teach the node (see LearnableAddresses and docs/SECURITY.md). */
+export const discoverySchema = z.strictObject({
+  /**
+   * Non-routable ranges (CIDR) whose points may be learnt from peers, e.g. "10.0.0.0/8" for a
+   * private network. Routable addresses and the special range of the node's own listening
+   * address are always learnable; everything else (loopback, private, link-local, multicast,
+   * 0.0.0.0, documentation ...) is refused.
+   */
+  allowRanges: z
+    .array(cidr)
+    .default([])
+    .describe(
+      'non-routable ranges (CIDR, e.g. "10.0.0.0/8") whose points may be learnt from peers; routable addresses and the range the node listens on always are (default [])',
+    ),
 })
 
 /** Which inbound connection a newcomer may replace when the inbound slots are full (see selectToEvict). */
@@ -312,6 +346,7 @@ const configSchema = z
     slots: slotsSchema.prefault({}),
     admission: admissionSchema.prefault({}),
     eviction: evictionSchema.prefault({}),
+    discovery: discoverySchema.prefault({}),
   })
   .superRefine((c, ctx) => {
     if (!(c.minConnections <= c.expectedConnections && c.expectedConnections <= c.maxConnections)) {
@@ -390,6 +425,16 @@ export function slotLimits(config: P2pConfig): SlotLimits {
   const minOutbound = Math.min(config.slots.minOutbound, Math.floor(ceiling / 4))
   const maxInbound = Math.min(config.slots.maxInbound ?? ceiling, ceiling - minOutbound)
   return { ceiling, minOutbound, maxInbound }
+}
+
+/** Incoming handshakes in progress at once (the handshake table): maxIncomingConnections, within the cap. */
+export function handshakeTableCapacity(config: P2pConfig): number {
+  return Math.min(config.maxIncomingConnections, handshakeCap(config))
+}
+
+/** Incoming handshakes in progress one subnet may hold at once. */
+export function handshakesPerSubnet(config: P2pConfig): number {
+  return config.admission.handshakesPerSubnet ?? Math.max(1, Math.floor(handshakeTableCapacity(config) / 5))
 }
 
 /** Handshakes in progress at once, both directions. */

@@ -1,6 +1,7 @@
 // Discovery over live connections (Octez's default answerer): Bootstrap is answered with known
 // points, Advertise teaches points, and Swap_request/Swap_ack trade one connection for another.
 import { peerIdFromB58 } from '../crypto/index.js'
+import { pointWireError } from '../wire/index.js'
 import type { AnswererHandlers } from './answerer.js'
 import { canonicalPoint } from './point-text.js'
 import type { ActiveConnection, Pool, SwapIgnoredReason } from './pool.js'
@@ -25,7 +26,10 @@ export class Discovery<A, P, C> {
         if (!pool.privateMode) this.#answerBootstrap(active)
       },
       advertise: (points) => {
-        if (!pool.privateMode) pool.registerPoints(points, active.peerId)
+        if (pool.privateMode) return
+        pool.registerPoints(points, active.peerId)
+        // A point that is not printable ASCII is junk no honest node sends: dropped, and counted.
+        if (points.some((p) => pointWireError(p) !== undefined)) pool.penalize(active.peerId, 'invalid')
       },
       swapRequest: (point, peerId) => {
         if (!pool.privateMode) this.#onSwapRequest(active, point, peerId)
@@ -99,6 +103,7 @@ export class Discovery<A, P, C> {
     const pool = this.#pool
     const point = canonicalPoint(pointText)
     if (point === undefined) return 'bad_point'
+    if (!pool.mayLearn(point)) return 'unroutable'
     const sinceLastSwap = pool.now() - Math.max(this.#latestAcceptedSwap, this.#latestSuccessfulSwap)
     if (sinceLastSwap < pool.config.swapLingerMs) return 'linger'
     if (peerId.equals(pool.config.identity.peerId)) return 'bad_point'
@@ -122,6 +127,7 @@ export class Discovery<A, P, C> {
     let reason: SwapIgnoredReason | undefined
     if (!sent) reason = 'not_requested'
     else if (point === undefined) reason = 'bad_point'
+    else if (!pool.mayLearn(point)) reason = 'unroutable'
     else if (pool.findByPoint(point) !== undefined) reason = 'point_busy'
     if (reason !== undefined || !sent || point === undefined) {
       pool.emit('swap', { outcome: 'ignored', peerId: source.peerId, point: pointText, reason })
@@ -135,11 +141,12 @@ export class Discovery<A, P, C> {
 
   async #swap(sourcePeerId: string, replacedPeerId: string, newPoint: string): Promise<void> {
     const pool = this.#pool
+    // The linger runs from here whatever the dial's outcome: a failed dial must not let the
+    // next request in (one Swap_ack, one dial and one disclosed peer per swapLingerMs).
     this.#latestAcceptedSwap = pool.now()
     try {
       await pool.connect(newPoint)
     } catch {
-      this.#latestAcceptedSwap = this.#latestSuccessfulSwap
       pool.emit('swap', { outcome: 'failed', peerId: sourcePeerId, point: newPoint })
       return
     }

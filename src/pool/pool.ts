@@ -4,7 +4,7 @@ import { createHmac, randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
-import type { AccessControl, AclChange, GreylistEvent } from '../acl/index.js'
+import { type AccessControl, type AclChange, type GreylistEvent, LearnableAddresses } from '../acl/index.js'
 import { BoundedQueue } from '../io/bounded-queue.js'
 import type { IoScheduler } from '../io/scheduler.js'
 import {
@@ -31,10 +31,18 @@ import { type BackoffConfig, DEFAULT_BACKOFF, nextAttemptAt } from '../workers/m
 import { netGroup } from '../workers/net-group.js'
 import { type AdmissionLimiter, AdmissionLimiter as Limiter } from './admission.js'
 import { AnswerThrottle, runAnswerer } from './answerer.js'
-import { handshakeCap, type P2pConfig, type SlotLimits, slotLimits } from './config.js'
+import {
+  handshakeCap,
+  handshakesPerSubnet,
+  handshakeTableCapacity,
+  type P2pConfig,
+  type SlotLimits,
+  slotLimits,
+} from './config.js'
 import { Discovery } from './discovery.js'
 import { ConnectionRefusedError, NotConnectedError, type RefusalReason } from './errors.js'
 import { type EvictionCandidate, selectToEvict } from './eviction.js'
+import { HandshakeTable, type PendingHandshakeEntry } from './handshake-table.js'
 import { KnownPeers, type PeerRecord, type PeerState } from './known-peers.js'
 import { KnownPoints, type PointRecord, type PointState } from './known-points.js'
 import { PeerScores, type ScoreComponent, type ScoreDetail } from './peer-score.js'
@@ -151,11 +159,13 @@ export interface ConnectionEvent {
 }
 
 /**
- * Why a swap message was ignored: a bad point, a swap within swap_linger, the point already
- * connected or being connected, no peer to propose back, a full queue, an unrequested Swap_ack.
+ * Why a swap message was ignored: a bad point, a point we may not learn (see mayLearn), a swap
+ * within swap_linger, the point already connected or being connected, no peer to propose
+ * back, a full queue, an unrequested Swap_ack.
  */
 export type SwapIgnoredReason =
   | 'bad_point'
+  | 'unroutable'
   | 'linger'
   | 'point_busy'
   | 'no_candidate'
@@ -246,11 +256,16 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   readonly #ownPoints = new Set<string>()
   /** The config's trusted points, canonical. */
   readonly #configTrusted: Set<string>
+  /** The config's bootstrap and trusted points, canonical: kept whatever their address. */
+  readonly #configured: Set<string>
+  /** Which addresses peers may teach us (routable ones, allowed ranges, our own range). */
+  readonly #learnable: LearnableAddresses
   /** Sockets between accept/dial and a live connection, destroyed at close. */
   readonly #handshaking = new Set<Socket>()
   readonly #application: BoundedQueue<ReceivedMessage<A>>
   readonly #applicationBounded: boolean
-  #incomingHandshakes = 0
+  /** Incoming handshakes in progress, with their subnet shares (handshake-table.ts). */
+  readonly #incoming: HandshakeTable<Socket>
   #rejectingHandshakes = 0
   #outgoingHandshakes = 0
   /** Handshakes past the slot check, holding their slot until adopted or failed. */
@@ -294,7 +309,15 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     )
     this.slots = slotLimits(config)
     this.admission = new Limiter(config.admission, this.now)
+    this.#incoming = new HandshakeTable(handshakeTableCapacity(config), handshakesPerSubnet(config), this.now)
     this.#configTrusted = new Set(config.trustedPoints.map((p) => canonicalPoint(p)!))
+    this.#configured = new Set(
+      [...config.bootstrapPeers, ...config.trustedPoints].map((p) => canonicalPoint(p)!),
+    )
+    this.#learnable = new LearnableAddresses({
+      allowRanges: config.discovery.allowRanges,
+      ownAddresses: [config.listenHost, ...(config.localAddress ? [config.localAddress] : [])],
+    })
     for (const point of [...config.bootstrapPeers, ...config.trustedPoints]) this.registerPoint(point)
     this.acl.on('greylisted', (event) => this.emit('greylisted', event))
     this.acl.on('changed', (change) => this.#aclChanged(change))
@@ -311,12 +334,17 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
 
   /** Incoming handshakes in progress (bounded by max_incoming_connections). */
   get incomingHandshakes(): number {
-    return this.#incomingHandshakes
+    return this.#incoming.size
+  }
+
+  /** Incoming handshakes in progress per subnet, the largest first. */
+  incomingHandshakesBySubnet(): Array<{ readonly subnet: string; readonly count: number }> {
+    return this.#incoming.bySubnet()
   }
 
   /** Handshakes in progress, both directions (busy refusals included). */
   get handshakesInFlight(): number {
-    return this.#incomingHandshakes + this.#rejectingHandshakes + this.#outgoingHandshakes
+    return this.#incoming.size + this.#rejectingHandshakes + this.#outgoingHandshakes
   }
 
   slotCounts(): SlotCounts {
@@ -393,11 +421,15 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
 
   /**
    * The checks on an incoming socket before a byte is read (the welcome worker's, after the
-   * ACL's): the cap on handshakes in flight, then the per-address and per-subnet limits. Returns
-   * the refusal, or undefined when the socket is admitted and counted until it closes.
+   * ACL's): room in the handshake table (a free slot, or one its eviction rule frees) or else
+   * under the cap on handshakes in flight (to be answered Nack), then the per-address and
+   * per-subnet limits. Returns the refusal, or undefined when the socket is admitted and counted
+   * until it closes.
    */
   admitIncoming(ip: string, socket: Socket): string | undefined {
-    if (this.handshakesInFlight >= handshakeCap(this.config)) return 'too_many_handshakes'
+    const plan = this.#incoming.plan(ip)
+    if (plan.kind !== 'free' && plan.kind !== 'evict' && this.handshakesInFlight >= handshakeCap(this.config))
+      return 'too_many_handshakes'
     const admitted = this.admission.admit(ip)
     if (typeof admitted === 'string') return admitted
     socket.once('close', admitted)
@@ -405,8 +437,10 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   }
 
   /**
-   * Takes an incoming socket (already admitted and reading). Beyond max_incoming_connections
-   * handshakes in progress, it is answered Nack(too_many_connections) with alternatives.
+   * Takes an incoming socket (already admitted and reading) into the handshake table: a free
+   * slot, or the slot of a pending handshake of the most represented subnet (closed). When its
+   * own subnet holds its share or is the most represented, it is answered
+   * Nack(too_many_connections) with alternatives instead.
    */
   accept(socket: Socket): void {
     const ip = remoteIpOf(socket)
@@ -414,11 +448,18 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       socket.destroy()
       return
     }
-    if (this.#incomingHandshakes < this.config.maxIncomingConnections) {
-      this.#incomingHandshakes++
-      this.#handshake(socket, true, undefined)
+    const plan = this.#incoming.plan(ip)
+    if (plan.kind === 'evict') {
+      const { victim } = plan
+      this.#incoming.remove(victim)
+      victim.handle.destroy()
+      this.emit('refused', { remoteAddress: victim.ip, reason: 'handshake_evicted' })
+    }
+    if (plan.kind === 'free' || plan.kind === 'evict') {
+      const entry = this.#incoming.add(socket, ip)
+      this.#handshake(socket, true, undefined, entry)
         .catch(() => {})
-        .finally(() => this.#incomingHandshakes--)
+        .finally(() => this.#incoming.remove(entry))
       return
     }
     this.#rejectingHandshakes++
@@ -433,7 +474,10 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     try {
       let pending: PendingHandshake<C>
       try {
-        pending = await authenticate(socket, true, this.#handshakeConfig())
+        pending = await authenticate(socket, true, {
+          ...this.#handshakeConfig(),
+          connectionMessageTimeoutMs: this.config.admission.connectionMessageTimeoutMs,
+        })
       } catch (err) {
         this.#handshakeFailed(err, ip, true, undefined)
         return
@@ -450,9 +494,17 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     }
   }
 
-  #handshakeConfig() {
+  #handshakeConfig(entry?: PendingHandshakeEntry<Socket>) {
     const c = this.config
     return {
+      ...(entry === undefined
+        ? {}
+        : {
+            connectionMessageTimeoutMs: c.admission.connectionMessageTimeoutMs,
+            onConnectionMessage: () => {
+              entry.stage = 'authenticating'
+            },
+          }),
       identity: c.identity,
       expectedProofOfWork: c.expectedProofOfWork,
       versions: {
@@ -471,6 +523,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     socket: Socket,
     incoming: boolean,
     dialed: PointRecord | undefined,
+    entry?: PendingHandshakeEntry<Socket>,
   ): Promise<ActiveConnection<A, C>> {
     const ip = remoteIpOf(socket)
     this.#handshaking.add(socket)
@@ -479,7 +532,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       let pending: PendingHandshake<C>
       const began = performance.now()
       try {
-        pending = await authenticate(socket, incoming, this.#handshakeConfig())
+        pending = await authenticate(socket, incoming, this.#handshakeConfig(entry))
       } catch (err) {
         this.#handshakeFailed(err, ip, incoming, dialed)
         throw err
@@ -880,10 +933,35 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     return registered.record
   }
 
-  /** Learns points from an Advertise or a Nack: each is checked alone, bad ones are dropped. */
-  registerPoints(points: readonly string[], source: string | undefined): void {
-    for (const point of points.slice(0, MAX_ADVERTISED_POINTS)) this.registerPoint(point, source)
+  /**
+   * Learns points from an Advertise or a Nack: each is checked alone; bad ones, and those whose
+   * address may not be learnt (mayLearn), are dropped. Returns how many were dropped.
+   */
+  registerPoints(points: readonly string[], source: string | undefined): number {
+    let dropped = 0
+    for (const point of points.slice(0, MAX_ADVERTISED_POINTS)) {
+      if (this.mayLearn(point)) this.registerPoint(point, source)
+      else dropped++
+    }
     this.emit('changed')
+    return dropped
+  }
+
+  /**
+   * Whether a point a peer names (Advertise, Swap, Nack alternatives) may be learnt: a valid
+   * point whose address is routable, in discovery.allowRanges, or in the special range of our
+   * own listening address (see LearnableAddresses); trusted and configured points always.
+   */
+  mayLearn(pointText: string): boolean {
+    const point = canonicalPoint(pointText)
+    if (point === undefined) return false
+    if (this.#configured.has(point) || this.isPointTrusted(point)) return true
+    return this.#learnable.allows(parsePoint(point).host)
+  }
+
+  /** Why a point's address may not be learnt, or undefined (see mayLearn). */
+  learnRefusal(host: string): string | undefined {
+    return this.#learnable.refusal(host)
   }
 
   #registerPeer(peerId: string): PeerRecord<P> {
@@ -899,7 +977,9 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   restore(points: readonly PointRecord[], peers: readonly PeerRecord<P>[]): void {
     for (const r of points) {
       const point = canonicalPoint(r.point)
-      if (point !== undefined) this.points.restore({ ...r, point, trusted: this.isPointTrusted(point) })
+      // Points learnt before the rule of mayLearn (an older peers.json) are dropped too.
+      if (point !== undefined && this.mayLearn(point))
+        this.points.restore({ ...r, point, trusted: this.isPointTrusted(point) })
     }
     for (const r of peers) this.peers.restore({ ...r, trusted: this.acl.isPeerTrusted(r.peerId) })
   }

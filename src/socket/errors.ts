@@ -39,8 +39,16 @@ export class HandshakeError extends DuneP2pError {
 
 /** authentication_timeout elapsed before the handshake finished. Not greylisted (SPEC 5). */
 export class HandshakeTimeoutError extends HandshakeError {
-  constructor(where: { point: string; peerId?: string | undefined }, timeoutMs: number) {
-    super('DUNE_HANDSHAKE_TIMEOUT', 'timeout', `handshake not finished within ${timeoutMs} ms`, where)
+  /** `step`: the part of the handshake that was late (default the whole handshake). */
+  constructor(where: { point: string; peerId?: string | undefined }, timeoutMs: number, step?: string) {
+    super(
+      'DUNE_HANDSHAKE_TIMEOUT',
+      'timeout',
+      step === undefined
+        ? `handshake not finished within ${timeoutMs} ms`
+        : `${step} not received within ${timeoutMs} ms`,
+      where,
+    )
   }
 }
 

@@ -1,13 +1,13 @@
 // Attacks by a peer that completed the handshake: replayed, reordered and forged chunks,
-// undecodable and oversized messages, a peer that never reads, and slow-loris handshakes.
+// undecodable and oversized messages, a peer that never reads (slow-loris: handshake-slots.test.ts).
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
 import type { CloseReason } from '../../src/socket/index.js'
 import { MAX_POINT_LENGTH } from '../../src/wire/index.js'
-import { chat, chatMessages, nextEvent, pointOf, startNode } from '../integration/pool/nodes.js'
-import { EvilPeer, inParallel } from './support/evil-peer.js'
-import { assertAtRest, assertServesGoodPeer, type Target, targetFixture, until } from './support/target.js'
+import { chat, chatMessages, nextEvent } from '../integration/pool/nodes.js'
+import { EvilPeer } from './support/evil-peer.js'
+import { assertServesGoodPeer, type Target, targetFixture, until } from './support/target.js'
 
 const OUTGOING_QUEUE_BYTES = 64 * 1024
 
@@ -112,12 +112,11 @@ describe('adversarial: a live connection', () => {
       ['a reserved tag', rawFrame(u16(0x09))],
       ['an empty frame', u32(0)],
       ['Bootstrap with a trailing byte', rawFrame(u16(0x02), Buffer.from([0]))],
-      ['Advertise with a non-printable point', rawFrame(u16(0x03), u32(3), Buffer.from([0x31, 0x00, 0x32]))],
       [
         'Advertise with a point length past the frame',
-        rawFrame(u16(0x03), u32(40), Buffer.from('1.2.3.4:5')),
+        rawFrame(u16(0x03), u32(40), Buffer.from('192.0.2.4:5')),
       ],
-      ['Swap_request without its peer id', rawFrame(u16(0x04), u32(9), Buffer.from('1.2.3.4:5'))],
+      ['Swap_request without its peer id', rawFrame(u16(0x04), u32(11), Buffer.from('192.0.2.4:5'))],
       ['a chat of malformed UTF-8', rawFrame(u16(0x10), u32(2), Buffer.from([0xc3, 0x28]))],
       ['a chat string longer than its frame', rawFrame(u16(0x10), u32(100), Buffer.from('short'))],
     ]
@@ -215,61 +214,5 @@ describe('adversarial: a live connection', () => {
       String(err),
     )
     evil.destroy()
-  })
-
-  test('slow-loris handshakes, one byte a second from 25 addresses: timed out, not greylisted, slots bounded', async () => {
-    const max = target.node.config.maxIncomingConnections
-    let peak = 0
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, target.node.stats().incomingHandshakes)
-    }, 20)
-    const failures: string[] = []
-    const listener = (e: { remoteAddress: string; error: Error }) => {
-      if (e.remoteAddress.startsWith('127.31.2.'))
-        failures.push((e.error as { failure?: string }).failure ?? e.error.name)
-    }
-    target.node.on('handshake-failed', listener)
-    try {
-      await inParallel(
-        25,
-        Array.from({ length: 25 }, (_, i) => async () => {
-          const evil = await EvilPeer.dial(target.host, target.port, { localAddress: `127.31.2.${i + 1}` })
-          const raw = Buffer.from([0x00, 0x65, 0x12, 0x34, 0x56])
-          for (let k = 0; k < raw.length && !evil.socket.destroyed; k++) {
-            evil.send(raw.subarray(k, k + 1))
-            await Promise.race([delay(1000), evil.closed])
-          }
-          await evil.closed
-        }),
-      )
-      // The good peer kept being served during the attack.
-      await assertServesGoodPeer(target)
-    } finally {
-      clearInterval(sampler)
-      target.node.off('handshake-failed', listener)
-    }
-    assert.ok(peak <= max, `at most ${max} handshakes in progress, saw ${peak}`)
-    assert.ok(failures.length > 0 && failures.every((f) => f === 'timeout'), failures.join(','))
-    for (let i = 1; i <= 25; i++) assert.equal(target.node.acl.isIpGreylisted(`127.31.2.${i}`), false)
-    await assertAtRest(target)
-  })
-
-  test('a new good peer can connect while slow-loris peers hold every handshake slot', async () => {
-    const sockets = await Promise.all(
-      Array.from({ length: 45 }, (_, i) =>
-        EvilPeer.dial(target.host, target.port, { localAddress: `127.31.3.${i + 1}` }),
-      ),
-    )
-    try {
-      await until(() => target.node.stats().incomingHandshakes >= 20, 'the slots to fill')
-      const newcomer = await startNode('127.31.0.3')
-      try {
-        await newcomer.connect(pointOf(target.node))
-      } finally {
-        await newcomer.stop()
-      }
-    } finally {
-      for (const s of sockets) s.destroy()
-    }
   })
 })

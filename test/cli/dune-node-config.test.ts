@@ -29,9 +29,9 @@ describe('dune-node config', () => {
       '--net-addr',
       '127.0.0.1:19732',
       '--peer',
-      '10.0.0.1:9732',
+      '192.0.2.1:9732',
       '--peer',
-      '10.0.0.2:9732',
+      '192.0.2.2:9732',
       '--connections',
       '8',
     ])
@@ -44,7 +44,7 @@ describe('dune-node config', () => {
       json.p2p.$comment.some((line: string) => /^listen_addr: .*\[--net-addr HOST:PORT\]$/.test(line)),
     )
     assert.equal(json.p2p.listen_addr, '127.0.0.1:19732')
-    assert.deepEqual(json.p2p.bootstrap_peers, ['10.0.0.1:9732', '10.0.0.2:9732'])
+    assert.deepEqual(json.p2p.bootstrap_peers, ['192.0.2.1:9732', '192.0.2.2:9732'])
     const loaded = await loadNodeConfig(file)
     assert.equal(loaded.data_dir, dir)
     assert.equal(loaded.p2p.connections, 8)

@@ -31,6 +31,11 @@ function deleteStaleNamespaces(): void {
 const skip = unavailable()
 const tag = randomBytes(3).toString('hex')
 const subnet = `10.${100 + (randomBytes(1)[0]! % 100)}.${randomBytes(1)[0]!}`
+// The dial guard (test/support/dial-guard.mjs) lets this process and the node processes (which
+// inherit the environment) dial the hosts' subnet, and nothing else outside loopback.
+process.env.DUNE_TEST_DIAL_ALLOW = [process.env.DUNE_TEST_DIAL_ALLOW, `${subnet}.0/24`]
+  .filter(Boolean)
+  .join(',')
 const hub = `dune-${tag}-hub`
 const hosts = ['a', 'b', 'c'] as const
 type Host = (typeof hosts)[number]

@@ -1,5 +1,6 @@
 // Running dune-nodes for the admin client and dashboard tests: in-process nodes on 127.0.0.1 with
 // free ports, tiny proof of work, no maintenance dialing, each with its admin RPC; and a poller.
+import './dial-guard.mjs' // no test that starts a node dials outside loopback
 import { mkdtempSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
