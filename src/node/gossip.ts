@@ -20,6 +20,14 @@ export const MAX_GOSSIP_TEXT = 256
 export const GOSSIP_ID_BYTES = 8
 /** Message ids remembered to drop duplicates (the oldest are forgotten first). */
 export const DEFAULT_SEEN_CAPACITY = 10_000
+/**
+ * New messages relayed per second from one peer, and the burst above it: a peer cannot make
+ * the node amplify its traffic to every other peer faster than this (the rest is dropped).
+ */
+export const DEFAULT_RELAY_PER_SECOND = 100
+export const DEFAULT_RELAY_BURST = 200
+/** Every this many messages dropped over the relay rate count one invalid message against the sender's score. */
+export const DROPS_PER_PENALTY = 1000
 
 const gossipDefinitions = {
   gossip: {
@@ -58,6 +66,24 @@ export interface GossipCounts {
   readonly duplicates: number
   /** Ids remembered. */
   readonly seen: number
+  /** New messages dropped because their sender passed its relay rate. */
+  readonly relayDropped: number
+}
+
+/** Options of a GossipService. */
+export interface GossipOptions {
+  readonly seenCapacity?: number
+  /** New messages relayed per second from one peer (default DEFAULT_RELAY_PER_SECOND). */
+  readonly relayPerSecond?: number
+  /** Burst allowed above relayPerSecond (default DEFAULT_RELAY_BURST). */
+  readonly relayBurst?: number
+}
+
+/** A sending peer's token bucket: tokens refill at the relay rate up to the burst. */
+interface RelayBucket {
+  tokens: number
+  at: number
+  dropped: number
 }
 
 export interface GossipEvents {
@@ -74,17 +100,25 @@ export class GossipService extends EventEmitter<GossipEvents> {
   readonly #origin: Buffer
   readonly #seen = new Set<string>()
   readonly #capacity: number
+  readonly #relayPerMs: number
+  readonly #relayBurst: number
+  /** Per connected sending peer; forgotten at its disconnection. */
+  readonly #buckets = new Map<string, RelayBucket>()
+  #relayDropped = 0
   #published = 0
   #received = 0
   #duplicates = 0
   #timer: NodeJS.Timeout | undefined
   #reading: Promise<void> | undefined
 
-  constructor(p2p: P2p<GossipMessage, null, Metadata>, options: { seenCapacity?: number } = {}) {
+  constructor(p2p: P2p<GossipMessage, null, Metadata>, options: GossipOptions = {}) {
     super()
     this.#p2p = p2p
     this.#origin = peerIdFromB58(p2p.peerId)
     this.#capacity = options.seenCapacity ?? DEFAULT_SEEN_CAPACITY
+    this.#relayPerMs = (options.relayPerSecond ?? DEFAULT_RELAY_PER_SECOND) / 1000
+    this.#relayBurst = options.relayBurst ?? DEFAULT_RELAY_BURST
+    p2p.on('disconnection', (e) => this.#buckets.delete(e.peerId))
   }
 
   /** Starts reading (call once the P2p instance runs); publishes every `everySeconds` when > 0. */
@@ -129,6 +163,7 @@ export class GossipService extends EventEmitter<GossipEvents> {
       received: this.#received,
       duplicates: this.#duplicates,
       seen: this.#seen.size,
+      relayDropped: this.#relayDropped,
     }
   }
 
@@ -140,6 +175,7 @@ export class GossipService extends EventEmitter<GossipEvents> {
         this.#duplicates++
         continue
       }
+      if (!this.#admitRelay(peer)) continue
       this.#remember(hex)
       this.#received++
       for (const c of this.#p2p.connections()) {
@@ -147,6 +183,28 @@ export class GossipService extends EventEmitter<GossipEvents> {
       }
       this.emit('message', { id: hex, origin: peerIdToB58(origin), text, from: peer, time: Date.now() })
     }
+  }
+
+  /**
+   * Takes a token of the sender's bucket; false (the message is dropped, not remembered) when it
+   * is empty. Every DROPS_PER_PENALTY drops count one invalid message against the sender.
+   */
+  #admitRelay(peer: string): boolean {
+    const now = Date.now()
+    let bucket = this.#buckets.get(peer)
+    if (bucket === undefined) {
+      bucket = { tokens: this.#relayBurst, at: now, dropped: 0 }
+      if (this.#p2p.connection(peer) !== undefined) this.#buckets.set(peer, bucket)
+    }
+    bucket.tokens = Math.min(this.#relayBurst, bucket.tokens + (now - bucket.at) * this.#relayPerMs)
+    bucket.at = now
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1
+      return true
+    }
+    this.#relayDropped++
+    if (++bucket.dropped % DROPS_PER_PENALTY === 0) this.#p2p.reportInvalid(peer)
+    return false
   }
 
   /** Adds an id, forgetting the oldest past the capacity (a Set iterates in insertion order). */
