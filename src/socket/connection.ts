@@ -649,8 +649,17 @@ export class Connection<A, M = unknown> {
           message = wireBytes < BATCH_BYTES ? queue.tryShift() : undefined
         }
         this.#writeStall.progressed()
-        const buffer = takeOutputBuffer(wireBytes)
+        let buffer = takeOutputBuffer(wireBytes)
         this.#sealBatch(batch, frameSizes, buffer)
+        if (wireBytes * 4 <= buffer.length && this.#socket.writableLength > 0) {
+          // The socket is backed up, so this batch will wait: keep a copy of its size rather
+          // than a whole output buffer (a peer that stops reading would pin one per batch).
+          const small = Buffer.allocUnsafe(wireBytes)
+          buffer.copy(small, 0, 0, wireBytes)
+          giveBackOutputBuffer(buffer)
+          buffer = small
+        }
+        const written = buffer
         for (let start = 0; start < wireBytes; start += this.#writeSlice) {
           const end = Math.min(wireBytes, start + this.#writeSlice)
           const quota = this.#io.requestWrite(end - start)
@@ -663,7 +672,7 @@ export class Connection<A, M = unknown> {
           }
           this.#socket.write(
             buffer.subarray(start, end),
-            last ? () => this.#batchWritten(buffer, wireBytes) : undefined,
+            last ? () => this.#batchWritten(written, wireBytes) : undefined,
           )
         }
         this.#messagesSent += batch.length
