@@ -365,12 +365,13 @@ export class Connection<A, M = unknown> {
     const discard = reason.kind === 'flood' || reason.kind === 'memory_budget'
     const received = this.#incoming.drain()
     this.#undelivered = discard ? [] : received
-    this.#outgoing.drain()
     if (!discard) for (const { message } of this.#overflow) this.#undelivered.push(message)
     this.#overflow = NO_OVERFLOW
     const error = new ConnectionClosedError(reason)
     this.#incoming.close(error)
     this.#outgoing.close(error)
+    // Closed first, so no waiting push takes the room: unsent messages free their budget.
+    this.#outgoing.drain()
     this.#notifyWriterIdle()
     this.#carry = undefined
     this.#frame = undefined
