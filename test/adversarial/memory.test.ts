@@ -78,6 +78,9 @@ describe('adversarial: memory (shipped defaults)', () => {
     for (const r of dropped) assert.ok(r.queuedBytes > 1024 * 1024, `dropped holding ${r.queuedBytes}`)
     assert.ok(node.p2p.connection(target.good.peerId), 'the good peer (holding nothing) stays')
     for (const r of readers) r.destroy()
+    // Every byte reserved is released once the connections are gone (no accounting leak).
+    await until(() => node.p2p.connections().length === 1, 'the readers gone')
+    await until(() => node.p2p.stats().memory.queuedBytes === 0, 'the budget back to 0')
     await assertServesGoodPeer(target)
   })
 })
