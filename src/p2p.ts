@@ -67,6 +67,8 @@ export interface P2pStats {
   readonly knownPoints: number
   readonly knownPeers: number
   readonly io: SchedulerStats
+  /** Bytes queued by the whole layer (queues and unsent socket bytes), their peak, and the budget. */
+  readonly memory: { readonly queuedBytes: number; readonly peakBytes: number; readonly budgetBytes: number }
 }
 
 /** The events of a P2p instance: the pool's, and the maintenance worker's step reports. */
@@ -371,6 +373,11 @@ export class P2p<A, P = null, C = Metadata> {
       knownPoints: this.#pool.points.size,
       knownPeers: this.#pool.peers.size,
       io: this.#scheduler.stats(),
+      memory: {
+        queuedBytes: this.#pool.budget.held,
+        peakBytes: this.#pool.budget.peak,
+        budgetBytes: this.#pool.budget.limit,
+      },
     }
   }
 

@@ -125,6 +125,13 @@ function p2pConfigOf(config: NodeConfig, identity: Identity): P2pConfigInput {
     ...optional('admission', p.admission),
     ...optional('eviction', p.eviction),
     ...optional('discovery', p.discovery),
+    incomingQueueBytes: p.incoming_queue_bytes,
+    outgoingQueueBytes: p.outgoing_queue_bytes,
+    applicationQueueBytes: p.application_queue_bytes,
+    memoryBudgetBytes: p.memory_budget_bytes,
+    writeStallTimeoutMs: p.write_stall_timeout_ms,
+    violationBudget: p.violation_budget,
+    violationsForgivenPerSecond: p.violations_forgiven_per_second,
   }
 }
 
@@ -177,7 +184,10 @@ export async function startDuneNode(config: NodeConfig, options: DuneNodeOptions
   if (p2p.stateLoad?.status === 'corrupt') {
     logger.warn({ moved_to: p2p.stateLoad.movedTo }, 'peers.json was unusable; starting with empty tables')
   }
-  const gossip = new GossipService(p2p)
+  const gossip = new GossipService(p2p, {
+    relayPerSecond: config.gossip.relay_per_second,
+    relayBurst: config.gossip.relay_burst,
+  })
   const metrics = new NodeMetrics(p2p, gossip)
   logEvents(p2p, gossip, logger)
   options.beforeStart?.(p2p, gossip)

@@ -5,10 +5,22 @@ import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { z } from 'zod'
 import { DuneP2pError } from '../errors.js'
-import { admissionSchema, discoverySchema, evictionSchema, scoreSchema, slotsSchema } from '../pool/config.js'
+import {
+  admissionSchema,
+  DEFAULT_APPLICATION_QUEUE_BYTES,
+  DEFAULT_INCOMING_QUEUE_BYTES,
+  DEFAULT_MEMORY_BUDGET_BYTES,
+  DEFAULT_OUTGOING_QUEUE_BYTES,
+  DEFAULT_WRITE_STALL_TIMEOUT_MS,
+  discoverySchema,
+  evictionSchema,
+  scoreSchema,
+  slotsSchema,
+} from '../pool/config.js'
 import { DEFAULT_EXPOSED_ALLOW, parseHostHeader, parseRoutePattern } from '../rpc/guard.js'
 import { RPC_LIMITS } from '../rpc/limits.js'
 import { pointSyntaxError } from '../wire/index.js'
+import { DEFAULT_RELAY_BURST, DEFAULT_RELAY_PER_SECOND } from './gossip.js'
 import { jsonErrorPosition } from './json-syntax.js'
 
 /** The name of the config file in a data folder. */
@@ -187,6 +199,55 @@ const p2pSchema = z.strictObject({
     .describe(
       'what peers may teach this node, as the library config `discovery`: `allowRanges`, CIDRs of non-routable ranges whose points may be learnt (default none: only routable addresses and the range of listen_addr, e.g. 127.0.0.0/8 for a node on 127.0.0.1; SECURITY.md)',
     ),
+  // Memory and flood bounds (docs/SECURITY.md): what no peer can lift.
+  incoming_queue_bytes: z
+    .int()
+    .min(1)
+    .default(DEFAULT_INCOMING_QUEUE_BYTES)
+    .describe(
+      'bytes of received messages queued per connection; when full the socket is not read (default 1 MiB)',
+    ),
+  outgoing_queue_bytes: z
+    .int()
+    .min(1)
+    .default(DEFAULT_OUTGOING_QUEUE_BYTES)
+    .describe(
+      'bytes of messages waiting to be sent per connection; when full more are dropped (default 1 MiB)',
+    ),
+  application_queue_bytes: z
+    .int()
+    .min(1)
+    .default(DEFAULT_APPLICATION_QUEUE_BYTES)
+    .describe(
+      'bytes of received application messages waiting for the node, all peers together (default 4 MiB)',
+    ),
+  memory_budget_bytes: z
+    .int()
+    .min(1)
+    .default(DEFAULT_MEMORY_BUDGET_BYTES)
+    .describe(
+      'bytes queued by the whole P2P layer at most; past it the peer holding the most is dropped (default 64 MiB)',
+    ),
+  write_stall_timeout_ms: z
+    .int()
+    .min(1)
+    .default(DEFAULT_WRITE_STALL_TIMEOUT_MS)
+    .describe(
+      'milliseconds a peer may leave its full outgoing queue unread before it is disconnected (default 30000)',
+    ),
+  violation_budget: z
+    .int()
+    .min(1)
+    .default(100)
+    .describe(
+      'protocol violations (empty chunks, Bootstrap/Advertise/Swap within their cooldown) a connection may commit before it is closed and greylisted',
+    ),
+  violations_forgiven_per_second: z
+    .number()
+    .min(0)
+    .finite()
+    .default(1)
+    .describe('violations forgiven per second on each connection (a slower rate is never punished)'),
 })
 
 /** A route pattern of rpc.acl: `[METHOD] /path` with `*` (one segment) and a final `**`. */
@@ -300,6 +361,17 @@ const gossipSchema = z.strictObject({
     .max(86_400)
     .default(0)
     .describe('seconds between two demo gossip messages this node publishes; 0: none (it still relays)'),
+  relay_per_second: z
+    .number()
+    .positive()
+    .finite()
+    .default(DEFAULT_RELAY_PER_SECOND)
+    .describe('new gossip messages relayed per second from one peer; beyond, they are dropped and counted'),
+  relay_burst: z
+    .int()
+    .min(1)
+    .default(DEFAULT_RELAY_BURST)
+    .describe('gossip messages one peer may send in a burst above relay_per_second'),
 })
 
 export const nodeConfigSchema = z

@@ -17,6 +17,17 @@ export class P2pConfigError extends DuneP2pError {
   }
 }
 
+const MIB = 1024 * 1024
+/** Per connection, each way: Bitcoin Core's -maxsendbuffer is 1000 kB (its -maxreceivebuffer 5000 kB). */
+export const DEFAULT_INCOMING_QUEUE_BYTES = MIB
+export const DEFAULT_OUTGOING_QUEUE_BYTES = MIB
+/** The application queue, shared by every connection. */
+export const DEFAULT_APPLICATION_QUEUE_BYTES = 4 * MIB
+/** The whole layer's queues: fits a small machine (go-libp2p's resource manager scales from 128 MiB). */
+export const DEFAULT_MEMORY_BUDGET_BYTES = 64 * MIB
+/** Bitcoin Core closes after 20 min without send progress; a queue full for 30 s is a peer that stopped reading. */
+export const DEFAULT_WRITE_STALL_TIMEOUT_MS = 30_000
+
 const count = z.int().min(0)
 const positive = z.int().min(1)
 const ms = z.int().min(1)
@@ -326,10 +337,26 @@ const configSchema = z
     swapLingerMs: z.int().min(0).default(30_000),
     maxKnownPoints: tableBound.default({ max: 400, target: 300 }),
     maxKnownPeerIds: tableBound.default({ max: 400, target: 300 }),
-    /** Byte bounds of each connection's queues and of the application queue; unset: unbounded. */
-    incomingQueueBytes: positive.optional(),
-    outgoingQueueBytes: positive.optional(),
-    applicationQueueBytes: positive.optional(),
+    // ---- Memory bounds (docs/SECURITY.md, "Memory"): no peer can lift them ----
+    /** Bytes of received messages queued per connection; when full the socket is not read (TCP slows the peer). */
+    incomingQueueBytes: positive.default(DEFAULT_INCOMING_QUEUE_BYTES),
+    /** Bytes of messages waiting to be sent per connection (Bitcoin Core's -maxsendbuffer: 1000 kB); when full `trySend` fails. */
+    outgoingQueueBytes: positive.default(DEFAULT_OUTGOING_QUEUE_BYTES),
+    /** Bytes of application messages waiting for the application, all peers together; when full the connections stop being read. */
+    applicationQueueBytes: positive.default(DEFAULT_APPLICATION_QUEUE_BYTES),
+    /**
+     * Bytes queued by the whole layer (every connection's queues and unsent socket bytes, and the
+     * application queue); past it, the connection holding the most is dropped (`memory_budget`).
+     */
+    memoryBudgetBytes: positive.default(DEFAULT_MEMORY_BUDGET_BYTES),
+    /** A connection whose outgoing queue stays full, nothing leaving it, this long is closed (`write_stall`). */
+    writeStallTimeoutMs: ms.default(DEFAULT_WRITE_STALL_TIMEOUT_MS),
+    /**
+     * Protocol violations a connection may commit (empty chunks, Bootstrap/Advertise/Swap within
+     * their cooldown) before it is closed (`flood`) and greylisted; `violationsForgivenPerSecond` are forgiven each second.
+     */
+    violationBudget: positive.default(100),
+    violationsForgivenPerSecond: z.number().min(0).finite().default(1),
     /** Global bandwidth limits in bytes/s; unset: unlimited. */
     maxUploadSpeed: bytesPerSecond.optional(),
     maxDownloadSpeed: bytesPerSecond.optional(),

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { type AccessControl, type AclChange, type GreylistEvent, LearnableAddresses } from '../acl/index.js'
 import { BoundedQueue } from '../io/bounded-queue.js'
+import { MemoryBudget } from '../io/memory-budget.js'
 import type { IoScheduler } from '../io/scheduler.js'
 import {
   authenticate,
@@ -45,8 +46,15 @@ import { type EvictionCandidate, selectToEvict } from './eviction.js'
 import { HandshakeTable, type PendingHandshakeEntry } from './handshake-table.js'
 import { KnownPeers, type PeerRecord, type PeerState } from './known-peers.js'
 import { KnownPoints, type PointRecord, type PointState } from './known-points.js'
+import { budgetVictim } from './memory-guard.js'
 import { PeerScores, type ScoreComponent, type ScoreDetail } from './peer-score.js'
 import { canonicalPoint, remoteIpOf } from './point-text.js'
+import {
+  VIOLATION_SCORE_SHARE,
+  VIOLATIONS_PER_SCORE_CHARGE,
+  ViolationCounter,
+  type ViolationKind,
+} from './violations.js'
 
 /** The application's per-peer metadata (Octez's peer_meta_config): kept in the peer table, scored. */
 export interface PeerMetadataConfig<P> {
@@ -85,6 +93,8 @@ export interface ActiveConnection<A, C> {
   /** The peer announced itself a private node. */
   readonly private: boolean
   readonly throttle: AnswerThrottle
+  /** Its protocol violations against the per-connection budget (config.violationBudget). */
+  readonly violations: ViolationCounter
   /** When the connection became live (the pool's clock). */
   readonly connectedAt: number
   /** The handshake's duration up to the peer's metadata, ms: about one round trip. */
@@ -242,6 +252,8 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   readonly scores: PeerScores
   readonly slots: SlotLimits
   readonly admission: AdmissionLimiter
+  /** The bytes queued by the whole layer against config.memoryBudgetBytes. */
+  readonly budget: MemoryBudget
   readonly now: () => number
   readonly #messages: MessageRegistry<A>
   readonly #peerMetadata: PeerMetadataConfig<P>
@@ -293,8 +305,10 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     this.peers = new KnownPeers(config.maxKnownPeerIds.max, config.maxKnownPeerIds.target, () =>
       this.#peerMetadata.initial(),
     )
+    this.budget = new MemoryBudget(config.memoryBudgetBytes, () => this.#shedMemory())
     this.#application = new BoundedQueue({
       capacity: config.applicationQueueBytes ?? Number.POSITIVE_INFINITY,
+      budget: this.budget,
     })
     this.#applicationBounded = config.applicationQueueBytes !== undefined
     this.#discovery = new Discovery(this)
@@ -720,15 +734,21 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     peerRecord: PeerRecord<P>,
     latencyMs: number,
   ): ActiveConnection<A, C> {
-    const { incomingQueueBytes, outgoingQueueBytes } = this.config
+    const { incomingQueueBytes, outgoingQueueBytes, writeStallTimeoutMs } = this.config
     const peerId = result.peer.peerIdB58
+    let active: ActiveConnection<A, C> | undefined
     const connection = new Connection(result, this.#messages, this.#scheduler, {
       ...(incomingQueueBytes ? { incomingQueueBytes } : {}),
       ...(outgoingQueueBytes ? { outgoingQueueBytes } : {}),
+      writeStallTimeoutMs,
+      budget: this.budget,
+      onEmptyChunk: () => {
+        if (active) this.#violated(active, 'empty_chunk')
+      },
       score: () => this.scores.behaviour(peerId) + this.#peerMetadata.score(peerRecord.metadata),
     })
     const now = this.now()
-    const active: ActiveConnection<A, C> = {
+    active = {
       connection,
       peerId,
       ip,
@@ -736,6 +756,11 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       incoming,
       private: this.#connectionMetadata.isPrivate(result.peer.remoteMetadata),
       throttle: new AnswerThrottle(this.now),
+      violations: new ViolationCounter(
+        this.config.violationBudget,
+        this.config.violationsForgivenPerSecond,
+        this.now,
+      ),
       connectedAt: now,
       latencyMs,
       sentSwapRequest: undefined,
@@ -752,8 +777,13 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     if (this.#active.size >= ceiling)
       this.emit('too-many-connections', { active: this.#active.size, max: ceiling })
     this.emit('changed')
-    void connection.closed.then((reason) => this.#onClosed(active, reason))
-    runAnswerer(connection, this.#discovery.handlersFor(active), active.throttle).catch((err: Error) =>
+    const adopted = active
+    void connection.closed.then((reason) => this.#onClosed(adopted, reason))
+    const handlers = {
+      ...this.#discovery.handlersFor(adopted),
+      excess: (kind: ViolationKind) => this.#violated(adopted, kind),
+    }
+    runAnswerer(connection, handlers, active.throttle).catch((err: Error) =>
       connection.destroy({ kind: 'local', detail: `answerer failed: ${err.message}` }),
     )
     return active
@@ -778,6 +808,12 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     if (reason.kind === 'mac_error' || reason.kind === 'decode_error') {
       this.#misbehaved(active.ip, active.peerId, active.point, reason.kind)
       this.scores.add(active.peerId, wireFaultOf(reason))
+    } else if (reason.kind === 'flood') {
+      this.#misbehaved(active.ip, active.peerId, active.point, `flood: ${reason.last}`)
+      this.scores.add(active.peerId, 'violation')
+    } else if (reason.kind === 'write_stall' || reason.kind === 'memory_budget') {
+      // Not greylisted: a dead or slow peer may be honest; its score remembers the cost.
+      this.scores.add(active.peerId, 'violation')
     }
     this.emit('disconnection', {
       peerId: active.peerId,
@@ -798,6 +834,35 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   #greylistedAt(ip: string, point: string | undefined): boolean {
     if (this.acl.ipStatus(ip) === 'greylisted') return true
     return point !== undefined && this.acl.isPointGreylisted(point)
+  }
+
+  /**
+   * Charges a protocol violation to the connection: every VIOLATIONS_PER_SCORE_CHARGE of them cost
+   * the score; past the connection's budget it is closed (`flood`, then greylisted by #onClosed).
+   */
+  #violated(active: ActiveConnection<A, C>, kind: ViolationKind): void {
+    const over = active.violations.charge()
+    if (active.violations.total % VIOLATIONS_PER_SCORE_CHARGE === 0)
+      this.penalize(active.peerId, 'violation', VIOLATIONS_PER_SCORE_CHARGE * VIOLATION_SCORE_SHARE)
+    if (over && active.connection.closeReason === undefined && !this.#isTrusted(active))
+      active.connection.destroy({ kind: 'flood', violations: active.violations.total, last: kind })
+  }
+
+  /** Over the memory budget: drops the connections holding the most until back under it. */
+  #shedMemory(): void {
+    const budgetBytes = this.budget.limit
+    while (this.budget.held > budgetBytes) {
+      const holders = [...this.#active.values()]
+        .filter((a) => a.connection.closeReason === undefined)
+        .map((a) => ({ active: a, queuedBytes: a.connection.queuedBytes, trusted: this.#isTrusted(a) }))
+      const victim = budgetVictim(holders)
+      if (victim === undefined) return
+      victim.active.connection.destroy({
+        kind: 'memory_budget',
+        queuedBytes: victim.queuedBytes,
+        budgetBytes,
+      })
+    }
   }
 
   /**
