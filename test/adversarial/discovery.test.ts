@@ -78,9 +78,11 @@ describe('adversarial: discovery against a shipped node', () => {
     }, 5)
     try {
       for (let round = 0; round < 12; round++) {
-        // A burst: the first Advertise of each 0.1 s is handled, the rest dropped (SPEC 5).
-        for (let burst = 0; burst < 20; burst++) {
-          const points = Array.from({ length: 100 }, (_, i) => bogus(round * 20 + burst, i))
+        // A burst: the first Advertise of each 0.1 s is handled, the rest dropped (SPEC 5). Each
+        // dropped one is a violation; 4 a round stay within the shipped violation budget (a
+        // flood past it is closed: violations.test.ts), while 12 x 100 points overflow the table.
+        for (let burst = 0; burst < 5; burst++) {
+          const points = Array.from({ length: 100 }, (_, i) => bogus(round * 5 + burst, i))
           send(evil, { kind: 'advertise', points })
         }
         // Syntactically bad points are dropped one by one, not fatal.
