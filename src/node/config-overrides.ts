@@ -15,6 +15,8 @@ export interface ConfigOverrides {
   readonly maxDownloadSpeed?: string
   readonly logLevel?: string
   readonly gossipEvery?: string
+  readonly advertisedNetPort?: string
+  readonly discoveryAddr?: string
 }
 
 /** A number when the text is one, else the text itself (for the validator to reject by name). */
@@ -45,6 +47,8 @@ export function applyOverrides(
   if (flags.chainName !== undefined) out.chain_name = flags.chainName
   if (flags.netAddr !== undefined) p2p.listen_addr = flags.netAddr
   if (flags.peer !== undefined && flags.peer.length > 0) p2p.bootstrap_peers = flags.peer
+  if (flags.advertisedNetPort !== undefined) p2p.advertised_net_port = numberOrText(flags.advertisedNetPort)
+  if (flags.discoveryAddr !== undefined) p2p.discovery_addr = flags.discoveryAddr
   if (flags.connections !== undefined) {
     p2p.connections = numberOrText(flags.connections)
     delete p2p.min_connections

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path'
 import { z } from 'zod'
 import { DuneP2pError } from '../errors.js'
 import { admissionSchema, evictionSchema, scoreSchema, slotsSchema } from '../pool/config.js'
+import { discoveryAddressError, pointAddressError } from '../pool/point-address.js'
 import { pointSyntaxError } from '../wire/index.js'
 
 /** The name of the config file in a data folder. */
@@ -41,6 +42,8 @@ export const FIELD_FLAGS: Readonly<Record<string, string>> = {
   chain_name: '--chain-name NAME',
   'p2p.listen_addr': '--net-addr HOST:PORT',
   'p2p.bootstrap_peers': '--peer POINT (repeatable)',
+  'p2p.advertised_net_port': '--advertised-net-port PORT',
+  'p2p.discovery_addr': '--discovery-addr ADDR[:PORT]',
   'p2p.expected_proof_of_work': '--expected-pow BITS',
   'p2p.private_mode': '--private-mode',
   'p2p.connections': '--connections N',
@@ -61,12 +64,23 @@ const hostPort = z.string().check((ctx) => {
       input: ctx.value,
     })
 })
+/** A point to dial: an IP address or a DNS name, a port, and optionally the peer id expected there. */
 const point = z.string().check((ctx) => {
-  const problem = pointSyntaxError(ctx.value)
+  const problem = pointAddressError(ctx.value)
   if (problem !== undefined)
     ctx.issues.push({
       code: 'custom',
-      message: `${JSON.stringify(ctx.value)} is not a point (${problem}); write IP:PORT, e.g. "10.0.0.7:9732"`,
+      message: `${JSON.stringify(ctx.value)} is not a point (${problem}); write HOST:PORT or HOST:PORT#PEER_ID, e.g. "10.0.0.7:9732", "[2001:db8::7]:9732" or "boot.example.net:9732"`,
+      input: ctx.value,
+    })
+})
+/** Where local discovery broadcasts: an IPv4 address and an optional port. */
+const discoveryAddr = z.string().check((ctx) => {
+  const problem = discoveryAddressError(ctx.value)
+  if (problem !== undefined)
+    ctx.issues.push({
+      code: 'custom',
+      message: `${JSON.stringify(ctx.value)} is not ADDR[:PORT] (${problem}); write an IPv4 broadcast address, e.g. "192.168.1.255" or "192.168.1.255:10732"`,
       input: ctx.value,
     })
 })
@@ -83,11 +97,35 @@ const p2pSchema = z.strictObject({
   bootstrap_peers: z
     .array(point)
     .default([])
-    .describe('points (IP:PORT) dialed at start and kept for the maintenance worker'),
+    .describe(
+      'points dialed at start and kept for the maintenance worker: IP:PORT, [IPv6]:PORT or NAME:PORT (a DNS name, resolved at each dial, every address tried); "#PEER_ID" after one pins it: another peer answering there is refused and greylisted',
+    ),
   trusted_points: z
     .array(point)
     .default([])
-    .describe('points trusted from the start: kept connected, never greylisted (needed in private mode)'),
+    .describe(
+      'points trusted from the start: kept connected, never greylisted (needed in private mode); written as bootstrap_peers',
+    ),
+  advertised_net_port: z
+    .int()
+    .min(1)
+    .max(0xffff)
+    .optional()
+    .describe(
+      'the port put in our connection messages, where peers dial us back (behind NAT or a port mapping); unset: the port listened on',
+    ),
+  discovery_addr: discoveryAddr
+    .nullable()
+    .default(null)
+    .describe(
+      'local peer discovery (Octez): the IPv4 address (a LAN broadcast address) and UDP port (default 10732) to broadcast our peer id and port to, and the port to hear others on; null: off',
+    ),
+  trust_discovered_peers: z
+    .boolean()
+    .default(false)
+    .describe(
+      'register the points local discovery hears as trusted (Octez does in sandbox mode); default false',
+    ),
   expected_proof_of_work: z
     .number()
     .min(0)

@@ -23,6 +23,10 @@ export interface PointRecord {
   greylistedUntil: number | undefined
   /** The peer there announced itself private: never advertised. */
   private: boolean
+  /** The peer id expected there (pinned: "HOST:PORT#PEER_ID"); another peer answering is refused. */
+  expectedPeerId: string | undefined
+  /** A named point: the IP address last dialed for it (undefined for IP points). */
+  lastAddress: string | undefined
 }
 
 /** When the point was last seen alive (established or disconnected), for the GC's ordering. */
@@ -74,6 +78,8 @@ export class KnownPoints {
       failures: 0,
       greylistedUntil: undefined,
       private: false,
+      expectedPeerId: undefined,
+      lastAddress: undefined,
     }
     this.#records.set(point, record)
     return { record, created: true }

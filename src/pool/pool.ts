@@ -2,7 +2,7 @@
 // peers, dialing and accepting with the admission checks, the live connections and the app queue.
 import { createHmac, randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import type { Socket } from 'node:net'
+import { isIP, type Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import type { AccessControl, AclChange, GreylistEvent } from '../acl/index.js'
 import { BoundedQueue } from '../io/bounded-queue.js'
@@ -25,7 +25,6 @@ import {
   MAX_ADVERTISED_POINTS,
   type MessageRegistry,
   type NackMotive,
-  parsePoint,
 } from '../wire/index.js'
 import { type BackoffConfig, DEFAULT_BACKOFF, nextAttemptAt } from '../workers/maintenance-policy.js'
 import { netGroup } from '../workers/net-group.js'
@@ -38,7 +37,15 @@ import { type EvictionCandidate, selectToEvict } from './eviction.js'
 import { KnownPeers, type PeerRecord, type PeerState } from './known-peers.js'
 import { KnownPoints, type PointRecord, type PointState } from './known-points.js'
 import { PeerScores, type ScoreComponent, type ScoreDetail } from './peer-score.js'
+import {
+  canonicalPointAddress,
+  hostOfPoint,
+  isNamedPoint,
+  type PointAddress,
+  parsePointAddress,
+} from './point-address.js'
 import { canonicalPoint, remoteIpOf } from './point-text.js'
+import { ResolveError, type Resolver, resolveName, systemResolver } from './resolver.js'
 
 /** The application's per-peer metadata (Octez's peer_meta_config): kept in the peer table, scored. */
 export interface PeerMetadataConfig<P> {
@@ -122,6 +129,10 @@ export interface PointInfo {
   readonly lastDisconnect: number | undefined
   readonly failures: number
   readonly greylistedUntil: number | undefined
+  /** The peer id expected there (pinned), if any. */
+  readonly expectedPeerId: string | undefined
+  /** A named point: the IP address last dialed for it. */
+  readonly lastAddress: string | undefined
   /** Earliest time the maintenance dials it again (its backoff after failures or a disconnection; 0: any time). */
   readonly nextAttemptAt: number
 }
@@ -182,6 +193,17 @@ export interface PoolEvents {
   'too-many-connections': [{ readonly active: number; readonly max: number }]
   'new-point': [{ readonly point: string; readonly source: string | undefined }]
   'new-peer': [{ readonly peerId: string }]
+  /** A point's DNS name did not resolve (the dial failed; the maintenance backs off). */
+  'resolve-failed': [{ readonly point: string; readonly error: Error }]
+  /** The peer at a pinned point is not the expected one: refused, its IP greylisted. */
+  'unexpected-peer': [
+    {
+      readonly point: string
+      readonly remoteAddress: string
+      readonly expected: string
+      readonly got: string
+    },
+  ]
   /** A handshake failed or we refused the peer (incoming or outgoing). */
   'handshake-failed': [{ readonly remoteAddress: string; readonly incoming: boolean; readonly error: Error }]
   /** An incoming connection closed before the handshake (ACL, limits, accept backoff). */
@@ -204,6 +226,8 @@ export interface PoolOptions<A, P, C> {
   readonly scheduler: IoScheduler
   /** The port announced in connection messages (undefined: not listening). */
   readonly announcedPort: () => number | undefined
+  /** Resolves the DNS names of points at each dial (default: the system's resolver). */
+  readonly resolver?: Resolver
   readonly now?: () => number
 }
 
@@ -238,6 +262,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   readonly #connectionMetadata: ConnectionMetadataConfig<C>
   readonly #scheduler: IoScheduler
   readonly #announcedPort: () => number | undefined
+  readonly #resolver: Resolver
   /** The maintenance worker's reconnection backoff, for PointInfo.nextAttemptAt. */
   readonly #backoff: BackoffConfig
   readonly #discovery: Discovery<A, P, C>
@@ -246,6 +271,8 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   readonly #ownPoints = new Set<string>()
   /** The config's trusted points, canonical. */
   readonly #configTrusted: Set<string>
+  /** Points local discovery registered as trusted (trust_discovered_peers), at most maxKnownPoints.max. */
+  readonly #discoveredTrusted = new Set<string>()
   /** Sockets between accept/dial and a live connection, destroyed at close. */
   readonly #handshaking = new Set<Socket>()
   readonly #application: BoundedQueue<ReceivedMessage<A>>
@@ -273,6 +300,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     this.#connectionMetadata = options.connectionMetadata
     this.#scheduler = options.scheduler
     this.#announcedPort = options.announcedPort
+    this.#resolver = options.resolver ?? systemResolver
     this.#backoff = backoffOf(config)
     this.points = new KnownPoints(config.maxKnownPoints.max, config.maxKnownPoints.target)
     this.peers = new KnownPeers(config.maxKnownPeerIds.max, config.maxKnownPeerIds.target, () =>
@@ -294,8 +322,9 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     )
     this.slots = slotLimits(config)
     this.admission = new Limiter(config.admission, this.now)
-    this.#configTrusted = new Set(config.trustedPoints.map((p) => canonicalPoint(p)!))
-    for (const point of [...config.bootstrapPeers, ...config.trustedPoints]) this.registerPoint(point)
+    this.#configTrusted = new Set(config.trustedPoints.map((p) => canonicalPointAddress(p)!))
+    for (const point of [...config.bootstrapPeers, ...config.trustedPoints])
+      this.registerAddress(parsePointAddress(point))
     this.acl.on('greylisted', (event) => this.emit('greylisted', event))
     this.acl.on('changed', (change) => this.#aclChanged(change))
   }
@@ -354,31 +383,27 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     pointText: string,
     timeoutMs = this.config.connectionTimeoutMs,
   ): Promise<ActiveConnection<A, C>> {
-    parsePoint(pointText) // throws InvalidPointError
-    const point = canonicalPoint(pointText)!
+    const address = parsePointAddress(pointText) // throws InvalidPointError
+    const { point } = address
     if (this.#closed) throw new ConnectionRefusedError('stopped', point)
     if (this.#ownPoints.has(point)) throw new ConnectionRefusedError('own_point', point)
     const trusted = this.isPointTrusted(point)
-    if (!trusted && this.acl.isPointBanned(point)) throw new ConnectionRefusedError('point_banned', point)
+    if (!trusted && this.#isPointBanned(point)) throw new ConnectionRefusedError('point_banned', point)
     if (this.#slotsTaken().total >= this.slots.ceiling)
       throw new ConnectionRefusedError('too_many_connections', point)
     if (this.privateMode && !trusted) throw new ConnectionRefusedError('private_mode', point)
-    const record = this.registerPoint(point)
+    const record = this.registerAddress(address)
     if (record === undefined) throw new ConnectionRefusedError('table_full', point)
     if (record.state === 'running')
       throw new ConnectionRefusedError('already_connected', point, record.peerId)
     if (record.state !== 'disconnected') throw new ConnectionRefusedError('connecting', point, record.peerId)
     this.points.requested(record, this.now())
-    const { host, port } = parsePoint(point)
     let socket: Socket
     try {
-      socket = await dialTcp(host, port, {
-        timeoutMs,
-        readBuffer: this.#scheduler.readBuffer,
-        ...(this.config.localAddress ? { localAddress: this.config.localAddress } : {}),
-      })
+      socket = await this.#dial(address, record, trusted, timeoutMs)
     } catch (err) {
       this.points.failed(record, this.now())
+      if (err instanceof ResolveError) this.emit('resolve-failed', { point, error: err })
       this.emit('changed')
       throw err
     }
@@ -388,6 +413,55 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       throw new ConnectionRefusedError('stopped', point)
     }
     return this.#handshake(socket, false, record)
+  }
+
+  /**
+   * Opens the TCP connection to a point: an IP point directly; a named point by resolving its
+   * name now (A and AAAA) and trying each address in turn (skipping our own points, banned or
+   * greylisted addresses, and addresses of the other family than localAddress) until one
+   * answers. Throws ResolveError, DialError (the last address's), or ConnectionRefusedError.
+   */
+  async #dial(
+    address: PointAddress,
+    record: PointRecord,
+    trusted: boolean,
+    timeoutMs: number,
+  ): Promise<Socket> {
+    const options = {
+      timeoutMs,
+      readBuffer: this.#scheduler.readBuffer,
+      ...(this.config.localAddress ? { localAddress: this.config.localAddress } : {}),
+    }
+    if (!address.named) return dialTcp(address.host, address.port, options)
+    const ips = await resolveName(this.#resolver, address.host, address.point, timeoutMs)
+    const localFamily = this.config.localAddress === undefined ? 0 : isIP(this.config.localAddress)
+    let lastError: Error | undefined
+    for (const ip of ips) {
+      if (this.#closed) throw new ConnectionRefusedError('stopped', address.point)
+      const ipPoint = formatPoint(ip, address.port)
+      if (this.#ownPoints.has(ipPoint)) {
+        lastError ??= new ConnectionRefusedError('own_point', address.point)
+        continue
+      }
+      if (!trusted && this.acl.isPointBanned(ipPoint)) {
+        lastError ??= new ConnectionRefusedError('point_banned', address.point)
+        continue
+      }
+      if (localFamily !== 0 && isIP(ip) !== localFamily) continue
+      record.lastAddress = ip
+      try {
+        return await dialTcp(ip, address.port, options)
+      } catch (err) {
+        lastError = err as Error
+      }
+    }
+    throw (
+      lastError ??
+      new ResolveError(
+        address.point,
+        `no address of family IPv${localFamily} (local address ${this.config.localAddress})`,
+      )
+    )
   }
 
   /**
@@ -514,8 +588,12 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     const trusted = peerRecord.trusted || (pointRecord?.trusted ?? false)
 
     let refusal: { motive: NackMotive; reason: RefusalReason } | undefined
+    const expected = pointRecord?.expectedPeerId
     if (this.#closed) refusal = { motive: 'no_motive', reason: 'stopped' }
-    else if (!trusted && this.acl.isPeerBanned(peerId))
+    else if (expected !== undefined && expected !== peerId) {
+      refusal = { motive: 'no_motive', reason: 'unexpected_peer_id' }
+      this.#unexpectedPeer(pointRecord!.point, ip, expected, peerId)
+    } else if (!trusted && this.acl.isPeerBanned(peerId))
       refusal = { motive: 'no_motive', reason: 'peer_banned' }
     else if (!peer.version.ok) refusal = { motive: peer.version.motive, reason: peer.version.motive }
     else if (!trusted && this.totalScore(peerId) < this.config.score.disconnectBelow)
@@ -629,6 +707,36 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       (active.point !== undefined && this.isPointTrusted(active.point)) ||
       this.acl.isIpTrusted(active.ip)
     )
+  }
+
+  /**
+   * The peer at a pinned point is not the one expected (Octez's Identity_check_failure): the
+   * event, and the IP greylisted (unless the administrator trusts it), as Octez does.
+   */
+  #unexpectedPeer(point: string, ip: string, expected: string, got: string): void {
+    this.emit('unexpected-peer', { point, remoteAddress: ip, expected, got })
+    if (!this.acl.isIpTrusted(ip)) this.acl.greylistIp(ip, `unexpected peer id at ${point}`)
+  }
+
+  /**
+   * Pins `point` to `peerId` (as Octez's set_expected_peer_id): the point is registered if new;
+   * a live connection there with another peer is closed and its IP greylisted. False when the
+   * point is invalid or the table is full.
+   */
+  setExpectedPeerId(pointText: string, peerId: string): boolean {
+    const address = parsePointAddress(pointText)
+    const record = this.registerAddress(address)
+    if (record === undefined) return false
+    record.expectedPeerId = peerId
+    if (record.state === 'running' && record.peerId !== undefined && record.peerId !== peerId) {
+      const active = this.#active.get(record.peerId)
+      if (active) {
+        this.#unexpectedPeer(record.point, active.ip, peerId, record.peerId)
+        void active.connection.close({ kind: 'local', detail: 'unexpected peer id' })
+      }
+    }
+    this.emit('changed')
+    return true
   }
 
   /** Records a failed handshake; greylists on the causes of SPEC 5 (not on timeouts or closes). */
@@ -750,7 +858,8 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     if (ip !== undefined && this.acl.isIpTrusted(ip)) return
     if (ip !== undefined && this.acl.greylistIp(ip, reason)) {
       const until = this.now() + this.acl.greylistTimeoutMs
-      for (const r of this.points.values()) if (parsePoint(r.point).host === ip) r.greylistedUntil = until
+      for (const r of this.points.values())
+        if ((r.lastAddress ?? hostOfPoint(r.point)) === ip) r.greylistedUntil = until
     }
     if (peerId !== undefined) this.acl.greylistPeer(peerId, reason)
   }
@@ -852,7 +961,21 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
    */
   registerPoint(pointText: string, source?: string): PointRecord | undefined {
     const point = canonicalPoint(pointText)
-    if (point === undefined || this.#ownPoints.has(point) || parsePoint(point).port === 0) return undefined
+    return point === undefined ? undefined : this.#register(point, source)
+  }
+
+  /**
+   * The record of a point an operator gave (config, connect, RPC): an IP or a DNS name, kept by
+   * name; a "#PEER_ID" pins it. Undefined as registerPoint.
+   */
+  registerAddress(address: PointAddress, source?: string): PointRecord | undefined {
+    const record = this.#register(address.point, source)
+    if (record !== undefined && address.peerId !== undefined) record.expectedPeerId = address.peerId
+    return record
+  }
+
+  #register(point: string, source: string | undefined): PointRecord | undefined {
+    if (this.#ownPoints.has(point) || point.endsWith(':0')) return undefined
     const registered = this.points.register(point)
     if (!registered) return undefined
     if (registered.created) {
@@ -860,6 +983,21 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       this.emit('new-point', { point, source })
     }
     return registered.record
+  }
+
+  /**
+   * A point heard by local discovery (Octez's register_new_point ~trusted): the sender's IP
+   * and the port it announced, learned as any other point, and trusted when `trusted`.
+   */
+  registerDiscoveredPoint(ip: string, port: number, trusted: boolean): PointRecord | undefined {
+    const record = this.registerPoint(formatPoint(ip, port), 'local-discovery')
+    if (record === undefined) return undefined
+    if (trusted && !record.trusted && this.#discoveredTrusted.size < this.config.maxKnownPoints.max) {
+      this.#discoveredTrusted.add(record.point)
+      record.trusted = true
+    }
+    this.emit('changed')
+    return record
   }
 
   /** Learns points from an Advertise or a Nack: each is checked alone, bad ones are dropped. */
@@ -880,7 +1018,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   /** Puts back saved records (at start). */
   restore(points: readonly PointRecord[], peers: readonly PeerRecord<P>[]): void {
     for (const r of points) {
-      const point = canonicalPoint(r.point)
+      const point = canonicalPointAddress(r.point)
       if (point !== undefined) this.points.restore({ ...r, point, trusted: this.isPointTrusted(point) })
     }
     for (const r of peers) this.peers.restore({ ...r, trusted: this.acl.isPeerTrusted(r.peerId) })
@@ -895,6 +1033,8 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     for (const r of this.points.values()) {
       if (r.private || r.point === exclude || this.#ownPoints.has(r.point)) continue
       if (r.state !== 'running' && r.failures > 0) continue
+      // Points travel as IP addresses (Octez's P2p_point.Id): a name stays ours.
+      if (isNamedPoint(r.point)) continue
       if (!r.trusted && this.acl.isPointBanned(r.point)) continue
       good.push(r)
     }
@@ -908,7 +1048,16 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
 
   /** Whether the point is trusted: by the config or the ACL (itself or its IP). */
   isPointTrusted(point: string): boolean {
-    return this.#configTrusted.has(point) || this.acl.isPointTrusted(point)
+    return (
+      this.#configTrusted.has(point) ||
+      this.#discoveredTrusted.has(point) ||
+      (!isNamedPoint(point) && this.acl.isPointTrusted(point))
+    )
+  }
+
+  /** The ACL refuses the point (a named point: never by itself; its addresses are checked at each dial). */
+  #isPointBanned(point: string): boolean {
+    return !isNamedPoint(point) && this.acl.isPointBanned(point)
   }
 
   isPeerTrusted(peerId: string): boolean {
@@ -916,13 +1065,15 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   }
 
   pointInfo(r: PointRecord): PointInfo {
-    const status = this.acl.pointStatus(r.point)
+    const named = isNamedPoint(r.point)
+    const status = named ? 'ok' : this.acl.pointStatus(r.point)
+    const ip = named ? r.lastAddress : hostOfPoint(r.point)
     return {
       point: r.point,
       state: r.state,
       trusted: r.trusted,
       banned: status === 'banned',
-      greylisted: this.acl.isIpGreylisted(parsePoint(r.point).host),
+      greylisted: ip !== undefined && this.acl.isIpGreylisted(ip),
       peerId: r.peerId,
       lastAttempt: r.lastAttempt,
       lastFailure: r.lastFailure,
@@ -930,6 +1081,8 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       lastDisconnect: r.lastDisconnect,
       failures: r.failures,
       greylistedUntil: r.greylistedUntil,
+      expectedPeerId: r.expectedPeerId,
+      lastAddress: r.lastAddress,
       nextAttemptAt: nextAttemptAt(r, 0, this.#backoff),
     }
   }
@@ -1032,7 +1185,12 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
 
   #bannedNow(active: ActiveConnection<A, C>): boolean {
     if (this.acl.peerStatus(active.peerId) === 'banned') return true
-    if (active.point !== undefined && this.acl.pointStatus(active.point) === 'banned') return true
+    if (
+      active.point !== undefined &&
+      !isNamedPoint(active.point) &&
+      this.acl.pointStatus(active.point) === 'banned'
+    )
+      return true
     return this.acl.ipStatus(active.ip) === 'banned'
   }
 
