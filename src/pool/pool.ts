@@ -990,13 +990,17 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
    * and the port it announced, learned as any other point, and trusted when `trusted`.
    */
   registerDiscoveredPoint(ip: string, port: number, trusted: boolean): PointRecord | undefined {
-    const record = this.registerPoint(formatPoint(ip, port), 'local-discovery')
+    const point = formatPoint(ip, port)
+    const known = this.points.get(point) !== undefined
+    const record = this.registerPoint(point, 'local-discovery')
     if (record === undefined) return undefined
+    let changed = !known
     if (trusted && !record.trusted && this.#discoveredTrusted.size < this.config.maxKnownPoints.max) {
       this.#discoveredTrusted.add(record.point)
       record.trusted = true
+      changed = true
     }
-    this.emit('changed')
+    if (changed) this.emit('changed')
     return record
   }
 

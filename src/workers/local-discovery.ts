@@ -11,6 +11,10 @@ export const DISCOVERY_MESSAGE_SIZE = 28
 /** Octez's sender: the first pause, doubled after each round for 10 rounds, then kept. */
 export const DISCOVERY_FIRST_DELAY_MS = 100
 export const DISCOVERY_DOUBLING_ROUNDS = 10
+/** Points not heard recently that the worker passes on per minute at most (a LAN flood's bound). */
+export const DISCOVERY_NEW_POINTS_PER_MINUTE = 64
+/** Points remembered as heard recently (their repeats pass freely). */
+const RECENT_POINTS = 256
 
 /** A discovery datagram could not be made (code `DUNE_DISCOVERY`). */
 export class LocalDiscoveryError extends DuneP2pError {
@@ -101,13 +105,17 @@ export interface LocalDiscoveryOptions {
   readonly acceptSource?: (ip: string) => boolean
   /** The first pause between broadcasts (default 100 ms, as Octez). */
   readonly firstDelayMs?: number
+  /** Points not heard recently passed on per minute at most (default 64); the rest are dropped. */
+  readonly newPointsPerMinute?: number
+  /** The clock of the rate limit (default Date.now). */
+  readonly now?: () => number
 }
 
 /** What the worker did, for tests and logs. */
 export interface LocalDiscoveryStats {
   readonly sent: number
   readonly heard: number
-  /** Datagrams dropped: malformed, ours, or from outside the local subnets. */
+  /** Datagrams dropped: malformed, ours, from outside the local subnets, or over the rate limit. */
   readonly ignored: number
 }
 
@@ -129,10 +137,17 @@ export class LocalDiscovery {
   #sent = 0
   #heard = 0
   #ignored = 0
+  /** Points heard recently, oldest first (a bounded LRU: Map keeps insertion order). */
+  readonly #recent = new Map<string, true>()
+  /** Tokens for points not heard recently: refilled at newPointsPerMinute, at most that many. */
+  #tokens: number
+  #refilledAt: number
 
   constructor(options: LocalDiscoveryOptions) {
     this.#options = options
     this.#acceptSource = options.acceptSource ?? ((ip) => isOnLocalSubnet(ip))
+    this.#tokens = options.newPointsPerMinute ?? DISCOVERY_NEW_POINTS_PER_MINUTE
+    this.#refilledAt = (options.now ?? Date.now)()
     try {
       this.#message = encodeDiscoveryMessage(options.peerId, options.listeningPort)
     } catch (err) {
@@ -228,8 +243,28 @@ export class LocalDiscovery {
       this.#ignored++
       return
     }
+    const key = `${ip}:${decoded.port}`
+    if (this.#recent.delete(key)) this.#recent.set(key, true)
+    else if (this.#takeToken()) {
+      this.#recent.set(key, true)
+      if (this.#recent.size > RECENT_POINTS) this.#recent.delete(this.#recent.keys().next().value!)
+    } else {
+      this.#ignored++
+      return
+    }
     this.#heard++
     this.#options.onPoint(ip, decoded.port)
+  }
+
+  /** One token of the new points' rate limit, if any is left. */
+  #takeToken(): boolean {
+    const perMinute = this.#options.newPointsPerMinute ?? DISCOVERY_NEW_POINTS_PER_MINUTE
+    const now = (this.#options.now ?? Date.now)()
+    this.#tokens = Math.min(perMinute, this.#tokens + ((now - this.#refilledAt) * perMinute) / 60_000)
+    this.#refilledAt = now
+    if (this.#tokens < 1) return false
+    this.#tokens--
+    return true
   }
 }
 

@@ -154,6 +154,43 @@ describe('the LocalDiscovery worker on 127.0.0.1', () => {
     }
   })
 
+  test('points not heard recently are passed on at most newPointsPerMinute; repeats pass freely', async () => {
+    const port = await freeUdpPort()
+    const heard: number[] = []
+    let now = 1_000_000
+    const discovery = new LocalDiscovery({
+      peerId: ours,
+      listeningPort: 9732,
+      address: '127.0.0.1',
+      port,
+      onPoint: (_ip, p) => heard.push(p),
+      newPointsPerMinute: 3,
+      now: () => now,
+    })
+    await discovery.start()
+    try {
+      const flood = Array.from({ length: 10 }, (_, i) => 1000 + i)
+      for (const p of flood) await send(encodeDiscoveryMessage(theirs, p), port)
+      await send(encodeDiscoveryMessage(theirs, 1000), port) // heard before: passes
+      // Datagrams of one host over loopback arrive in order: once the last is heard, all were.
+      const heardCount = async (count: number) => {
+        const deadline = Date.now() + 5000
+        while (heard.length < count && Date.now() < deadline)
+          await new Promise((resolve) => setTimeout(resolve, 10))
+      }
+      await heardCount(4)
+      assert.deepEqual(heard, [1000, 1001, 1002, 1000])
+      now += 20_000 // a third of a minute: one more token
+      await send(encodeDiscoveryMessage(theirs, 2000), port)
+      await send(encodeDiscoveryMessage(theirs, 2001), port) // no token left: dropped
+      await send(encodeDiscoveryMessage(theirs, 2000), port)
+      await heardCount(6)
+      assert.deepEqual(heard, [1000, 1001, 1002, 1000, 2000, 2000])
+    } finally {
+      await discovery.stop()
+    }
+  })
+
   test('a listening port above 32767 is heard from but not announced (an error says why)', async () => {
     const port = await freeUdpPort()
     const errors: Error[] = []
