@@ -8,6 +8,7 @@ import { IoScheduler, type SchedulerStats } from './io/scheduler.js'
 import { type LoadResult, StateStore, type StateStoreLogger } from './node/state-store.js'
 import { type P2pConfig, type P2pConfigInput, parseP2pConfig } from './pool/config.js'
 import { NotConnectedError, P2pNotRunningError } from './pool/errors.js'
+import type { PeerEvent, PointEvent } from './pool/history.js'
 import { maintenancePoolOf } from './pool/maintenance-adapter.js'
 import { poolStateOf, recordsOf } from './pool/persistence.js'
 import { canonicalPointAddress } from './pool/point-address.js'
@@ -82,7 +83,7 @@ export interface P2pEvents extends PoolEvents {
   maintenance: [StepReport]
   /** A maintenance step failed because an operation threw (a bug: dials never throw). */
   'maintenance-failed': [{ readonly reason: StepReason; readonly error: unknown }]
-  /** Listening on `::` failed for want of IPv6: the layer listens on 0.0.0.0 instead. */
+  /** No IPv6 for `::`: the layer listens on 0.0.0.0 instead. */
   'listen-fallback': [{ readonly from: string; readonly to: string; readonly error: Error }]
   /** Local discovery: a socket error, or a port its datagram cannot carry (it carries on). */
   'local-discovery-error': [{ readonly error: Error }]
@@ -250,20 +251,15 @@ export class P2p<A, P = null, C = Metadata> {
   async start(): Promise<void> {
     if (this.#status !== 'created') throw new Error(`P2p.start: already ${this.#status}`)
     await this.#welcome?.start()
-    try {
-      await this.#startLocalDiscovery()
-    } catch (err) {
+    await this.#startLocalDiscovery().catch(async (err) => {
       await this.#welcome?.stop()
       throw err
-    }
+    })
     this.#status = 'running'
     if (this.config.maintenance.enabled) this.#maintenance.start()
   }
 
-  /**
-   * Local discovery, when configured and listening: our peer id and announced port broadcast to
-   * localDiscovery.address, and the points heard registered (trusted with `trusted`).
-   */
+  /** Local discovery, when configured and listening: the points heard are registered (see LocalDiscovery). */
   async #startLocalDiscovery(): Promise<void> {
     const discovery = this.config.localDiscovery
     const announced = this.config.advertisedPort ?? this.#welcome?.port
@@ -409,6 +405,19 @@ export class P2p<A, P = null, C = Metadata> {
     const key = canonicalPointAddress(point)
     const record = key === undefined ? undefined : this.#pool.points.get(key)
     return record ? this.#pool.pointInfo(record) : undefined
+  }
+
+  /** The last events of a known point (oldest first; Octez's point log), or undefined when unknown. */
+  pointLog(point: string): PointEvent[] | undefined {
+    const key = canonicalPointAddress(point)
+    const record = key === undefined ? undefined : this.#pool.points.get(key)
+    return record === undefined ? undefined : (record.history?.events() ?? [])
+  }
+
+  /** The last events of a known peer (oldest first; Octez's peer log), or undefined when unknown. */
+  peerLog(peerId: string): PeerEvent[] | undefined {
+    const record = this.#pool.peers.get(peerId)
+    return record === undefined ? undefined : (record.history?.events() ?? [])
   }
 
   peers(): PeerInfo<P>[] {

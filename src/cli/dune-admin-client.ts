@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// dune-admin-client: Octez-style administration of a running dune-node over its admin RPC
-// (docs/RPC.md); human tables by default, --json for scripts; `main(argv)` returns the exit code.
+
 import { type Command, InvalidArgumentError } from 'commander'
 import type { AclAction } from '../rpc/schemas.js'
+// dune-admin-client: Octez-style administration of a running dune-node over its admin RPC
+// (docs/RPC.md); human tables by default, --json for scripts; `main(argv)` returns the exit code.
+import { peerLogView, pointLogView } from './admin-history.js'
 import { formatLogEvent, readEventStream } from './admin-log.js'
 import { AdminRpcClient, DEFAULT_ADMIN_ENDPOINT, DEFAULT_REQUEST_TIMEOUT_MS } from './admin-rpc-client.js'
 import {
@@ -143,10 +145,20 @@ function addShowCommand(program: Command, ctx: AdminCliIo): void {
   show
     .command('peer <peer_id>')
     .description('a known peer, its score components and the thresholds')
-    .action(async (peerId: string, _options, command: Command) => {
+    .option('--log', 'and its last events (connections, refusals, disconnections)')
+    .action(async (peerId: string, options: { log?: boolean }, command: Command) => {
       const client = clientOf(command)
-      const [peer, scores] = await Promise.all([client.peer(peerId), client.scores()])
-      output(ctx, command, peer, () => peerView(peer, Date.now(), scores.thresholds))
+      const [peer, scores, log] = await Promise.all([
+        client.peer(peerId),
+        client.scores(),
+        options.log ? client.peerLog(peerId) : undefined,
+      ])
+      const now = Date.now()
+      output(ctx, command, log ? { ...peer, log } : peer, () =>
+        log
+          ? `${peerView(peer, now, scores.thresholds)}\n${peerLogView(log, now)}`
+          : peerView(peer, now, scores.thresholds),
+      )
     })
   show
     .command('admission')
@@ -158,9 +170,17 @@ function addShowCommand(program: Command, ctx: AdminCliIo): void {
   show
     .command('point <point>')
     .description('a known point (HOST:PORT)')
-    .action(async (point: string, _options, command: Command) => {
-      const info = await clientOf(command).point(point)
-      output(ctx, command, info, () => pointView(info, Date.now()))
+    .option('--log', 'and its last events (dials, refusals, connections, disconnections)')
+    .action(async (point: string, options: { log?: boolean }, command: Command) => {
+      const client = clientOf(command)
+      const [info, log] = await Promise.all([
+        client.point(point),
+        options.log ? client.pointLog(point) : undefined,
+      ])
+      const now = Date.now()
+      output(ctx, command, log ? { ...info, log } : info, () =>
+        log ? `${pointView(info, now)}\n${pointLogView(log, now)}` : pointView(info, now),
+      )
     })
 }
 

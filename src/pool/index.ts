@@ -14,6 +14,13 @@ export {
   P2pNotRunningError,
   type RefusalReason,
 } from './errors.js'
+export {
+  HISTORY_SIZE,
+  type PeerEvent,
+  type PeerEventKind,
+  type PointEvent,
+  type PointEventKind,
+} from './history.js'
 export type { PeerState } from './known-peers.js'
 export type { PointState } from './known-points.js'
 export {

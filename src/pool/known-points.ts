@@ -1,5 +1,6 @@
 // The pool's table of known points ("host:port" where a node listens): each point's connection
 // state and history, bounded by a GC that keeps trusted and recently seen points.
+import type { History, PointEvent } from './history.js'
 
 /**
  * `requested`: we are dialing it; `accepted`: the handshake reached the metadata (incoming or
@@ -27,6 +28,8 @@ export interface PointRecord {
   expectedPeerId: string | undefined
   /** A named point: the IP address last dialed for it (undefined for IP points). */
   lastAddress: string | undefined
+  /** Its last events (created with the first). */
+  history?: History<PointEvent>
 }
 
 /** When the point was last seen alive (established or disconnected), for the GC's ordering. */

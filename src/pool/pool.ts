@@ -12,6 +12,7 @@ import {
   type CloseReason,
   Connection,
   type ConnectionStats,
+  describeCloseReason,
   dialTcp,
   HandshakeError,
   type HandshakeResult,
@@ -34,6 +35,13 @@ import { handshakeCap, type P2pConfig, type SlotLimits, slotLimits } from './con
 import { Discovery } from './discovery.js'
 import { ConnectionRefusedError, NotConnectedError, type RefusalReason } from './errors.js'
 import { type EvictionCandidate, selectToEvict } from './eviction.js'
+import {
+  History,
+  type PeerEvent,
+  type PeerEventKind,
+  type PointEvent,
+  type PointEventKind,
+} from './history.js'
 import { KnownPeers, type PeerRecord, type PeerState } from './known-peers.js'
 import { KnownPoints, type PointRecord, type PointState } from './known-points.js'
 import { PeerScores, type ScoreComponent, type ScoreDetail } from './peer-score.js'
@@ -213,6 +221,10 @@ export interface PoolEvents {
   /** A peer's score fell below score.disconnectBelow: it was disconnected and greylisted. */
   'low-score': [{ readonly peerId: string; readonly score: number }]
   swap: [SwapEvent]
+  /** An event was added to a known point's history (GET /network/points/<p>/log). */
+  'point-event': [{ readonly point: string; readonly event: PointEvent }]
+  /** An event was added to a known peer's history (GET /network/peers/<id>/log). */
+  'peer-event': [{ readonly peerId: string; readonly event: PeerEvent }]
   /** The tables or the ACL changed: the state is worth saving. */
   changed: []
 }
@@ -398,11 +410,13 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       throw new ConnectionRefusedError('already_connected', point, record.peerId)
     if (record.state !== 'disconnected') throw new ConnectionRefusedError('connecting', point, record.peerId)
     this.points.requested(record, this.now())
+    this.#logPoint(record, 'outgoing_request', undefined)
     let socket: Socket
     try {
       socket = await this.#dial(address, record, trusted, timeoutMs)
     } catch (err) {
       this.points.failed(record, this.now())
+      this.#logPoint(record, 'request_rejected', undefined, (err as Error).message)
       if (err instanceof ResolveError) this.emit('resolve-failed', { point, error: err })
       this.emit('changed')
       throw err
@@ -626,6 +640,8 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
         if (pointRecord && !pointRecord.trusted && pointRecord.state === 'disconnected')
           this.points.delete(pointRecord.point)
       }
+      if (pointRecord) this.#logPoint(pointRecord, 'rejecting_request', peerId, refusal.reason)
+      this.#logPeer(peerRecord, 'rejecting_request', ip, listening, refusal.reason)
       const error = new ConnectionRefusedError(refusal.reason, listening, peerId)
       this.emit('handshake-failed', { remoteAddress: ip, incoming, error })
       this.emit('changed')
@@ -634,6 +650,8 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
 
     if (pointRecord) this.points.accepted(pointRecord, peerId)
     peerRecord.state = 'accepted'
+    if (pointRecord) this.#logPoint(pointRecord, 'accepting_request', peerId)
+    this.#logPeer(peerRecord, 'incoming_request', ip, listening)
     let result: HandshakeResult<C>
     try {
       try {
@@ -754,7 +772,13 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
         this.registerPoints(err.alternativePoints, err.peerId)
       }
     }
-    if (dialed) this.points.failed(dialed, this.now())
+    if (dialed) {
+      this.points.failed(dialed, this.now())
+      const peerId = err instanceof HandshakeError ? err.peerId : undefined
+      this.#logPoint(dialed, 'request_rejected', peerId, (err as Error).message)
+      const peerRecord = peerId === undefined ? undefined : this.peers.get(peerId)
+      if (peerRecord) this.#logPeer(peerRecord, 'request_rejected', ip, dialed.point, (err as Error).message)
+    }
     this.emit('handshake-failed', {
       remoteAddress: ip,
       incoming,
@@ -796,6 +820,8 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     if (incoming) this.#inbound++
     this.scores.connected(peerId)
     if (pointRecord) this.points.running(pointRecord, peerId, now)
+    if (pointRecord) this.#logPoint(pointRecord, 'connection_established', peerId)
+    this.#logPeer(peerRecord, 'connection_established', ip, point)
     peerRecord.state = 'running'
     peerRecord.lastSeen = now
     if (point !== undefined) this.peers.seenAt(peerRecord, point)
@@ -827,6 +853,11 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       peerRecord.state = 'disconnected'
       peerRecord.lastSeen = now
     }
+    const closedBy: PointEventKind & PeerEventKind =
+      reason.kind === 'local' ? 'disconnection' : 'external_disconnection'
+    const why = describeCloseReason(reason)
+    if (pointRecord) this.#logPoint(pointRecord, closedBy, active.peerId, why)
+    if (peerRecord) this.#logPeer(peerRecord, closedBy, active.ip, active.point, why)
     if (reason.kind === 'mac_error' || reason.kind === 'decode_error') {
       this.#misbehaved(active.ip, active.peerId, active.point, reason.kind)
       this.scores.add(active.peerId, wireFaultOf(reason))
@@ -862,6 +893,29 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
         if ((r.lastAddress ?? hostOfPoint(r.point)) === ip) r.greylistedUntil = until
     }
     if (peerId !== undefined) this.acl.greylistPeer(peerId, reason)
+  }
+
+  // ---- History ----
+
+  #logPoint(r: PointRecord, kind: PointEventKind, peerId: string | undefined, detail?: string): void {
+    const event: PointEvent = { kind, at: this.now(), peerId, detail }
+    r.history ??= new History()
+    r.history.push(event)
+    this.emit('point-event', { point: r.point, event })
+  }
+
+  #logPeer(
+    r: PeerRecord<P>,
+    kind: PeerEventKind,
+    address: string,
+    point: string | undefined,
+    detail?: string,
+  ): void {
+    const port = point === undefined ? undefined : Number(point.slice(point.lastIndexOf(':') + 1))
+    const event: PeerEvent = { kind, at: this.now(), address, port, detail }
+    r.history ??= new History()
+    r.history.push(event)
+    this.emit('peer-event', { peerId: r.peerId, event })
   }
 
   // ---- Live connections ----

@@ -8,6 +8,7 @@ import { registerDashboard } from './dashboard.js'
 import { errorBody, RpcError } from './errors.js'
 import { EventFeed, registerEventLog } from './event-log.js'
 import { NodeMetrics } from './metrics.js'
+import { registerHistoryRoutes } from './routes-history.js'
 import { registerNetworkRoutes } from './routes-network.js'
 import type { AnyP2p } from './shapes.js'
 
@@ -87,6 +88,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   )
   registerNetworkRoutes(app, p2p, feed, startedAt)
   registerEventLog(app, feed, p2p, startedAt)
+  registerHistoryRoutes(app, p2p)
   app.get('/metrics', async (_request, reply) => {
     const { contentType, text } = await metrics.render()
     return reply.type(contentType).send(text)
