@@ -1077,7 +1077,10 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   restore(points: readonly PointRecord[], peers: readonly PeerRecord<P>[]): void {
     for (const r of points) {
       const point = canonicalPointAddress(r.point)
-      if (point !== undefined) this.points.restore({ ...r, point, trusted: this.isPointTrusted(point) })
+      if (point === undefined) continue
+      // A pin of the config wins over a saved one; a saved pin (PATCH, connect) is kept.
+      const expectedPeerId = this.points.get(point)?.expectedPeerId ?? r.expectedPeerId
+      this.points.restore({ ...r, point, trusted: this.isPointTrusted(point), expectedPeerId })
     }
     for (const r of peers) this.peers.restore({ ...r, trusted: this.acl.isPeerTrusted(r.peerId) })
   }

@@ -1,7 +1,10 @@
 // Points named by DNS name (resolved at each dial, every address tried), pinned points
 // (HOST:PORT#PEER_ID), the advertised port, and listening on [::] (both families, IPv4 fallback).
 import assert from 'node:assert/strict'
+import { mkdtempSync } from 'node:fs'
 import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { startDuneNode } from '../../../src/node/daemon.js'
 import { createP2p } from '../../../src/p2p.js'
@@ -9,6 +12,7 @@ import { ConnectionRefusedError } from '../../../src/pool/errors.js'
 import { ResolveError, type Resolver } from '../../../src/pool/resolver.js'
 import { InvalidPointError } from '../../../src/wire/index.js'
 import { WelcomeWorker } from '../../../src/workers/welcome.js'
+import { testIdentity } from '../../support/identities.js'
 import { shippedConfig, startShippedNode } from '../../support/shipped-node.js'
 import { chatMessages, nextEvent, nodeConfig, nodeFixture, pointOf, stopAll, until } from './nodes.js'
 
@@ -294,6 +298,33 @@ describe('dune-node as shipped', () => {
       assert.equal(a.p2p.point(`127.0.16.52:${b.netPort}`)?.expectedPeerId, b.peerId)
     } finally {
       await stopAll(a, b)
+    }
+  })
+})
+
+describe('names and pins across a restart (peers.json)', () => {
+  test('a named point and a pin set later are saved and restored; a config pin wins', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dune-named-'))
+    const identity = testIdentity(4)
+    const id = 'idtqxHUjbjbCfaDn4jczoPGsnhacKX'
+    const configured = `127.0.16.61:9732#${id}`
+    const first = await createP2p(
+      nodeConfig('127.0.16.60', { identity, dataDir, bootstrapPeers: ['boot.example.net:9732'] }),
+      { messages: chatMessages, resolver: fakeResolver({}) },
+    )
+    await first.start()
+    first.setExpectedPeerId('boot.example.net:9732', id)
+    first.setExpectedPeerId('127.0.16.61:9732', first.peerId) // saved, then overridden by the config
+    await first.stop()
+    const second = await createP2p(
+      nodeConfig('127.0.16.60', { identity, dataDir, bootstrapPeers: [configured] }),
+      { messages: chatMessages, resolver: fakeResolver({}) },
+    )
+    try {
+      assert.equal(second.point('boot.example.net:9732')?.expectedPeerId, id, 'the saved pin, by name')
+      assert.equal(second.point('127.0.16.61:9732')?.expectedPeerId, id, 'the config pin wins')
+    } finally {
+      await second.stop()
     }
   })
 })
