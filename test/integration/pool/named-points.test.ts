@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { startDuneNode } from '../../../src/node/daemon.js'
+import { createLogger } from '../../../src/node/logger.js'
 import { createP2p } from '../../../src/p2p.js'
 import { ConnectionRefusedError } from '../../../src/pool/errors.js'
 import { ResolveError, type Resolver } from '../../../src/pool/resolver.js'
@@ -263,6 +264,52 @@ describe('listening on [::]', () => {
       })
     } finally {
       await welcome.stop()
+    }
+  })
+
+  test('dune-node on [::] of a host without IPv6: listens on 0.0.0.0 and logs it clearly', async () => {
+    const original = net.createServer
+    // Every server of this test: `::` fails as on a host without IPv6; 0.0.0.0 stays on loopback.
+    net.createServer = ((...args: Parameters<typeof net.createServer>) => {
+      const server = original(...args)
+      const listen = server.listen.bind(server)
+      server.listen = ((options: net.ListenOptions, callback?: () => void) => {
+        if (options.host === '::') {
+          const error = Object.assign(new Error('listen EAFNOSUPPORT: address family not supported ::'), {
+            code: 'EAFNOSUPPORT',
+          })
+          process.nextTick(() => server.emit('error', error))
+          return server
+        }
+        const host = options.host === '0.0.0.0' ? '127.0.16.45' : options.host
+        return listen({ ...options, host }, callback)
+      }) as typeof server.listen
+      return server
+    }) as typeof net.createServer
+    let logged = ''
+    const config = shippedConfig('127.0.16.44')
+    try {
+      const node = await startDuneNode(
+        { ...config, p2p: { ...config.p2p, listen_addr: '[::]:0' } },
+        {
+          logger: createLogger({
+            level: 'info',
+            destination: { write: (line: string) => (logged += line) },
+            pretty: false,
+          }),
+        },
+      )
+      try {
+        assert.equal(node.p2p.listenHost, '0.0.0.0')
+        const line = logged.split('\n').find((l) => l.includes('no IPv6 on this host'))
+        assert.ok(line, logged)
+        assert.match(line, /"from":"::".*"to":"0.0.0.0".*EAFNOSUPPORT/)
+        assert.match(logged, new RegExp(`"net_addr":"0\\.0\\.0\\.0:${node.netPort}"`))
+      } finally {
+        await node.stop()
+      }
+    } finally {
+      net.createServer = original
     }
   })
 
