@@ -335,6 +335,36 @@ describe('dune-node as shipped', () => {
     }
   })
 
+  test('a bootstrap name that does not resolve is logged at warn and retried after a backoff', async () => {
+    let logged = ''
+    const asked: string[] = []
+    const config = shippedConfig('127.0.16.53', { bootstrapPeers: ['nowhere.example.net:9732'] })
+    const node = await startDuneNode(config, {
+      resolver: fakeResolver({}, asked),
+      logger: createLogger({
+        level: 'info',
+        destination: { write: (line: string) => (logged += line) },
+        pretty: false,
+      }),
+    })
+    try {
+      await until(() => logged.includes('point name did not resolve'), 'the warning', 10_000)
+      const line = logged.split('\n').find((l) => l.includes('point name did not resolve'))!
+      assert.match(line, /"level":40/)
+      assert.match(line, /"point":"nowhere.example.net:9732".*ENOTFOUND/)
+      const info = node.p2p.point('nowhere.example.net:9732')!
+      assert.ok(info.failures >= 1)
+      assert.ok(info.nextAttemptAt > info.lastFailure!, 'the next dial waits for the backoff')
+      assert.ok(
+        asked.every((name) => name === 'nowhere.example.net'),
+        'only the injected resolver was asked',
+      )
+      assert.equal(node.p2p.running, true)
+    } finally {
+      await node.stop()
+    }
+  })
+
   test('advertised_net_port and a pinned bootstrap peer from the node config', async () => {
     const b = await startShippedNode('127.0.16.52')
     const config = shippedConfig('127.0.16.51', { bootstrapPeers: [`127.0.16.52:${b.netPort}#${b.peerId}`] })
