@@ -2,7 +2,7 @@
 // peers, dialing and accepting with the admission checks, the live connections and the app queue.
 import { createHmac, randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import { isIP, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import type { AccessControl, AclChange, GreylistEvent } from '../acl/index.js'
 import { BoundedQueue } from '../io/bounded-queue.js'
@@ -13,7 +13,6 @@ import {
   Connection,
   type ConnectionStats,
   describeCloseReason,
-  dialTcp,
   HandshakeError,
   type HandshakeResult,
   type NegotiatedVersion,
@@ -44,6 +43,7 @@ import {
 } from './history.js'
 import { KnownPeers, type PeerRecord, type PeerState } from './known-peers.js'
 import { KnownPoints, type PointRecord, type PointState } from './known-points.js'
+import { dialPointAddress } from './named-dial.js'
 import { PeerScores, type ScoreComponent, type ScoreDetail } from './peer-score.js'
 import {
   canonicalPointAddress,
@@ -53,7 +53,7 @@ import {
   parsePointAddress,
 } from './point-address.js'
 import { canonicalPoint, remoteIpOf } from './point-text.js'
-import { ResolveError, type Resolver, resolveName, systemResolver } from './resolver.js'
+import { ResolveError, type Resolver, systemResolver } from './resolver.js'
 
 /** The application's per-peer metadata (Octez's peer_meta_config): kept in the peer table, scored. */
 export interface PeerMetadataConfig<P> {
@@ -413,7 +413,24 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     this.#logPoint(record, 'outgoing_request', undefined)
     let socket: Socket
     try {
-      socket = await this.#dial(address, record, trusted, timeoutMs)
+      socket = await dialPointAddress(address, {
+        resolver: this.#resolver,
+        options: {
+          timeoutMs,
+          readBuffer: this.#scheduler.readBuffer,
+          ...(this.config.localAddress ? { localAddress: this.config.localAddress } : {}),
+        },
+        refused: (ipPoint) =>
+          this.#ownPoints.has(ipPoint)
+            ? 'own_point'
+            : !trusted && this.acl.isPointBanned(ipPoint)
+              ? 'point_banned'
+              : undefined,
+        stopped: () => this.#closed,
+        dialing: (ip) => {
+          if (address.named) record.lastAddress = ip
+        },
+      })
     } catch (err) {
       this.points.failed(record, this.now())
       this.#logPoint(record, 'request_rejected', undefined, (err as Error).message)
@@ -427,55 +444,6 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       throw new ConnectionRefusedError('stopped', point)
     }
     return this.#handshake(socket, false, record)
-  }
-
-  /**
-   * Opens the TCP connection to a point: an IP point directly; a named point by resolving its
-   * name now (A and AAAA) and trying each address in turn (skipping our own points, banned or
-   * greylisted addresses, and addresses of the other family than localAddress) until one
-   * answers. Throws ResolveError, DialError (the last address's), or ConnectionRefusedError.
-   */
-  async #dial(
-    address: PointAddress,
-    record: PointRecord,
-    trusted: boolean,
-    timeoutMs: number,
-  ): Promise<Socket> {
-    const options = {
-      timeoutMs,
-      readBuffer: this.#scheduler.readBuffer,
-      ...(this.config.localAddress ? { localAddress: this.config.localAddress } : {}),
-    }
-    if (!address.named) return dialTcp(address.host, address.port, options)
-    const ips = await resolveName(this.#resolver, address.host, address.point, timeoutMs)
-    const localFamily = this.config.localAddress === undefined ? 0 : isIP(this.config.localAddress)
-    let lastError: Error | undefined
-    for (const ip of ips) {
-      if (this.#closed) throw new ConnectionRefusedError('stopped', address.point)
-      const ipPoint = formatPoint(ip, address.port)
-      if (this.#ownPoints.has(ipPoint)) {
-        lastError ??= new ConnectionRefusedError('own_point', address.point)
-        continue
-      }
-      if (!trusted && this.acl.isPointBanned(ipPoint)) {
-        lastError ??= new ConnectionRefusedError('point_banned', address.point)
-        continue
-      }
-      if (localFamily !== 0 && isIP(ip) !== localFamily) continue
-      record.lastAddress = ip
-      try {
-        return await dialTcp(ip, address.port, options)
-      } catch (err) {
-        lastError = err as Error
-      }
-    }
-    throw (
-      lastError ??
-      new ResolveError(
-        address.point,
-        `no address of family IPv${localFamily} (local address ${this.config.localAddress})`,
-      )
-    )
   }
 
   /**
