@@ -72,6 +72,19 @@ export function isOnLocalSubnet(
   return false
 }
 
+/** isOnLocalSubnet over the interfaces read at most every 10 s (not a system call per datagram). */
+function onLocalSubnetCached(): (ip: string) => boolean {
+  let interfaces = networkInterfaces()
+  let readAt = Date.now()
+  return (ip) => {
+    if (Date.now() - readAt > 10_000) {
+      interfaces = networkInterfaces()
+      readAt = Date.now()
+    }
+    return isOnLocalSubnet(ip, interfaces)
+  }
+}
+
 function ipv4Number(ip: string): number | undefined {
   const parts = ip.split('.')
   if (parts.length !== 4) return undefined
@@ -99,8 +112,8 @@ export interface LocalDiscoveryOptions {
   /** Told of socket errors (the worker carries on) and of a port that cannot be announced. */
   readonly onError?: (error: Error) => void
   /**
-   * Whether datagrams from `ip` are heard (default isOnLocalSubnet: only this host's own subnets,
-   * so that no one beyond the LAN fills the table of points).
+   * Whether datagrams from `ip` are heard (default isOnLocalSubnet, interfaces re-read every
+   * 10 s: only this host's own subnets, so that no one beyond the LAN fills the table of points).
    */
   readonly acceptSource?: (ip: string) => boolean
   /** The first pause between broadcasts (default 100 ms, as Octez). */
@@ -145,7 +158,7 @@ export class LocalDiscovery {
 
   constructor(options: LocalDiscoveryOptions) {
     this.#options = options
-    this.#acceptSource = options.acceptSource ?? ((ip) => isOnLocalSubnet(ip))
+    this.#acceptSource = options.acceptSource ?? onLocalSubnetCached()
     this.#tokens = options.newPointsPerMinute ?? DISCOVERY_NEW_POINTS_PER_MINUTE
     this.#refilledAt = (options.now ?? Date.now)()
     try {
