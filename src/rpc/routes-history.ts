@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { peerIdFromB58 } from '../crypto/index.js'
 import { canonicalPointAddress, type PeerEvent, type PointEvent } from '../pool/index.js'
-import { RpcError } from './errors.js'
+import { errorBody, RpcError } from './errors.js'
 import type { AnyP2p } from './shapes.js'
 
 /** A point event as JSON (Octez's p2p_point.pool_event, snake_case; times in ms). */
@@ -34,6 +34,8 @@ export function peerEventJson(e: PeerEvent): PeerEventJson {
 
 /** A monitor whose reader lags this far behind is closed (the node never buffers more for it). */
 const MAX_UNREAD_BYTES = 1024 * 1024
+/** Monitors open at once, both routes together (503 past it, as GET /network/log's subscribers). */
+export const MAX_HISTORY_MONITORS = 16
 
 const logQuery = {
   type: 'object',
@@ -73,7 +75,12 @@ export function registerHistoryRoutes(app: FastifyInstance, p2p: AnyP2p): void {
     reply: FastifyReply,
     first: unknown[],
     subscribe: (push: (e: unknown) => void) => () => void,
-  ) {
+  ): FastifyReply {
+    if (open.size >= MAX_HISTORY_MONITORS) {
+      return reply
+        .status(503)
+        .send(errorBody('BUSY', `${MAX_HISTORY_MONITORS} log monitors are open already; close one and retry`))
+    }
     reply.hijack()
     const raw = reply.raw
     raw.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache' })
@@ -92,6 +99,7 @@ export function registerHistoryRoutes(app: FastifyInstance, p2p: AnyP2p): void {
     }
     raw.on('close', stop)
     reply.request.raw.on('close', stop)
+    return reply
   }
 
   app.get<{ Params: { point: string }; Querystring: Monitor }>(
@@ -106,14 +114,13 @@ export function registerHistoryRoutes(app: FastifyInstance, p2p: AnyP2p): void {
       if (events === undefined) throw new RpcError('NOT_FOUND', `unknown point ${point}`)
       const first = events.map(pointEventJson)
       if (!request.query.monitor) return first
-      monitor(reply, first, (push) => {
+      return monitor(reply, first, (push) => {
         const listener = (e: { point: string; event: PointEvent }) => {
           if (e.point === point) push(pointEventJson(e.event))
         }
         p2p.on('point-event', listener)
         return () => p2p.off('point-event', listener)
       })
-      return reply
     },
   )
 
@@ -137,14 +144,13 @@ export function registerHistoryRoutes(app: FastifyInstance, p2p: AnyP2p): void {
       if (events === undefined) throw new RpcError('NOT_FOUND', `unknown peer ${peerId}`)
       const first = events.map(peerEventJson)
       if (!request.query.monitor) return first
-      monitor(reply, first, (push) => {
+      return monitor(reply, first, (push) => {
         const listener = (e: { peerId: string; event: PeerEvent }) => {
           if (e.peerId === peerId) push(peerEventJson(e.event))
         }
         p2p.on('peer-event', listener)
         return () => p2p.off('peer-event', listener)
       })
-      return reply
     },
   )
 }

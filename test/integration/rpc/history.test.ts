@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { main } from '../../../src/cli/dune-admin-client.js'
 import { HISTORY_SIZE, History } from '../../../src/pool/history.js'
+import { MAX_HISTORY_MONITORS } from '../../../src/rpc/routes-history.js'
 import { until } from '../pool/nodes.js'
 import { api, nodeFixture, pointOf } from './nodes.js'
 
@@ -95,6 +96,37 @@ describe('per-peer and per-point history', () => {
     const [closed] = (await next()) as Array<{ kind: string }>
     assert.equal(closed?.kind, 'disconnection')
     reading.abort()
+  })
+
+  test(`at most ${MAX_HISTORY_MONITORS} monitors at once: the next is 503 BUSY, and a slot frees on close`, async () => {
+    const a = await start('127.0.16.88')
+    const b = await start('127.0.16.89')
+    await a.p2p.connect(pointOf(b))
+    const url = `${a.rpcUrl}/network/points/${pointOf(b)}/log?monitor=true`
+    const readers = Array.from({ length: MAX_HISTORY_MONITORS }, () => new AbortController())
+    try {
+      for (const reader of readers) {
+        const response = await fetch(url, { signal: reader.signal })
+        assert.equal(response.status, 200)
+        await lines(response)() // the first line: the stream is open
+      }
+      const refused = await fetch(url)
+      assert.equal(refused.status, 503)
+      assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'BUSY')
+      readers[0]!.abort()
+      const again = new AbortController()
+      readers.push(again)
+      const deadline = Date.now() + 5000
+      let status = 0
+      while (status !== 200 && Date.now() < deadline) {
+        const response = await fetch(url, { signal: again.signal })
+        status = response.status
+        if (status !== 200) await response.body?.cancel()
+      }
+      assert.equal(status, 200, 'a slot frees once the server sees the close')
+    } finally {
+      for (const reader of readers) reader.abort()
+    }
   })
 
   test('dune-admin-client show peer ID --log and show point POINT --log', async () => {
