@@ -1,6 +1,8 @@
 // A typed client of dune-node's admin RPC (docs/RPC.md) over fetch: one method per route, and
 // typed errors for an unreachable node (NodeUnreachableError) and an RPC error body (AdminRpcError).
+
 import { DuneP2pError } from '../errors.js'
+import type { PeerEventJson, PointEventJson } from '../rpc/routes-history.js'
 import type { AclAction } from '../rpc/schemas.js'
 import type {
   AclJson,
@@ -175,6 +177,16 @@ export class AdminRpcClient {
 
   forgetPeer(peerId: string): Promise<{ ok: true }> {
     return this.request('DELETE', `/network/peers/${enc(peerId)}`)
+  }
+
+  /** The peer's last events (Octez's peer log). */
+  peerLog(peerId: string): Promise<PeerEventJson[]> {
+    return this.request('GET', `/network/peers/${enc(peerId)}/log`)
+  }
+
+  /** The point's last events (Octez's point log). */
+  pointLog(point: string): Promise<PointEventJson[]> {
+    return this.request('GET', `/network/points/${enc(point)}/log`)
   }
 
   points(): Promise<PointJson[]> {

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path'
 import { type Command, InvalidArgumentError } from 'commander'
 import { cookiePath } from '../rpc/cookie.js'
 import type { AclAction } from '../rpc/schemas.js'
+import { peerLogView, pointLogView } from './admin-history.js'
 import { formatLogEvent, readEventStream } from './admin-log.js'
 import {
   AdminRpcClient,
@@ -178,10 +179,20 @@ function addShowCommand(program: Command, ctx: AdminCliIo): void {
   show
     .command('peer <peer_id>')
     .description('a known peer, its score components and the thresholds')
-    .action(async (peerId: string, _options, command: Command) => {
+    .option('--log', 'and its last events (connections, refusals, disconnections)')
+    .action(async (peerId: string, options: { log?: boolean }, command: Command) => {
       const client = clientOf(command)
-      const [peer, scores] = await Promise.all([client.peer(peerId), client.scores()])
-      output(ctx, command, peer, () => peerView(peer, Date.now(), scores.thresholds))
+      const [peer, scores, log] = await Promise.all([
+        client.peer(peerId),
+        client.scores(),
+        options.log ? client.peerLog(peerId) : undefined,
+      ])
+      const now = Date.now()
+      output(ctx, command, log ? { ...peer, log } : peer, () =>
+        log
+          ? `${peerView(peer, now, scores.thresholds)}\n${peerLogView(log, now)}`
+          : peerView(peer, now, scores.thresholds),
+      )
     })
   show
     .command('admission')
@@ -193,9 +204,17 @@ function addShowCommand(program: Command, ctx: AdminCliIo): void {
   show
     .command('point <point>')
     .description('a known point (HOST:PORT)')
-    .action(async (point: string, _options, command: Command) => {
-      const info = await clientOf(command).point(point)
-      output(ctx, command, info, () => pointView(info, Date.now()))
+    .option('--log', 'and its last events (dials, refusals, connections, disconnections)')
+    .action(async (point: string, options: { log?: boolean }, command: Command) => {
+      const client = clientOf(command)
+      const [info, log] = await Promise.all([
+        client.point(point),
+        options.log ? client.pointLog(point) : undefined,
+      ])
+      const now = Date.now()
+      output(ctx, command, log ? { ...info, log } : info, () =>
+        log ? `${pointView(info, now)}\n${pointLogView(log, now)}` : pointView(info, now),
+      )
     })
 }
 

@@ -30,10 +30,16 @@ export function addConfigFlags(command: Command): Command {
     .option('--net-addr <HOST:PORT>', 'where the P2P layer listens (port 0: a free port)')
     .option('--rpc-addr <HOST:PORT>', 'where the admin RPC listens ("none": no RPC)')
     .option('--allow-all-rpc', 'answer every RPC route off loopback too (default there: read-only ones)')
-    .option('--peer <POINT>', 'a bootstrap peer IP:PORT (repeatable)', (v: string, all: string[] = []) => [
-      ...all,
-      v,
-    ])
+    .option(
+      '--peer <POINT>',
+      'a bootstrap peer HOST:PORT, HOST an IP or a DNS name; #PEER_ID pins it (repeatable)',
+      (v: string, all: string[] = []) => [...all, v],
+    )
+    .option('--advertised-net-port <PORT>', 'the port peers are told to dial back (NAT, port mapping)')
+    .option(
+      '--discovery-addr <ADDR[:PORT]>',
+      'local peer discovery: broadcast address, UDP port 10732 by default',
+    )
     .option('--connections <N>', 'min, expected and max connections N/2, N, 3N/2 (as Octez)')
     .option('--private-mode', 'talk only to trusted points and peers')
     .option('--expected-pow <BITS>', 'proof of work demanded of peers (and of a generated identity)')

@@ -1,7 +1,7 @@
 // The command-line flags of `dune-node run` and `config init` as config-file values: each flag
 // is checked on its own (errors name the flag), then replaces its field in the file's JSON.
 import { DuneP2pError } from '../errors.js'
-import { LOG_LEVELS, pointProblem } from './node-config.js'
+import { dialPointProblem, discoveryAddrProblem, LOG_LEVELS, pointProblem } from './node-config.js'
 
 /** The flags, as given (numbers still text: `checkFlags` names the flag of a bad one). */
 export interface ConfigOverrides {
@@ -18,6 +18,8 @@ export interface ConfigOverrides {
   readonly maxDownloadSpeed?: string
   readonly logLevel?: string
   readonly gossipEvery?: string
+  readonly advertisedNetPort?: string
+  readonly discoveryAddr?: string
 }
 
 /** A bad command-line flag (code `DUNE_NODE_FLAG`): the message starts with the flag. */
@@ -50,6 +52,7 @@ export function checkFlags(flags: ConfigOverrides): {
   maxUploadSpeed?: number
   maxDownloadSpeed?: number
   gossipEvery?: number
+  advertisedNetPort?: number
 } {
   for (const [flag, text] of [
     ['--net-addr', flags.netAddr],
@@ -60,8 +63,12 @@ export function checkFlags(flags: ConfigOverrides): {
     if (problem !== undefined) throw new FlagError(flag, problem)
   }
   for (const text of flags.peer ?? []) {
-    const problem = pointProblem(text)
+    const problem = dialPointProblem(text)
     if (problem !== undefined) throw new FlagError('--peer', problem)
+  }
+  if (flags.discoveryAddr !== undefined) {
+    const problem = discoveryAddrProblem(flags.discoveryAddr)
+    if (problem !== undefined) throw new FlagError('--discovery-addr', problem)
   }
   if (flags.logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(flags.logLevel))
     throw new FlagError(
@@ -82,6 +89,10 @@ export function checkFlags(flags: ConfigOverrides): {
   const out: ReturnType<typeof checkFlags> = {}
   if (flags.connections !== undefined)
     out.connections = numberFlag('--connections', flags.connections, positiveInteger)
+  if (flags.advertisedNetPort !== undefined)
+    out.advertisedNetPort = numberFlag('--advertised-net-port', flags.advertisedNetPort, (n) =>
+      Number.isInteger(n) && n >= 1 && n <= 65535 ? undefined : 'need a port from 1 to 65535',
+    )
   if (flags.expectedPow !== undefined)
     out.expectedPow = numberFlag('--expected-pow', flags.expectedPow, (n) =>
       n >= 0 && n <= 256 ? undefined : 'need a number of bits from 0 to 256',
@@ -121,6 +132,8 @@ export function applyOverrides(
   if (flags.chainName !== undefined) out.chain_name = flags.chainName
   if (flags.netAddr !== undefined) p2p.listen_addr = flags.netAddr
   if (flags.peer !== undefined && flags.peer.length > 0) p2p.bootstrap_peers = flags.peer
+  if (numbers.advertisedNetPort !== undefined) p2p.advertised_net_port = numbers.advertisedNetPort
+  if (flags.discoveryAddr !== undefined) p2p.discovery_addr = flags.discoveryAddr
   if (numbers.connections !== undefined) {
     p2p.connections = numbers.connections
     delete p2p.min_connections

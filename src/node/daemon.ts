@@ -11,6 +11,8 @@ import {
   peerIdToB58,
 } from '../crypto/index.js'
 import { createP2p, type P2p, type P2pConfigInput } from '../p2p.js'
+import { parseDiscoveryAddress } from '../pool/point-address.js'
+import type { Resolver } from '../pool/resolver.js'
 import { cookiePath, newRpcToken, removeCookie, writeCookie } from '../rpc/cookie.js'
 import { NodeMetrics } from '../rpc/metrics.js'
 import { startRpcServer } from '../rpc/server.js'
@@ -28,6 +30,8 @@ export interface DuneNodeOptions {
   readonly logger?: pino.Logger
   /** Called with the layer before it starts, to subscribe to its first events. */
   readonly beforeStart?: (p2p: P2p<GossipMessage, null, Metadata>, gossip: GossipService) => void
+  /** Resolves the DNS names of points (default: the system's resolver); tests inject theirs. */
+  readonly resolver?: Resolver
 }
 
 export interface DuneNode {
@@ -120,6 +124,12 @@ function p2pConfigOf(config: NodeConfig, identity: Identity): P2pConfigInput {
       keepAliveIntervalMs: p.tcp_keepalive_interval_ms,
     },
     maintenance: { periodMs: p.maintenance_period_ms },
+    ...optional('advertisedPort', p.advertised_net_port),
+    ...(p.discovery_addr === null
+      ? {}
+      : {
+          localDiscovery: { ...parseDiscoveryAddress(p.discovery_addr), trusted: p.trust_discovered_peers },
+        }),
     ...optional('score', p.score),
     ...optional('slots', p.slots),
     ...optional('admission', p.admission),
@@ -142,6 +152,12 @@ export function greylistedMessage(e: GreylistEvent): string {
   return `greylisted ${what} (${e.reason}) until ${new Date(e.until).toISOString()}: ${refused}; \`dune-admin-client flush greylist\` lifts it`
 }
 
+/** The point listened on, as logged ("0.0.0.0:9732", "[::]:9732"). */
+function listenPointOf(host: string | undefined, port: number | undefined): string | undefined {
+  if (host === undefined || port === undefined) return undefined
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+}
+
 /** Logs the node's events: connections at info, the rest at debug or warn. */
 function logEvents(
   p2p: P2p<GossipMessage, null, Metadata>,
@@ -162,6 +178,28 @@ function logEvents(
     ),
   )
   p2p.on('refused', (e) => logger.debug({ remote_addr: e.remoteAddress, reason: e.reason }, 'refused'))
+  p2p.on('resolve-failed', (e) =>
+    logger.warn(
+      { point: e.point, error: e.error.message },
+      'point name did not resolve; retried after a backoff',
+    ),
+  )
+  p2p.on('unexpected-peer', (e) =>
+    logger.warn(
+      { point: e.point, remote_addr: e.remoteAddress, expected_peer_id: e.expected, peer_id: e.got },
+      'unexpected peer id at a pinned point: refused, address greylisted',
+    ),
+  )
+  p2p.on('listen-fallback', (e) =>
+    logger.warn(
+      { from: e.from, to: e.to, error: e.error.message },
+      'no IPv6 on this host: listening on IPv4 (0.0.0.0) only',
+    ),
+  )
+  p2p.on('local-discovery-error', (e) => logger.warn({ error: e.error.message }, 'local discovery'))
+  p2p.on('new-point', (e) => {
+    if (e.source === 'local-discovery') logger.info({ point: e.point }, 'point found by local discovery')
+  })
   p2p.on('maintenance', (r) => logger.debug({ ...r }, 'maintenance step'))
   p2p.on('maintenance-failed', (f) =>
     logger.error({ reason: f.reason, err: f.error }, 'maintenance step failed'),
@@ -180,7 +218,11 @@ export async function startDuneNode(config: NodeConfig, options: DuneNodeOptions
   await mkdir(config.data_dir, { recursive: true, mode: 0o700 })
   const identity = await identityOf(config.data_dir, config.p2p.expected_proof_of_work, logger)
   warnIfWeakIdentity(identity, config.p2p.expected_proof_of_work, config.data_dir, logger)
-  const p2p = await createP2p(p2pConfigOf(config, identity), { messages: gossipMessages, logger })
+  const p2p = await createP2p(p2pConfigOf(config, identity), {
+    messages: gossipMessages,
+    logger,
+    ...(options.resolver ? { resolver: options.resolver } : {}),
+  })
   if (p2p.stateLoad?.status === 'corrupt') {
     logger.warn({ moved_to: p2p.stateLoad.movedTo }, 'peers.json was unusable; starting with empty tables')
   }
@@ -233,7 +275,7 @@ export async function startDuneNode(config: NodeConfig, options: DuneNodeOptions
   logger.info(
     {
       peer_id: p2p.peerId,
-      net_addr: `${config.p2p.listen_addr.replace(/:\d+$/, '')}:${p2p.port}`,
+      net_addr: listenPointOf(p2p.listenHost, p2p.port),
       rpc: rpc?.url,
       rpc_cookie: rpc ? cookie : undefined,
       data_dir: config.data_dir,

@@ -17,6 +17,7 @@ import {
   scoreSchema,
   slotsSchema,
 } from '../pool/config.js'
+import { discoveryAddressError, pointAddressError } from '../pool/point-address.js'
 import { DEFAULT_EXPOSED_ALLOW, parseHostHeader, parseRoutePattern } from '../rpc/guard.js'
 import { RPC_LIMITS } from '../rpc/limits.js'
 import { pointSyntaxError } from '../wire/index.js'
@@ -59,6 +60,8 @@ export const FIELD_FLAGS: Readonly<Record<string, string>> = {
   chain_name: '--chain-name NAME',
   'p2p.listen_addr': '--net-addr HOST:PORT',
   'p2p.bootstrap_peers': '--peer POINT (repeatable)',
+  'p2p.advertised_net_port': '--advertised-net-port PORT',
+  'p2p.discovery_addr': '--discovery-addr ADDR[:PORT]',
   'p2p.expected_proof_of_work': '--expected-pow BITS',
   'p2p.private_mode': '--private-mode',
   'p2p.connections': '--connections N',
@@ -89,13 +92,33 @@ export function pointProblem(text: string, what = 'a point', example = '192.0.2.
   return `${JSON.stringify(text)} is not ${what} (${problem}); write IP:PORT, e.g. ${example} or [2001:db8::7]:9732`
 }
 
+/** Why `text` is not a point to dial (IP or DNS name, port, optional #PEER_ID), for a person; undefined when it is one. */
+export function dialPointProblem(text: string): string | undefined {
+  const problem = pointAddressError(text)
+  if (problem === undefined) return undefined
+  return `${JSON.stringify(text)} is not a point (${problem}); write HOST:PORT or HOST:PORT#PEER_ID, e.g. "192.0.2.7:9732", "[2001:db8::7]:9732" or "boot.example.net:9732"`
+}
+
+/** Why `text` is not where local discovery broadcasts (an IPv4 address, optional port), for a person. */
+export function discoveryAddrProblem(text: string): string | undefined {
+  const problem = discoveryAddressError(text)
+  if (problem === undefined) return undefined
+  return `${JSON.stringify(text)} is not ADDR[:PORT] (${problem}); write an IPv4 broadcast address, e.g. "192.168.1.255" or "192.168.1.255:10732"`
+}
+
 /** An address to listen on: an IP literal and a port (0: any free port). */
 const hostPort = z.string().check((ctx) => {
   const problem = pointProblem(ctx.value, 'HOST:PORT', '127.0.0.1:9732')
   if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value })
 })
+/** A point to dial: an IP address or a DNS name, a port, and optionally the peer id expected there. */
 const point = z.string().check((ctx) => {
-  const problem = pointProblem(ctx.value)
+  const problem = dialPointProblem(ctx.value)
+  if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value })
+})
+/** Where local discovery broadcasts: an IPv4 address and an optional port. */
+const discoveryAddr = z.string().check((ctx) => {
+  const problem = discoveryAddrProblem(ctx.value)
   if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value })
 })
 /** Notes an operator may leave in any section; ignored. */
@@ -111,11 +134,35 @@ const p2pSchema = z.strictObject({
   bootstrap_peers: z
     .array(point)
     .default([])
-    .describe('points (IP:PORT) dialed at start and kept for the maintenance worker'),
+    .describe(
+      'points dialed at start and kept for the maintenance worker: IP:PORT, [IPv6]:PORT or NAME:PORT (a DNS name, resolved at each dial, every address tried); "#PEER_ID" after one pins it: another peer answering there is refused and greylisted',
+    ),
   trusted_points: z
     .array(point)
     .default([])
-    .describe('points trusted from the start: kept connected, never greylisted (needed in private mode)'),
+    .describe(
+      'points trusted from the start: kept connected, never greylisted (needed in private mode); written as bootstrap_peers',
+    ),
+  advertised_net_port: z
+    .int()
+    .min(1)
+    .max(0xffff)
+    .optional()
+    .describe(
+      'the port put in our connection messages, where peers dial us back (behind NAT or a port mapping); unset: the port listened on',
+    ),
+  discovery_addr: discoveryAddr
+    .nullable()
+    .default(null)
+    .describe(
+      'local peer discovery (Octez): the IPv4 address (a LAN broadcast address) and UDP port (default 10732) to broadcast our peer id and port to, and the port to hear others on; null: off',
+    ),
+  trust_discovered_peers: z
+    .boolean()
+    .default(false)
+    .describe(
+      'register the points local discovery hears as trusted (Octez does in sandbox mode); default false',
+    ),
   expected_proof_of_work: z
     .number()
     .min(0)

@@ -4,8 +4,8 @@ import { z } from 'zod'
 import { parseCidr } from '../acl/ip-address.js'
 import { checkIdentity, type Identity } from '../crypto/index.js'
 import { DuneP2pError } from '../errors.js'
-import { pointSyntaxError } from '../wire/index.js'
 import { maintenanceBounds } from '../workers/maintenance-policy.js'
+import { DEFAULT_DISCOVERY_PORT, pointAddressError } from './point-address.js'
 
 /** A config field is missing or out of range; `field` is its dotted path (code `DUNE_CONFIG`). */
 export class P2pConfigError extends DuneP2pError {
@@ -33,8 +33,9 @@ const positive = z.int().min(1)
 const ms = z.int().min(1)
 const port = z.int().min(0).max(0xffff)
 const version = z.int().min(0).max(0xffff)
+/** A point an operator gives: IP or DNS name, and a port, optionally "#PEER_ID" (see parsePointAddress). */
 const point = z.string().check((ctx) => {
-  const problem = pointSyntaxError(ctx.value)
+  const problem = pointAddressError(ctx.value)
   if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value })
 })
 const bytesPerSecond = z.number().positive().finite()
@@ -300,8 +301,20 @@ const configSchema = z
     /** Port to listen on; 0 picks a free port (tests). */
     listenPort: port.default(9732),
     listen: z.boolean().default(true),
-    /** Port announced in the connection message; default: the port actually listened on. */
+    /** Port announced in the connection message (NAT, port mapping); default: the port actually listened on. */
     advertisedPort: port.optional(),
+    /**
+     * Local peer discovery (Octez's p2p_discovery; off when unset): UDP datagrams with our peer
+     * id and listening port sent to `address:port` (a broadcast address), and those heard on
+     * `port` registered as points (as trusted with `trusted`).
+     */
+    localDiscovery: z
+      .strictObject({
+        address: z.ipv4(),
+        port: z.int().min(1).max(0xffff).default(DEFAULT_DISCOVERY_PORT),
+        trusted: z.boolean().default(false),
+      })
+      .optional(),
     /** Local address outgoing connections are bound to (e.g. 127.0.0.5 in tests). */
     localAddress: z.string().min(1).optional(),
     /** Folder holding peers.json; unset: nothing is saved. */
@@ -313,9 +326,9 @@ const configSchema = z
     expectedProofOfWork: z.number().min(0).max(256).default(26),
     /** Talk only to trusted peers and points; peers are told not to advertise us. */
     privateMode: z.boolean().default(false),
-    /** Points trusted from the start (kept, never greylisted). */
+    /** Points trusted from the start (kept, never greylisted); "HOST:PORT", a DNS name or an IP, "#PEER_ID" pins. */
     trustedPoints: z.array(point).default([]),
-    /** Points known from the start, for the maintenance worker to dial. */
+    /** Points known from the start, for the maintenance worker to dial; as trustedPoints. */
     bootstrapPeers: z.array(point).default([]),
     minConnections: count.default(10),
     expectedConnections: count.default(50),

@@ -3,6 +3,7 @@
 import { peerIdFromB58 } from '../crypto/index.js'
 import { pointWireError } from '../wire/index.js'
 import type { AnswererHandlers } from './answerer.js'
+import { isNamedPoint } from './point-address.js'
 import { canonicalPoint } from './point-text.js'
 import type { ActiveConnection, Pool, SwapIgnoredReason } from './pool.js'
 import { ALTERNATIVE_POINTS } from './pool.js'
@@ -155,9 +156,13 @@ export class Discovery<A, P, C> {
     await pool.disconnect(replacedPeerId)
   }
 
-  /** A random live connection other than `other`, with a known listening point, not private. */
+  /** A random live connection other than `other`, with a known listening IP point (names stay ours), not private. */
   #randomAddr(other: ActiveConnection<A, C>): ActiveConnection<A, C> | undefined {
-    return pick([...this.#pool.active()].filter((a) => a !== other && !a.private && a.point !== undefined))
+    return pick(
+      [...this.#pool.active()].filter(
+        (a) => a !== other && !a.private && a.point !== undefined && !isNamedPoint(a.point),
+      ),
+    )
   }
 }
 

@@ -10,7 +10,8 @@ const peerIdParams = {
 const pointParams = {
   type: 'object',
   required: ['point'],
-  properties: { point: { type: 'string', minLength: 1, maxLength: 64 } },
+  // A DNS name may be 253 characters long, plus ":PORT".
+  properties: { point: { type: 'string', minLength: 1, maxLength: 260 } },
 } as const
 
 const aclBody = {
@@ -18,6 +19,17 @@ const aclBody = {
   required: ['acl'],
   additionalProperties: false,
   properties: { acl: { type: 'string', enum: ['ban', 'unban', 'trust', 'untrust'] } },
+} as const
+
+/** PATCH /network/points/:point: an ACL action, the peer id to pin the point to, or both (Octez). */
+const pointPatchBody = {
+  type: 'object',
+  minProperties: 1,
+  additionalProperties: false,
+  properties: {
+    acl: { type: 'string', enum: ['ban', 'unban', 'trust', 'untrust'] },
+    peer_id: { type: 'string', minLength: 1, maxLength: 64 },
+  },
 } as const
 
 /** PUT /network/points/:point: an optional body. */
@@ -38,7 +50,7 @@ export const schemas = {
   peer: { params: peerIdParams },
   peerAcl: { params: peerIdParams, body: aclBody },
   point: { params: pointParams },
-  pointAcl: { params: pointParams, body: aclBody },
+  pointAcl: { params: pointParams, body: pointPatchBody },
   connect: { params: pointParams, body: connectBody },
   log: { querystring: logQuery },
 } as const

@@ -24,6 +24,7 @@ import {
 } from './guard.js'
 import { RPC_BODY_LIMIT, RPC_LIMITS, type RpcLimits } from './limits.js'
 import { NodeMetrics } from './metrics.js'
+import { registerHistoryRoutes } from './routes-history.js'
 import { registerNetworkRoutes } from './routes-network.js'
 import type { AnyP2p } from './shapes.js'
 
@@ -231,6 +232,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   )
   registerNetworkRoutes(app, p2p, feed, startedAt)
   registerEventLog(app, feed, p2p, startedAt, limits)
+  registerHistoryRoutes(app, p2p)
   app.get('/metrics', async (_request, reply) => {
     const { contentType, text } = await metrics.render()
     return reply.type(contentType).send(text)

@@ -141,6 +141,10 @@ export interface PointJson {
   failures: number
   greylisted_until: number | null
   next_attempt_at: number
+  /** The peer id pinned at this point (another one is refused), or null. */
+  expected_peer_id: string | null
+  /** A point named by DNS name: the IP address last dialed for it, or null. */
+  last_address: string | null
 }
 
 /** The answer of PATCH /network/peers/:peer_id for a peer the node does not know. */
@@ -342,6 +346,8 @@ export function pointJson(p: PointInfo): PointJson {
     failures: p.failures,
     greylisted_until: orNull(p.greylistedUntil),
     next_attempt_at: p.nextAttemptAt,
+    expected_peer_id: orNull(p.expectedPeerId),
+    last_address: orNull(p.lastAddress),
   }
 }
 

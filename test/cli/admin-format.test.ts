@@ -154,6 +154,8 @@ describe('times of points', () => {
     last_disconnect: null,
     failures: 0,
     greylisted_until: null,
+    expected_peer_id: null,
+    last_address: null,
     next_attempt_at: 0,
     ...over,
   })

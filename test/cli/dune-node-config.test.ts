@@ -70,6 +70,34 @@ describe('dune-node config', () => {
     assert.match(doc.stdout, /^rpc\.listen_addr: /m)
   })
 
+  test('--peer by DNS name and pinned, --advertised-net-port, --discovery-addr (issue 16)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dune-node-config-test-'))
+    const id = 'idtqxHUjbjbCfaDn4jczoPGsnhacKX'
+    const show = await cli([
+      'config',
+      'show',
+      '--data-dir',
+      dir,
+      '--peer',
+      `boot.example.net:9732#${id}`,
+      '--advertised-net-port',
+      '19732',
+      '--discovery-addr',
+      '10.0.0.255:10733',
+    ])
+    assert.equal(show.code, 0, show.stderr)
+    const shown = JSON.parse(show.stdout)
+    assert.deepEqual(shown.p2p.bootstrap_peers, [`boot.example.net:9732#${id}`])
+    assert.equal(shown.p2p.advertised_net_port, 19732)
+    assert.equal(shown.p2p.discovery_addr, '10.0.0.255:10733')
+    const doc = await cli(['config', 'show', '--doc'])
+    assert.match(doc.stdout, /^p2p\.discovery_addr: .*\[--discovery-addr ADDR\[:PORT\]\]$/m)
+    assert.match(doc.stdout, /^p2p\.advertised_net_port: .*\[--advertised-net-port PORT\]$/m)
+    const bad = await cli(['config', 'show', '--data-dir', dir, '--discovery-addr', 'lan.example.net'])
+    assert.equal(bad.code, 1)
+    assert.match(bad.stderr, /^dune-node: --discovery-addr: .*IPv4/)
+  })
+
   test('a bad flag is named with its value and the fix', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dune-node-config-test-'))
     const bad = await cli(['config', 'init', '--data-dir', dir, '--rpc-addr', '127.0.0.1'])
