@@ -5,20 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { ChildNode } from './support/child-node.js'
-
-const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8', stdio: 'pipe' })
-
-/** Why these tests cannot run here, or undefined when they can. */
-function unavailable(): string | undefined {
-  if (process.platform !== 'linux') return 'network namespaces need Linux'
-  if (process.getuid?.() !== 0) return 'network namespaces need root'
-  try {
-    ip('netns', 'list')
-  } catch (err) {
-    return `\`ip netns\` is unavailable: ${(err as Error).message.split('\n')[0]}`
-  }
-  return undefined
-}
+import { ip, netnsSubnet, netnsUnavailable } from './support/netns.js'
 
 /** Deletes the namespaces left by earlier runs that died before their cleanup. */
 function deleteStaleNamespaces(): void {
@@ -28,14 +15,9 @@ function deleteStaleNamespaces(): void {
   }
 }
 
-const skip = unavailable()
+const skip = netnsUnavailable()
 const tag = randomBytes(3).toString('hex')
-const subnet = `10.${100 + (randomBytes(1)[0]! % 100)}.${randomBytes(1)[0]!}`
-// The dial guard (test/support/dial-guard.mjs) lets this process and the node processes (which
-// inherit the environment) dial the hosts' subnet, and nothing else outside loopback.
-process.env.DUNE_TEST_DIAL_ALLOW = [process.env.DUNE_TEST_DIAL_ALLOW, `${subnet}.0/24`]
-  .filter(Boolean)
-  .join(',')
+const subnet = netnsSubnet()
 const hub = `dune-${tag}-hub`
 const hosts = ['a', 'b', 'c'] as const
 type Host = (typeof hosts)[number]

@@ -8,24 +8,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { after, before, describe, test } from 'node:test'
+import { ip, netnsSubnet, netnsUnavailable } from './support/netns.js'
 
-const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8', stdio: 'pipe' })
-
-function unavailable(): string | undefined {
-  if (process.platform !== 'linux') return 'network namespaces need Linux'
-  if (process.getuid?.() !== 0) return 'network namespaces need root'
-  try {
-    ip('netns', 'list')
-  } catch (err) {
-    return `\`ip netns\` is unavailable: ${(err as Error).message.split('\n')[0]}`
-  }
-  return undefined
-}
-
-const skip = unavailable()
+const skip = netnsUnavailable()
 const ns = `h14rpc-${randomBytes(3).toString('hex')}`
 /** The namespace's only address besides loopback (on its lo: nothing leaves the namespace). */
-const address = `10.${100 + (randomBytes(1)[0]! % 100)}.${randomBytes(1)[0]!}.1`
+const address = `${netnsSubnet()}.1`
 const rpcPort = 8732
 const url = `http://${address}:${rpcPort}`
 
