@@ -149,7 +149,7 @@ const p2pSchema = z.strictObject({
     .max(0xffff)
     .optional()
     .describe(
-      'the port put in our connection messages, where peers dial us back (behind NAT or a port mapping); unset: the port listened on',
+      'the port put in our connection messages, where peers dial us back (behind NAT or a port mapping); default unset: the port listened on',
     ),
   discovery_addr: discoveryAddr
     .nullable()

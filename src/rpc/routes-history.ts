@@ -40,7 +40,8 @@ export const MAX_HISTORY_MONITORS = 16
 const logQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { monitor: { type: 'boolean' } },
+  // Query strings are text and the RPC coerces no type (docs/RPC.md): `?monitor=true`.
+  properties: { monitor: { type: 'string', enum: ['true', 'false'] } },
 } as const
 const pointSchema = {
   params: {
@@ -59,7 +60,7 @@ const peerSchema = {
   querystring: logQuery,
 } as const
 
-type Monitor = { monitor?: boolean }
+type Monitor = { monitor?: 'true' | 'false' }
 
 /** Registers the two log routes; open monitors end when the server closes. */
 export function registerHistoryRoutes(app: FastifyInstance, p2p: AnyP2p): void {
@@ -113,7 +114,7 @@ export function registerHistoryRoutes(app: FastifyInstance, p2p: AnyP2p): void {
       const events = p2p.pointLog(point)
       if (events === undefined) throw new RpcError('NOT_FOUND', `unknown point ${point}`)
       const first = events.map(pointEventJson)
-      if (!request.query.monitor) return first
+      if (request.query.monitor !== 'true') return first
       return monitor(reply, first, (push) => {
         const listener = (e: { point: string; event: PointEvent }) => {
           if (e.point === point) push(pointEventJson(e.event))
@@ -143,7 +144,7 @@ export function registerHistoryRoutes(app: FastifyInstance, p2p: AnyP2p): void {
       const events = p2p.peerLog(peerId)
       if (events === undefined) throw new RpcError('NOT_FOUND', `unknown peer ${peerId}`)
       const first = events.map(peerEventJson)
-      if (!request.query.monitor) return first
+      if (request.query.monitor !== 'true') return first
       return monitor(reply, first, (push) => {
         const listener = (e: { peerId: string; event: PeerEvent }) => {
           if (e.peerId === peerId) push(peerEventJson(e.event))

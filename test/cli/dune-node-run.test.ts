@@ -183,7 +183,7 @@ describe('dune-node run', () => {
   test('a bad flag is named with its value, before anything starts (exit 1, one line)', async () => {
     const cases: [string[], RegExp][] = [
       [['--connections', 'four'], /^dune-node: --connections: "four" is not a number\n$/],
-      [['--peer', '1.2.3.4'], /^dune-node: --peer: "1\.2\.3\.4" is not a point \(.*\); write IP:PORT/],
+      [['--peer', '1.2.3.4'], /^dune-node: --peer: "1\.2\.3\.4" is not a point \(.*\); write HOST:PORT/],
       [['--log-level', 'verbose'], /^dune-node: --log-level: "verbose" is not a level; use one of /],
       [
         ['--max-upload-speed', '1MB'],
@@ -192,9 +192,10 @@ describe('dune-node run', () => {
       [['--net-addr', '9732'], /^dune-node: --net-addr: "9732" is not HOST:PORT \(.*\); write IP:PORT/],
       [['--rpc-addr', '127.0.0.1:70000'], /^dune-node: --rpc-addr: "127\.0\.0\.1:70000" is not HOST:PORT/],
       [['--connections', '0'], /^dune-node: --connections: "0": need a whole number of at least 1\n$/],
+      // A listening address must be an IP (a point to dial may be a DNS name).
       [
-        ['--peer', 'boot.example.net:9732'],
-        /^dune-node: --peer: "boot\.example\.net:9732" is not a point: only IP addresses are accepted \(IP:PORT, e\.g\. 192\.0\.2\.7:9732\)\n$/,
+        ['--net-addr', 'boot.example.net:9732'],
+        /^dune-node: --net-addr: "boot\.example\.net:9732" is not HOST:PORT: only IP addresses are accepted \(IP:PORT, e\.g\. 127\.0\.0\.1:9732\)\n$/,
       ],
     ]
     for (const [flags, expected] of cases) {
@@ -207,15 +208,16 @@ describe('dune-node run', () => {
     }
   })
 
-  test('the config file: a host name is refused as such, a missing file and bad JSON say where and what to run', async () => {
+  test('the config file: a bad point names the file and field, a missing file and bad JSON say where and what to run', async () => {
     const dir = dataDir()
     const file = join(dir, 'config.json')
-    writeFileSync(file, JSON.stringify({ p2p: { bootstrap_peers: ['boot.example.net:9732'] } }))
+    // A broken name (never resolved: the config is refused before anything starts).
+    writeFileSync(file, JSON.stringify({ p2p: { bootstrap_peers: ['boot_example.net:9732'] } }))
     const named = runNode(['run', '--data-dir', dir])
     assert.equal(await named.exited, 1)
     assert.match(
       named.stderr(),
-      /config field p2p\.bootstrap_peers\.0: "boot\.example\.net:9732" is not a point: only IP addresses are accepted/,
+      /config field p2p\.bootstrap_peers\.0: "boot_example\.net:9732" is not a point \(.*neither an IP address nor a host name/,
     )
     assert.match(named.stderr(), new RegExp(`in ${file}`))
 

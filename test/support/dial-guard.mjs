@@ -1,5 +1,5 @@
-// The dial guard of the tests: a TCP dial outside 127.0.0.0/8, [::1] and the netns hosts fails
-// the test loudly (naming the address) and sends nothing. Plain JS: child processes load it too.
+// The dial guard of the tests: a TCP dial outside 127.0.0.0/8, [::1] and the netns hosts, or a
+// DNS lookup of any name but localhost, fails the test loudly and sends nothing. Plain JS: child processes load it too.
 //
 // Loaded in every test process: scripts/run-tests.mjs passes `--import` and NODE_OPTIONS (so the
 // node processes tests spawn have it); the support modules that start nodes import it, so a
@@ -75,8 +75,46 @@ function guardedLookup(socket, lookup, port) {
   }
 }
 
+/** Names a test may resolve with the system's resolver: localhost and its subdomains (RFC 6761). */
+const resolvable = (name) => /^(.+\.)?localhost\.?$/i.test(String(name))
+
+/** Fails the process like refuse(), for a lookup of a name a test may not resolve; returns the error. */
+function refuseLookup(name) {
+  const err = new Error(
+    `dial guard: this test resolved ${JSON.stringify(name)} with the system's resolver; nothing was asked. ` +
+      'Tests resolve only localhost; inject a resolver (createP2p(..., { resolver })) for other names.',
+  )
+  err.code = 'EDIALGUARD'
+  process.exitCode = 1
+  process.stderr.write(`${err.message}\n${new Error('resolved from').stack}\n`)
+  setImmediate(() => {
+    throw err
+  })
+  return err
+}
+
+/** Wraps dns.lookup and dns.promises.lookup (and the ESM bindings of both) so only localhost resolves. */
+function installLookupGuard(dns, dnsPromises, syncBuiltinESMExports) {
+  const lookup = dns.lookup
+  dns.lookup = function guardedDnsLookup(name, ...rest) {
+    if (resolvable(name) || net.isIP(String(name)) !== 0) return lookup.call(this, name, ...rest)
+    const err = refuseLookup(name)
+    const callback = rest[rest.length - 1]
+    if (typeof callback === 'function') process.nextTick(() => callback(err))
+  }
+  const lookupPromise = dnsPromises.lookup
+  const guardedPromiseLookup = function guardedPromiseLookup(name, ...rest) {
+    if (resolvable(name) || net.isIP(String(name)) !== 0) return lookupPromise.call(this, name, ...rest)
+    return Promise.reject(refuseLookup(name))
+  }
+  dnsPromises.lookup = guardedPromiseLookup
+  dns.promises.lookup = guardedPromiseLookup
+  syncBuiltinESMExports()
+}
+
 function install() {
   globalThis[INSTALLED] = true
+  installLookupGuard(dnsModule, dnsPromisesModule, syncBuiltinESMExports)
   const connect = net.Socket.prototype.connect
   net.Socket.prototype.connect = function guardedConnect(...args) {
     const options = optionsOf(args)
@@ -93,5 +131,8 @@ function install() {
   }
 }
 
-const { lookup: dnsLookup } = await import('node:dns')
+const dnsModule = (await import('node:dns')).default
+const dnsPromisesModule = (await import('node:dns/promises')).default
+const { syncBuiltinESMExports } = await import('node:module')
+const dnsLookup = dnsModule.lookup
 if (!globalThis[INSTALLED]) install()

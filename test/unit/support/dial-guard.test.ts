@@ -1,5 +1,5 @@
-// The tests' dial guard: a dial outside loopback is refused before any packet, naming the
-// address, and fails the process; loopback and DUNE_TEST_DIAL_ALLOW ranges pass.
+// The tests' dial guard: a dial outside loopback, or a lookup of a name but localhost, is refused
+// before any packet, naming it, and fails the process; loopback and DUNE_TEST_DIAL_ALLOW ranges pass.
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { describe, test } from 'node:test'
@@ -36,6 +36,19 @@ describe('dial guard', () => {
   test('0.0.0.0, a mapped foreign address and a name resolving outside are refused', () => {
     for (const target of ['0.0.0.0', '::ffff:198.51.100.7', '[::]'.slice(1, -1)])
       assert.match(run(dialing(target)).stderr, /dial guard/, target)
+  })
+
+  test('a lookup of a name other than localhost fails loudly and asks no DNS server', () => {
+    for (const code of [
+      "const { lookup } = await import('node:dns/promises'); await lookup('boot.example.net').catch((e) => console.log(e.code))",
+      "const dns = await import('node:dns'); dns.lookup('boot.example.net', (e) => console.log(e?.code))",
+    ]) {
+      const { status, stderr } = run(code)
+      assert.notEqual(status, 0, code)
+      assert.match(stderr, /dial guard: this test resolved "boot\.example\.net"/, code)
+    }
+    const local = run("const { lookup } = await import('node:dns/promises'); await lookup('localhost')")
+    assert.equal(local.status, 0, local.stderr)
   })
 
   test('loopback and the DUNE_TEST_DIAL_ALLOW ranges pass', () => {
