@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { DriverName } from './drivers.js'
 import { BenchPeerError, DriverUnavailableError } from './errors.js'
+import type { PacedReceiverReport, PacedRequest, PacedSenderResult } from './many.js'
 import type { MemoryFigures } from './memory.js'
 import type { IdleResult, PingPongResult, StreamResult } from './workloads.js'
 
@@ -17,6 +18,10 @@ export type PeerRequest =
   | { cmd: 'pingpong'; address: string; size: number; roundTrips: number; warmup: number }
   | { cmd: 'handshakes'; address: string; count: number; concurrency: number; warmup: number }
   | { cmd: 'idle'; address: string; count: number; lanes: number; settleMs: number }
+  | ({ cmd: 'paced' } & PacedRequest)
+  | { cmd: 'pacedClose' }
+  | { cmd: 'pacedExpect'; messages: number }
+  | { cmd: 'pacedReport' }
 
 export interface PeerAnswers {
   memory: MemoryFigures
@@ -25,6 +30,11 @@ export interface PeerAnswers {
   pingpong: PingPongResult
   handshakes: { elapsedNs: number }
   idle: IdleResult
+  paced: PacedSenderResult
+  pacedClose: null
+  pacedExpect: null
+  /** Undefined until every expected message arrived; then the figures. */
+  pacedReport: { received: number; report: PacedReceiverReport | undefined }
 }
 
 export interface ErrorInfo {
