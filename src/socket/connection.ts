@@ -4,6 +4,7 @@ import type { Socket } from 'node:net'
 import { type ChunkCipher, MAC_BYTES, MAX_CHUNK_PLAINTEXT, MacError } from '../crypto/index.js'
 import { BoundedQueue } from '../io/bounded-queue.js'
 import { QueueClosedError } from '../io/errors.js'
+import { pullIterator } from '../io/pull-iterator.js'
 import type { IoHandle, IoScheduler } from '../io/scheduler.js'
 import { DecodeError, type MessageRegistry, type P2pMessage } from '../wire/index.js'
 import { type CloseReason, ConnectionClosedError } from './errors.js'
@@ -240,15 +241,13 @@ export class Connection<A, M = unknown> {
     return this.#incoming.tryShift() ?? this.#undelivered.shift()
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<P2pMessage<A>> {
-    for (;;) {
-      try {
-        yield await this.read()
-      } catch (err) {
-        if (err instanceof ConnectionClosedError) return
-        throw err
-      }
-    }
+  /** The received messages until the connection closes (no generator: one settled promise per ready message). */
+  [Symbol.asyncIterator](): AsyncIterator<P2pMessage<A>> {
+    return pullIterator(
+      () => this.tryRead(),
+      () => this.read(),
+      (err) => err instanceof ConnectionClosedError,
+    )
   }
 
   stats(): ConnectionStats {
@@ -326,9 +325,9 @@ export class Connection<A, M = unknown> {
     this.#undelivered = this.#incoming.drain()
     for (const { message } of this.#overflow) this.#undelivered.push(message)
     this.#overflow = NO_OVERFLOW
-    const error = new ConnectionClosedError(reason)
-    this.#incoming.close(error)
-    this.#outgoing.close(error)
+    // The reason, not an Error: the queues make theirs only if someone waits (readers get #closedError()).
+    this.#incoming.close(reason)
+    this.#outgoing.close(reason)
     this.#notifyWriterIdle()
     this.#carry = undefined
     this.#frame = undefined
@@ -584,11 +583,19 @@ export class Connection<A, M = unknown> {
     void this.#runWriter()
   }
 
+  /** The writer's batch and its frame sizes, reused by every run (one writer runs at a time). */
+  #batch: Array<P2pMessage<A>> = NO_MESSAGES
+  #frameSizes: number[] = NO_MESSAGES
+
   async #runWriter(): Promise<void> {
     const queue = this.#outgoing
-    const batch: Array<P2pMessage<A>> = []
+    if (this.#batch === NO_MESSAGES) {
+      this.#batch = []
+      this.#frameSizes = []
+    }
+    const batch = this.#batch
     /** Frame sizes of the batch, computed once for its wire size and reused to seal it. */
-    const frameSizes: number[] = []
+    const frameSizes = this.#frameSizes
     try {
       for (let next = queue.tryShift(); next !== undefined; next = queue.tryShift()) {
         batch.length = 0
@@ -624,6 +631,7 @@ export class Connection<A, M = unknown> {
       }
     } finally {
       // Synchronous from the last empty tryShift: no message can have slipped in unseen.
+      batch.length = 0 // drop the references to the messages sent
       this.#writerRunning = false
       this.#notifyWriterIdle()
     }
