@@ -62,9 +62,17 @@ const FRAME_PREFIX = 4
  */
 const OUTPUT_BUFFER_BYTES = 256 * 1024
 const spareOutputBuffers: Buffer[] = []
+/**
+ * Without a spare, a small batch gets a buffer of its own size (from Node's pool below 4 KiB):
+ * many connections writing a message each in one tick (a Disconnect to every peer at close, a
+ * gossip round) would otherwise allocate 256 KiB per connection.
+ */
+const SMALL_BATCH_BYTES = 16 * 1024
 const takeOutputBuffer = (size: number): Buffer =>
   (size <= OUTPUT_BUFFER_BYTES ? spareOutputBuffers.pop() : undefined) ??
-  Buffer.allocUnsafeSlow(Math.max(size, OUTPUT_BUFFER_BYTES))
+  (size <= SMALL_BATCH_BYTES
+    ? Buffer.allocUnsafe(size)
+    : Buffer.allocUnsafeSlow(Math.max(size, OUTPUT_BUFFER_BYTES)))
 const giveBackOutputBuffer = (buffer: Buffer): void => {
   if (buffer.length === OUTPUT_BUFFER_BYTES && spareOutputBuffers.length < 16) spareOutputBuffers.push(buffer)
 }
