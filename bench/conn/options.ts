@@ -51,7 +51,7 @@ const QUICK = {
   runs: 1,
   many: [1, 100],
   manyRate: 2_000,
-  manyMessages: 2_000,
+  manyMessages: 1_000,
 }
 
 export const USAGE = `usage: npm run bench -- conn [options]
@@ -64,7 +64,7 @@ export const USAGE = `usage: npm run bench -- conn [options]
   --many LIST        connection counts for the many-peers figure, N = 1 added as the baseline
                      (default 100,1000; --quick 100; 0 skips the figure)
   --many-rate N      many-peers: 100-byte messages per second over all connections (default 10000; --quick 2000)
-  --many-messages N  many-peers: recorded messages per run, after N/10 untimed (default 100000; --quick 2000)
+  --many-messages N  many-peers: recorded messages per run, after N/10 untimed (default 100000; --quick 1000)
   --runs N           repetitions of each measurement (default 3; round trips compare the fastest run)
   --quick            small sizes and one run (CI); explicit options still apply`
 
