@@ -25,6 +25,7 @@ import {
   uintSchema,
   validate,
 } from './codec-json.js'
+import { octezMessage } from './codec-octez.js'
 
 /** One encoding as the tool shows it: bytes to JSON and back. */
 export interface CodecEncoding {
@@ -280,6 +281,7 @@ export const CODEC_ENCODINGS: readonly CodecEncoding[] = [
   p2pMessage,
   point,
   peerId,
+  octezMessage,
 ]
 
 /** The encoding called `name`, or undefined. */

@@ -2,8 +2,18 @@
 // the admin RPC and metrics, logs of the node's events, and a stop that saves the state.
 import { mkdir } from 'node:fs/promises'
 import { pino } from 'pino'
-import { generateIdentity, generateIdentityInline, type Identity, peerIdToB58 } from '../crypto/index.js'
+import type { GreylistEvent } from '../acl/index.js'
+import {
+  checkProofOfWork,
+  generateIdentity,
+  generateIdentityInline,
+  type Identity,
+  peerIdToB58,
+} from '../crypto/index.js'
 import { createP2p, type P2p, type P2pConfigInput } from '../p2p.js'
+import { parseDiscoveryAddress } from '../pool/point-address.js'
+import type { Resolver } from '../pool/resolver.js'
+import { cookiePath, newRpcToken, removeCookie, writeCookie } from '../rpc/cookie.js'
 import { NodeMetrics } from '../rpc/metrics.js'
 import { startRpcServer } from '../rpc/server.js'
 import { describeCloseReason } from '../socket/index.js'
@@ -20,6 +30,8 @@ export interface DuneNodeOptions {
   readonly logger?: pino.Logger
   /** Called with the layer before it starts, to subscribe to its first events. */
   readonly beforeStart?: (p2p: P2p<GossipMessage, null, Metadata>, gossip: GossipService) => void
+  /** Resolves the DNS names of points (default: the system's resolver); tests inject theirs. */
+  readonly resolver?: Resolver
 }
 
 export interface DuneNode {
@@ -29,6 +41,8 @@ export interface DuneNode {
   readonly netPort: number | undefined
   /** e.g. 'http://127.0.0.1:8732' (no trailing slash); undefined without an RPC server. */
   readonly rpcUrl: string | undefined
+  /** The RPC's token (also in DATA_DIR/rpc.cookie while the node runs); undefined without an RPC server. */
+  readonly rpcToken: string | undefined
   readonly gossip: GossipService
   readonly metrics: NodeMetrics
   /** Disconnect to every peer, state saved (peers.json), RPC closed. Idempotent. */
@@ -47,6 +61,36 @@ async function identityOf(dataDir: string, bits: number, logger: pino.Logger): P
   await writeIdentityFile(dataDir, identity)
   logger.info({ peer_id: peerIdToB58(identity.peerId) }, 'identity generated')
   return identity
+}
+
+/** The most whole bits of proof of work the identity's stamp meets (0 to 256). */
+export function identityPowBits(identity: Identity): number {
+  let lo = 0
+  let hi = 256
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2)
+    if (checkProofOfWork(identity.publicKey, identity.proofOfWorkStamp, mid)) lo = mid
+    else hi = mid - 1
+  }
+  return lo
+}
+
+/** Warns, in one line, when our identity is below what we expect of peers: they will refuse it. */
+function warnIfWeakIdentity(
+  identity: Identity,
+  expected: number,
+  dataDir: string,
+  logger: pino.Logger,
+): void {
+  if (checkProofOfWork(identity.publicKey, identity.proofOfWorkStamp, expected)) return
+  const bits = identityPowBits(identity)
+  logger.warn(
+    { path: identityFilePath(dataDir), pow_bits: bits, expected_proof_of_work: expected },
+    `the identity has ${bits} bits of proof of work, below p2p.expected_proof_of_work (${expected}): ` +
+      `peers expecting ${expected} bits will refuse it and greylist its address; fix: ` +
+      `\`dune-node identity generate --data-dir ${dataDir} --force --pow ${expected}\` (a new peer id), ` +
+      `or run every node of this network with --expected-pow ${bits}`,
+  )
 }
 
 /** The P2p config a node config stands for. */
@@ -74,12 +118,44 @@ function p2pConfigOf(config: NodeConfig, identity: Identity): P2pConfigInput {
     ...optional('maxUploadSpeed', p.max_upload_speed),
     ...optional('maxDownloadSpeed', p.max_download_speed),
     greylistTimeoutMs: p.greylist_timeout_ms,
+    tcpKeepalive: {
+      userTimeoutMs: p.tcp_user_timeout_ms,
+      keepAliveIdleMs: p.tcp_keepalive_idle_ms,
+      keepAliveIntervalMs: p.tcp_keepalive_interval_ms,
+    },
     maintenance: { periodMs: p.maintenance_period_ms },
+    ...optional('advertisedPort', p.advertised_net_port),
+    ...(p.discovery_addr === null
+      ? {}
+      : {
+          localDiscovery: { ...parseDiscoveryAddress(p.discovery_addr), trusted: p.trust_discovered_peers },
+        }),
     ...optional('score', p.score),
     ...optional('slots', p.slots),
     ...optional('admission', p.admission),
     ...optional('eviction', p.eviction),
+    ...optional('discovery', p.discovery),
+    incomingQueueBytes: p.incoming_queue_bytes,
+    outgoingQueueBytes: p.outgoing_queue_bytes,
+    applicationQueueBytes: p.application_queue_bytes,
+    memoryBudgetBytes: p.memory_budget_bytes,
+    writeStallTimeoutMs: p.write_stall_timeout_ms,
+    violationBudget: p.violation_budget,
+    violationsForgivenPerSecond: p.violations_forgiven_per_second,
   }
+}
+
+/** A greylisting as one sentence: what, why, for how long, and the command that lifts it. */
+export function greylistedMessage(e: GreylistEvent): string {
+  const what = e.kind === 'ip' ? `IP ${e.ip}` : e.kind === 'point' ? `point ${e.point}` : `peer ${e.peerId}`
+  const refused = e.kind === 'ip' ? 'every connection from it is refused' : 'it is refused'
+  return `greylisted ${what} (${e.reason}) until ${new Date(e.until).toISOString()}: ${refused}; \`dune-admin-client flush greylist\` lifts it`
+}
+
+/** The point listened on, as logged ("0.0.0.0:9732", "[::]:9732"). */
+function listenPointOf(host: string | undefined, port: number | undefined): string | undefined {
+  if (host === undefined || port === undefined) return undefined
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
 }
 
 /** Logs the node's events: connections at info, the rest at debug or warn. */
@@ -94,7 +170,7 @@ function logEvents(
   p2p.on('disconnection', (e) =>
     logger.info({ peer_id: e.peerId, reason: describeCloseReason(e.reason) }, 'connection closed'),
   )
-  p2p.on('greylisted', (e) => logger.warn({ ...e }, 'greylisted'))
+  p2p.on('greylisted', (e) => logger.warn({ ...e }, greylistedMessage(e)))
   p2p.on('handshake-failed', (e) =>
     logger.debug(
       { remote_addr: e.remoteAddress, incoming: e.incoming, error: e.error.message },
@@ -102,6 +178,28 @@ function logEvents(
     ),
   )
   p2p.on('refused', (e) => logger.debug({ remote_addr: e.remoteAddress, reason: e.reason }, 'refused'))
+  p2p.on('resolve-failed', (e) =>
+    logger.warn(
+      { point: e.point, error: e.error.message },
+      'point name did not resolve; retried after a backoff',
+    ),
+  )
+  p2p.on('unexpected-peer', (e) =>
+    logger.warn(
+      { point: e.point, remote_addr: e.remoteAddress, expected_peer_id: e.expected, peer_id: e.got },
+      'unexpected peer id at a pinned point: refused, address greylisted',
+    ),
+  )
+  p2p.on('listen-fallback', (e) =>
+    logger.warn(
+      { from: e.from, to: e.to, error: e.error.message },
+      'no IPv6 on this host: listening on IPv4 (0.0.0.0) only',
+    ),
+  )
+  p2p.on('local-discovery-error', (e) => logger.warn({ error: e.error.message }, 'local discovery'))
+  p2p.on('new-point', (e) => {
+    if (e.source === 'local-discovery') logger.info({ point: e.point }, 'point found by local discovery')
+  })
   p2p.on('maintenance', (r) => logger.debug({ ...r }, 'maintenance step'))
   p2p.on('maintenance-failed', (f) =>
     logger.error({ reason: f.reason, err: f.error }, 'maintenance step failed'),
@@ -119,11 +217,19 @@ export async function startDuneNode(config: NodeConfig, options: DuneNodeOptions
   const logger = options.logger ?? pino({ level: 'silent' })
   await mkdir(config.data_dir, { recursive: true, mode: 0o700 })
   const identity = await identityOf(config.data_dir, config.p2p.expected_proof_of_work, logger)
-  const p2p = await createP2p(p2pConfigOf(config, identity), { messages: gossipMessages, logger })
+  warnIfWeakIdentity(identity, config.p2p.expected_proof_of_work, config.data_dir, logger)
+  const p2p = await createP2p(p2pConfigOf(config, identity), {
+    messages: gossipMessages,
+    logger,
+    ...(options.resolver ? { resolver: options.resolver } : {}),
+  })
   if (p2p.stateLoad?.status === 'corrupt') {
     logger.warn({ moved_to: p2p.stateLoad.movedTo }, 'peers.json was unusable; starting with empty tables')
   }
-  const gossip = new GossipService(p2p)
+  const gossip = new GossipService(p2p, {
+    relayPerSecond: config.gossip.relay_per_second,
+    relayBurst: config.gossip.relay_burst,
+  })
   const metrics = new NodeMetrics(p2p, gossip)
   logEvents(p2p, gossip, logger)
   options.beforeStart?.(p2p, gossip)
@@ -131,12 +237,37 @@ export async function startDuneNode(config: NodeConfig, options: DuneNodeOptions
   await p2p.start()
   gossip.start(config.gossip.every_seconds)
   let rpc: Awaited<ReturnType<typeof startRpcServer>> | undefined
+  const cookie = cookiePath(config.data_dir)
+  const token = newRpcToken()
   try {
     if (config.rpc.listen_addr !== null) {
       const { host, port } = parsePoint(config.rpc.listen_addr)
-      rpc = await startRpcServer({ p2p, gossip, metrics, startedAt, host, port, logger })
+      // The cookie before the server: a client never finds the server without it.
+      await writeCookie(cookie, token)
+      const r = config.rpc
+      rpc = await startRpcServer({
+        p2p,
+        gossip,
+        metrics,
+        startedAt,
+        host,
+        port,
+        logger,
+        token,
+        tokenHint: `the token in ${cookie}`,
+        allowedHosts: r.allowed_hosts,
+        acl: r.acl,
+        allowAll: r.allow_all,
+        limits: {
+          maxConnections: r.max_connections,
+          maxLogSubscribers: r.max_log_subscribers,
+          logBufferBytes: r.log_buffer_bytes,
+          requestTimeoutMs: r.request_timeout_ms,
+        },
+      })
     }
   } catch (err) {
+    await removeCookie(cookie, token)
     gossip.stop()
     await p2p.stop()
     throw err
@@ -144,8 +275,9 @@ export async function startDuneNode(config: NodeConfig, options: DuneNodeOptions
   logger.info(
     {
       peer_id: p2p.peerId,
-      net_addr: `${config.p2p.listen_addr.replace(/:\d+$/, '')}:${p2p.port}`,
+      net_addr: listenPointOf(p2p.listenHost, p2p.port),
       rpc: rpc?.url,
+      rpc_cookie: rpc ? cookie : undefined,
       data_dir: config.data_dir,
     },
     'node running',
@@ -156,6 +288,7 @@ export async function startDuneNode(config: NodeConfig, options: DuneNodeOptions
     peerId: p2p.peerId,
     netPort: p2p.port,
     rpcUrl: rpc?.url,
+    rpcToken: rpc?.token,
     gossip,
     metrics,
     stop() {
@@ -163,6 +296,7 @@ export async function startDuneNode(config: NodeConfig, options: DuneNodeOptions
         logger.info({ connections: p2p.connections().length }, 'stopping: Disconnect to every peer')
         gossip.stop()
         await rpc?.close()
+        if (rpc) await removeCookie(cookie, token)
         await p2p.stop()
         await gossip.ended()
         metrics.close()

@@ -2,6 +2,7 @@
 // optional local address so that tests and simulations can speak from distinct 127.x hosts.
 import net from 'node:net'
 import { DuneP2pError } from '../errors.js'
+import { setTcpKeepalive, type TcpKeepaliveOptions } from './keepalive.js'
 import { markSharedRead, sharedReadOption } from './shared-read.js'
 
 /** The TCP connection could not be opened (refused, unreachable, or connection_timeout). */
@@ -27,6 +28,8 @@ export interface DialOptions {
    * `readAcceptedIntoSharedBuffer`.)
    */
   readonly readBuffer?: Buffer
+  /** Dead-peer detection set once connected (`DEFAULT_TCP_KEEPALIVE`: Octez's); unset: the system's defaults. */
+  readonly keepalive?: TcpKeepaliveOptions
 }
 
 /** Connects to `host:port`; resolves with the connected socket or rejects with DialError. */
@@ -47,6 +50,7 @@ export function dialTcp(host: string, port: number, options: DialOptions = {}): 
     }, options.timeoutMs ?? 10_000)
     socket.once('connect', () => {
       clearTimeout(timer)
+      if (options.keepalive) setTcpKeepalive(socket, options.keepalive)
       socket.removeAllListeners('error')
       resolve(socket)
     })

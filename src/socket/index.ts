@@ -15,6 +15,7 @@ export {
   ProofOfWorkTooLowError,
   RejectedByPeerError,
   SelfConnectionError,
+  socketErrorReason,
 } from './errors.js'
 export {
   type AuthenticatedPeer,
@@ -23,6 +24,7 @@ export {
   type HandshakeResult,
   PendingHandshake,
 } from './handshake.js'
+export { DEFAULT_TCP_KEEPALIVE, setTcpKeepalive, type TcpKeepaliveOptions } from './keepalive.js'
 export { readAcceptedIntoSharedBuffer, readsIntoSharedBuffer } from './shared-read.js'
 export {
   announcedVersions,

@@ -54,14 +54,16 @@ export class ChildNode {
 
   /**
    * Starts a node with `config` (a P2p config without identity); `prefix` wraps the command (ip
-   * netns exec NS); `compiled` is node-main.ts compiled by compileForNode (starts faster than tsx).
+   * netns exec NS); `compiled` is node-main.ts compiled by compileForNode (starts faster than tsx);
+   * `tsScript` another script speaking the same protocol (e.g. shipped-node-main.ts).
    */
   static async start(
     config: Record<string, unknown>,
     prefix: string[] = [],
     compiled?: string,
+    tsScript: string = script,
   ): Promise<ChildNode> {
-    const entry = compiled === undefined ? ['--import', 'tsx', script] : [compiled]
+    const entry = compiled === undefined ? ['--import', 'tsx', tsScript] : [compiled]
     const argv = [...prefix, process.execPath, ...entry, JSON.stringify(config)]
     const node = new ChildNode(spawn(argv[0]!, argv.slice(1)))
     const ready = await node.waitEvent((e) => e.event === 'ready', 20_000)
