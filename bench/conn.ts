@@ -3,7 +3,7 @@
 import { arch, cpus, loadavg, platform } from 'node:os'
 import { killAllPeers } from './conn/ipc.js'
 import { parseOptions, USAGE } from './conn/options.js'
-import { duneRatios } from './conn/ratios.js'
+import { duneRatios, manyScaling } from './conn/ratios.js'
 import { benchScheduler } from './conn/scheduler.js'
 import { benchDriver, type DriverOutcome, IDLE_NODE_FLAGS, IDLE_WARMUP } from './conn/suite.js'
 
@@ -45,12 +45,20 @@ const document = {
     MBps: '10^6 bytes per second; receiver: first to last message on the receiver, endToEnd: first send to the receiver report',
     perSec: 'events per second, median over runs',
     Us: 'microseconds',
+    fastestRunMedianUs:
+      'round trips: the lowest median over the runs; round trips on this machine are bimodal (a run is either about 20 or about 95 us, by where the processes land on the cores), so drivers are compared by their fastest run',
+    cpuPerMessageUs:
+      'many peers: CPU time of both processes (sender: first to last send; receiver: first to last message) per delivered message, in microseconds',
+    latencyUs:
+      'many peers: send to receive, from a process.hrtime stamp in each message (one host, one monotonic clock)',
     CpuCores:
       "a process's CPU time (user and system, every thread) over its own interval: the receiver's first to last message, the sender's first send to the report",
     BytesPerConnection: `memory growth of one process after garbage collection, divided by the connections opened after ${IDLE_WARMUP} warm-up ones; peers run with ${IDLE_NODE_FLAGS.join(' ')}`,
   },
   drivers,
   ratios: duneRatios(drivers),
+  /** Many peers at once: each driver's figures at N connections over its own at N = 1. */
+  manyScaling: manyScaling(drivers),
   /** The I/O scheduler over dune connections in this process (loopback, limits far below the link). */
   scheduler,
 }

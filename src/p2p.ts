@@ -4,6 +4,7 @@ import type { EventEmitter } from 'node:events'
 import { AccessControl } from './acl/index.js'
 import { peerIdToB58 } from './crypto/index.js'
 import { QueueClosedError } from './io/errors.js'
+import { pullIterator } from './io/pull-iterator.js'
 import { IoScheduler, type SchedulerStats } from './io/scheduler.js'
 import { type LoadResult, StateStore, type StateStoreLogger } from './node/state-store.js'
 import { type P2pConfig, type P2pConfigInput, parseP2pConfig } from './pool/config.js'
@@ -380,15 +381,12 @@ export class P2p<A, P = null, C = Metadata> {
   }
 
   /** The received application messages, `{ peer, message }`, until the instance stops. */
-  async *[Symbol.asyncIterator](): AsyncIterator<ReceivedMessage<A>> {
-    for (;;) {
-      try {
-        yield await this.#pool.receive()
-      } catch (err) {
-        if (err instanceof QueueClosedError) return
-        throw err
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<ReceivedMessage<A>> {
+    return pullIterator(
+      () => this.#pool.tryReceive(),
+      () => this.#pool.receive(),
+      (err) => err instanceof QueueClosedError,
+    )
   }
 
   // ---- Lookups ----

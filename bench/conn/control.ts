@@ -2,8 +2,11 @@
 // listener does with the messages that follow) and the listener's report after a sink.
 import { BenchConnectionError } from './errors.js'
 
-/** `sink`: count `messages` messages, then send a SinkReport. `echo`: send every message back. */
-export type Command = { mode: 'sink'; messages: number } | { mode: 'echo' }
+/**
+ * `sink`: count `messages` messages, then send a SinkReport. `echo`: send every message back.
+ * `stamped`: pass every message to the process's paced collector (bench/conn/many.ts).
+ */
+export type Command = { mode: 'sink'; messages: number } | { mode: 'echo' } | { mode: 'stamped' }
 
 /** Timings taken by the receiving side of a sink, on its own clock. */
 export interface SinkReport {
@@ -22,6 +25,7 @@ export function encodeCommand(command: Command): Buffer {
 export function decodeCommand(message: Buffer): Command {
   const value = parseJson(message, 'command')
   if (value.mode === 'echo') return { mode: 'echo' }
+  if (value.mode === 'stamped') return { mode: 'stamped' }
   if (value.mode === 'sink' && Number.isSafeInteger(value.messages) && (value.messages as number) > 0) {
     return { mode: 'sink', messages: value.messages as number }
   }

@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { DriverName } from './drivers.js'
 import { BenchPeerError, DriverUnavailableError } from './errors.js'
+import type { PacedReceiverReport, PacedRequest, PacedSenderResult } from './many.js'
 import type { MemoryFigures } from './memory.js'
 import type { IdleResult, PingPongResult, StreamResult } from './workloads.js'
 
@@ -17,6 +18,10 @@ export type PeerRequest =
   | { cmd: 'pingpong'; address: string; size: number; roundTrips: number; warmup: number }
   | { cmd: 'handshakes'; address: string; count: number; concurrency: number; warmup: number }
   | { cmd: 'idle'; address: string; count: number; lanes: number; settleMs: number }
+  | ({ cmd: 'paced' } & PacedRequest)
+  | { cmd: 'pacedClose' }
+  | { cmd: 'pacedExpect'; messages: number }
+  | { cmd: 'pacedReport' }
 
 export interface PeerAnswers {
   memory: MemoryFigures
@@ -25,6 +30,11 @@ export interface PeerAnswers {
   pingpong: PingPongResult
   handshakes: { elapsedNs: number }
   idle: IdleResult
+  paced: PacedSenderResult
+  pacedClose: null
+  pacedExpect: null
+  /** Undefined until every expected message arrived; then the figures. */
+  pacedReport: { received: number; report: PacedReceiverReport | undefined }
 }
 
 export interface ErrorInfo {
@@ -42,6 +52,13 @@ export type ParentMessage = PeerRequest & { id: number }
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const PEER_SCRIPT = fileURLToPath(new URL('./peer.ts', import.meta.url))
 const READY_TIMEOUT_MS = 60_000
+/**
+ * Node flags for every peer process, from DUNE_BENCH_NODE_FLAGS (space-separated), e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the peers (written when they exit).
+ */
+const EXTRA_NODE_FLAGS = (process.env.DUNE_BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')
+/** How long a peer may take to exit once its IPC channel closes (to write a profile) before SIGKILL. */
+const EXIT_GRACE_MS = EXTRA_NODE_FLAGS.length > 0 ? 10_000 : 0
 
 const running = new Set<ChildProcess>()
 
@@ -90,7 +107,18 @@ export class PeerProcess {
     const name = `${driver} ${role}`
     const child = spawn(
       process.execPath,
-      [...nodeFlags, '--expose-gc', '--import', 'tsx', PEER_SCRIPT, '--driver', driver, '--role', role],
+      [
+        ...EXTRA_NODE_FLAGS,
+        ...nodeFlags,
+        '--expose-gc',
+        '--import',
+        'tsx',
+        PEER_SCRIPT,
+        '--driver',
+        driver,
+        '--role',
+        role,
+      ],
       { cwd: REPO_ROOT, stdio: ['ignore', 2, 'inherit', 'ipc'] },
     )
     running.add(child)
@@ -155,6 +183,14 @@ export class PeerProcess {
   async kill(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return
     const gone = new Promise((resolve) => this.child.once('exit', resolve))
+    if (EXIT_GRACE_MS > 0 && this.child.connected) {
+      // The peer exits on its own when the channel closes, writing what its flags ask (a profile).
+      this.child.disconnect()
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), EXIT_GRACE_MS)
+      await gone
+      clearTimeout(timer)
+      return
+    }
     this.child.kill('SIGKILL')
     await gone
   }

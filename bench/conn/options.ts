@@ -23,6 +23,12 @@ export interface ConnBenchOptions {
   idle: number[]
   runs: number
   quick: boolean
+  /** Many-peers figure: connection counts (N = 1, the baseline, always first); empty to skip. */
+  many: number[]
+  /** Many-peers figure: messages per second over all connections together. */
+  manyRate: number
+  /** Many-peers figure: recorded messages per run, after a tenth as many unrecorded. */
+  manyMessages: number
 }
 
 const FULL = {
@@ -32,6 +38,9 @@ const FULL = {
   handshakes: 1_000,
   idle: [1000, 5000],
   runs: 3,
+  many: [1, 100, 1000],
+  manyRate: 10_000,
+  manyMessages: 100_000,
 }
 const QUICK = {
   bytes: 32 * 2 ** 20,
@@ -40,16 +49,23 @@ const QUICK = {
   handshakes: 128,
   idle: [200],
   runs: 1,
+  many: [1, 100],
+  manyRate: 2_000,
+  manyMessages: 1_000,
 }
 
 export const USAGE = `usage: npm run bench -- conn [options]
   --drivers LIST     comma-separated, of ${DRIVER_NAMES.join(',')} (default: all)
   --bytes N          bulk transfer size in bytes (default 1 GiB), sent in 64 KiB messages
   --messages N       100-byte messages streamed one way (default 1e6)
-  --roundtrips N     100-byte ping-pong round trips, after N/10 untimed (default 20000)
+  --roundtrips N     100-byte ping-pong round trips, after N/10 untimed (default 10000; --quick 2000)
   --handshakes N     connections set up per handshake measurement, after N/10 untimed (default 1000)
   --idle LIST        idle connection counts for the memory figure (default 1000,5000)
-  --runs N           repetitions of each measurement (default 3)
+  --many LIST        connection counts for the many-peers figure, N = 1 added as the baseline
+                     (default 100,1000; --quick 100; 0 skips the figure)
+  --many-rate N      many-peers: 100-byte messages per second over all connections (default 10000; --quick 2000)
+  --many-messages N  many-peers: recorded messages per run, after N/10 untimed (default 100000; --quick 1000)
+  --runs N           repetitions of each measurement (default 3; round trips compare the fastest run)
   --quick            small sizes and one run (CI); explicit options still apply`
 
 function count(text: string | undefined, fallback: number, name: string, min: number): number {
@@ -74,6 +90,9 @@ export function parseOptions(args: string[]): ConnBenchOptions {
         handshakes: { type: 'string' },
         idle: { type: 'string' },
         runs: { type: 'string' },
+        many: { type: 'string' },
+        'many-rate': { type: 'string' },
+        'many-messages': { type: 'string' },
         quick: { type: 'boolean' },
       },
     }))
@@ -92,6 +111,16 @@ export function parseOptions(args: string[]): ConnBenchOptions {
   for (const n of idle) {
     if (n > MAX_IDLE_CONNECTIONS) throw new BenchOptionsError(`--idle ${n} is above ${MAX_IDLE_CONNECTIONS}`)
   }
+  const manyText = text('many')
+  let many = defaults.many
+  if (manyText !== undefined) {
+    const counts = manyText.split(',').map((n) => count(n.trim(), 0, 'many', 0))
+    for (const n of counts) {
+      if (n > MAX_IDLE_CONNECTIONS)
+        throw new BenchOptionsError(`--many ${n} is above ${MAX_IDLE_CONNECTIONS}`)
+    }
+    many = counts.includes(0) ? [] : [...new Set([1, ...counts])].sort((a, b) => a - b)
+  }
   return {
     drivers: drivers as DriverName[],
     bytes: Math.ceil(bytes / BULK_MESSAGE_BYTES) * BULK_MESSAGE_BYTES,
@@ -101,5 +130,8 @@ export function parseOptions(args: string[]): ConnBenchOptions {
     idle,
     runs: count(text('runs'), defaults.runs, 'runs', 1),
     quick,
+    many,
+    manyRate: count(text('many-rate'), defaults.manyRate, 'many-rate', 1),
+    manyMessages: count(text('many-messages'), defaults.manyMessages, 'many-messages', 1),
   }
 }

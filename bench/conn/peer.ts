@@ -1,10 +1,12 @@
 // A benchmark peer process, spawned by bench/conn.ts: `--role listener` serves benchmark
 // connections; `--role dialer` runs the measurements its parent asks for over IPC.
 import { parseArgs } from 'node:util'
+import { encodeCommand } from './control.js'
 import type { BenchConnection, Driver } from './driver.js'
 import { isDriverName, loadDriver } from './drivers.js'
 import { BenchOptionsError } from './errors.js'
 import type { ErrorInfo, ParentMessage, PeerAnswer, PeerHello } from './ipc.js'
+import { closePaced, pacedCollector, sendPaced } from './many.js'
 import { measureMemory } from './memory.js'
 import { respond } from './responder.js'
 import { handshakes, openIdle, pingPong, streamMessages } from './workloads.js'
@@ -46,6 +48,18 @@ async function answer(driver: Driver, counter: { open: number }, request: Parent
       return handshakes(driver, request.address, request.count, request.concurrency, request.warmup)
     case 'idle':
       return openIdle(driver, request.address, request.count, request.lanes, request.settleMs)
+    case 'paced': {
+      const { cmd: _cmd, id: _id, ...paced } = request
+      return sendPaced(driver, paced, encodeCommand({ mode: 'stamped' }))
+    }
+    case 'pacedClose':
+      await closePaced()
+      return null
+    case 'pacedExpect':
+      pacedCollector.reset(request.messages)
+      return null
+    case 'pacedReport':
+      return { received: pacedCollector.progress(), report: pacedCollector.report() }
   }
 }
 

@@ -1,7 +1,8 @@
 // How a listening peer serves the benchmark's connections: it reads the opening command, then
-// sinks (counts messages, reports timings) or echoes; a connection without one just stays open.
+// sinks (counts messages, reports timings), echoes or collects stamped messages; a connection without one just stays open.
 import { type Command, decodeCommand, encodeReport, type SinkReport } from './control.js'
 import type { BenchConnection } from './driver.js'
+import { pacedCollector } from './many.js'
 
 type Handler = (message: Buffer) => void
 
@@ -17,7 +18,9 @@ export function respond(connection: BenchConnection): void {
       handle = () => {}
       return
     }
-    handle = command.mode === 'echo' ? echo(connection) : sink(connection, command.messages)
+    if (command.mode === 'echo') handle = echo(connection)
+    else if (command.mode === 'stamped') handle = (m) => pacedCollector.onMessage(m)
+    else handle = sink(connection, command.messages)
   }
   connection.onMessage((message) => handle(message))
 }

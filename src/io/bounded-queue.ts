@@ -52,7 +52,10 @@ export class BoundedQueue<T extends NonNullable<unknown> | null> {
   readonly #pushers = new RingBuffer<Pusher<T>>()
   readonly #takers = new RingBuffer<Taker<T>>()
   #bytes = 0
-  #closed: QueueClosedError | undefined
+  #closed = false
+  #closeReason: unknown
+  /** Made at the first use after close: most queues close with nobody waiting (an Error's stack is costly). */
+  #closedError: QueueClosedError | undefined
 
   constructor(options: BoundedQueueOptions = {}) {
     const capacity = options.capacity ?? Number.POSITIVE_INFINITY
@@ -78,7 +81,12 @@ export class BoundedQueue<T extends NonNullable<unknown> | null> {
 
   /** True once close() was called. */
   get closed(): boolean {
-    return this.#closed !== undefined
+    return this.#closed
+  }
+
+  #error(): QueueClosedError {
+    this.#closedError ??= new QueueClosedError(this.#closeReason)
+    return this.#closedError
   }
 
   /**
@@ -88,7 +96,7 @@ export class BoundedQueue<T extends NonNullable<unknown> | null> {
    */
   push(item: T, size: number): Promise<void> {
     checkByteCount('item size', size)
-    if (this.#closed !== undefined) return Promise.reject(this.#closed)
+    if (this.#closed) return Promise.reject(this.#error())
     if (this.#pushers.length === 0 && this.#admit(item, size)) return DONE
     return new Promise((resolve, reject) => {
       this.#pushers.push({ item, size, resolve, reject })
@@ -98,7 +106,7 @@ export class BoundedQueue<T extends NonNullable<unknown> | null> {
   /** Queues `item` if it fits now; false (not queued) otherwise. Throws QueueClosedError when closed. */
   tryPush(item: T, size: number): boolean {
     checkByteCount('item size', size)
-    if (this.#closed !== undefined) throw this.#closed
+    if (this.#closed) throw this.#error()
     return this.#pushers.length === 0 && this.#admit(item, size)
   }
 
@@ -108,7 +116,7 @@ export class BoundedQueue<T extends NonNullable<unknown> | null> {
    */
   shift(): Promise<T> {
     if (this.#items.length > 0) return Promise.resolve(this.#take())
-    if (this.#closed !== undefined) return Promise.reject(this.#closed)
+    if (this.#closed) return Promise.reject(this.#error())
     return new Promise((resolve, reject) => {
       this.#takers.push({ resolve, reject })
     })
@@ -125,9 +133,11 @@ export class BoundedQueue<T extends NonNullable<unknown> | null> {
    * Closing again does nothing (the first reason stays).
    */
   close(reason?: unknown): void {
-    if (this.#closed !== undefined) return
-    const err = new QueueClosedError(reason)
-    this.#closed = err
+    if (this.#closed) return
+    this.#closed = true
+    this.#closeReason = reason
+    if (this.#takers.length === 0 && this.#pushers.length === 0) return
+    const err = this.#error()
     for (const taker of this.#takers.clear()) taker.reject(err)
     for (const pusher of this.#pushers.clear()) pusher.reject(err)
   }

@@ -190,10 +190,12 @@ class Lane {
   }
 
   /** Removes the member and its waiting tickets; write tickets fail with `err`. */
-  remove(member: Member, err: SchedulerClosedError): void {
+  /** Drops `member`; its waiting requests fail with `error()` (made only when one waits). */
+  remove(member: Member, error: () => SchedulerClosedError): void {
     this.members.delete(member)
     if (member.waiting === 0) return
     member.waiting = 0
+    const err = error()
     for (let n = this.#waiting.length; n > 0; n--) {
       const ticket = this.#waiting.shift() as Ticket
       if (ticket.member !== member) this.#waiting.push(ticket)
@@ -432,7 +434,13 @@ class Registration implements IoHandle {
   #weight = 1
   #weightTick = -1
   #readPaused = false
-  #closed: SchedulerClosedError | undefined
+  #closed = false
+  /** The error of requests after close, made at the first one (an Error's stack costs per close). */
+  #closedError: SchedulerClosedError | undefined
+  readonly #error = (): SchedulerClosedError => {
+    this.#closedError ??= new SchedulerClosedError('handle')
+    return this.#closedError
+  }
 
   constructor(
     up: Lane,
@@ -466,7 +474,7 @@ class Registration implements IoHandle {
   }
 
   get closed(): boolean {
-    return this.#closed !== undefined
+    return this.#closed
   }
 
   get readPaused(): boolean {
@@ -475,7 +483,7 @@ class Registration implements IoHandle {
 
   requestWrite(bytes: number): Promise<void> | undefined {
     checkByteCount('write size', bytes)
-    if (this.#closed !== undefined) return Promise.reject(this.#closed)
+    if (this.#closed) return Promise.reject(this.#error())
     const out = this.#out
     if (this.#up.maxSpeed === undefined) {
       out.meter.add(bytes)
@@ -491,7 +499,7 @@ class Registration implements IoHandle {
 
   consumedRead(bytes: number): boolean {
     checkByteCount('read size', bytes)
-    if (this.#closed !== undefined) return false
+    if (this.#closed) return false
     const input = this.#in
     input.meter.add(bytes)
     if (this.#down.maxSpeed === undefined) return true
@@ -532,16 +540,17 @@ class Registration implements IoHandle {
   }
 
   close(): void {
-    this.closeWith(new SchedulerClosedError('handle'))
+    this.closeWith(undefined)
   }
 
   /** close() with the error given to pending requests (the scheduler's own when it closes). */
-  closeWith(err: SchedulerClosedError): void {
-    if (this.#closed !== undefined) return
-    this.#closed = err
+  closeWith(err: SchedulerClosedError | undefined): void {
+    if (this.#closed) return
+    this.#closed = true
+    if (err !== undefined) this.#closedError = err
     this.#readPaused = false
-    this.#up.remove(this.#out, err)
-    this.#down.remove(this.#in, err)
+    this.#up.remove(this.#out, this.#error)
+    this.#down.remove(this.#in, this.#error)
     this.#out.meter.close()
     this.#in.meter.close()
     this.#unregister(this, this.stats())

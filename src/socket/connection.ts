@@ -5,6 +5,7 @@ import { type ChunkCipher, MAC_BYTES, MAX_CHUNK_PLAINTEXT, MacError } from '../c
 import { BoundedQueue } from '../io/bounded-queue.js'
 import { QueueClosedError } from '../io/errors.js'
 import type { MemoryBudget } from '../io/memory-budget.js'
+import { pullIterator } from '../io/pull-iterator.js'
 import type { IoHandle, IoScheduler } from '../io/scheduler.js'
 import { DecodeError, type MessageRegistry, type P2pMessage } from '../wire/index.js'
 import { type CloseReason, ConnectionClosedError, socketErrorReason } from './errors.js'
@@ -72,9 +73,17 @@ const FRAME_PREFIX = 4
  */
 const OUTPUT_BUFFER_BYTES = 256 * 1024
 const spareOutputBuffers: Buffer[] = []
+/**
+ * Without a spare, a small batch gets a buffer of its own size (from Node's pool below 4 KiB):
+ * many connections writing a message each in one tick (a Disconnect to every peer at close, a
+ * gossip round) would otherwise allocate 256 KiB per connection.
+ */
+const SMALL_BATCH_BYTES = 16 * 1024
 const takeOutputBuffer = (size: number): Buffer =>
   (size <= OUTPUT_BUFFER_BYTES ? spareOutputBuffers.pop() : undefined) ??
-  Buffer.allocUnsafeSlow(Math.max(size, OUTPUT_BUFFER_BYTES))
+  (size <= SMALL_BATCH_BYTES
+    ? Buffer.allocUnsafe(size)
+    : Buffer.allocUnsafeSlow(Math.max(size, OUTPUT_BUFFER_BYTES)))
 const giveBackOutputBuffer = (buffer: Buffer): void => {
   if (buffer.length === OUTPUT_BUFFER_BYTES && spareOutputBuffers.length < 16) spareOutputBuffers.push(buffer)
 }
@@ -270,15 +279,13 @@ export class Connection<A, M = unknown> {
     return this.#incoming.tryShift() ?? this.#undelivered.shift()
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<P2pMessage<A>> {
-    for (;;) {
-      try {
-        yield await this.read()
-      } catch (err) {
-        if (err instanceof ConnectionClosedError) return
-        throw err
-      }
-    }
+  /** The received messages until the connection closes (no generator: one settled promise per ready message). */
+  [Symbol.asyncIterator](): AsyncIterator<P2pMessage<A>> {
+    return pullIterator(
+      () => this.tryRead(),
+      () => this.read(),
+      (err) => err instanceof ConnectionClosedError,
+    )
   }
 
   /** Bytes this connection holds: both queues, and what the socket has not yet written. */
@@ -367,9 +374,9 @@ export class Connection<A, M = unknown> {
     this.#undelivered = discard ? [] : received
     if (!discard) for (const { message } of this.#overflow) this.#undelivered.push(message)
     this.#overflow = NO_OVERFLOW
-    const error = new ConnectionClosedError(reason)
-    this.#incoming.close(error)
-    this.#outgoing.close(error)
+    // The reason, not an Error: the queues make theirs only if someone waits (readers get #closedError()).
+    this.#incoming.close(reason)
+    this.#outgoing.close(reason)
     // Closed first, so no waiting push takes the room: unsent messages free their budget.
     this.#outgoing.drain()
     this.#notifyWriterIdle()
@@ -632,11 +639,19 @@ export class Connection<A, M = unknown> {
     void this.#runWriter()
   }
 
+  /** The writer's batch and its frame sizes, reused by every run (one writer runs at a time). */
+  #batch: Array<P2pMessage<A>> = NO_MESSAGES
+  #frameSizes: number[] = NO_MESSAGES
+
   async #runWriter(): Promise<void> {
     const queue = this.#outgoing
-    const batch: Array<P2pMessage<A>> = []
+    if (this.#batch === NO_MESSAGES) {
+      this.#batch = []
+      this.#frameSizes = []
+    }
+    const batch = this.#batch
     /** Frame sizes of the batch, computed once for its wire size and reused to seal it. */
-    const frameSizes: number[] = []
+    const frameSizes = this.#frameSizes
     try {
       for (let next = queue.tryShift(); next !== undefined; next = queue.tryShift()) {
         batch.length = 0
@@ -685,6 +700,7 @@ export class Connection<A, M = unknown> {
       }
     } finally {
       // Synchronous from the last empty tryShift: no message can have slipped in unseen.
+      batch.length = 0 // drop the references to the messages sent
       this.#writerRunning = false
       this.#notifyWriterIdle()
     }
