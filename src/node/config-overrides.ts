@@ -15,6 +15,9 @@ export interface ConfigOverrides {
   readonly maxDownloadSpeed?: string
   readonly logLevel?: string
   readonly gossipEvery?: string
+  /** An Octez built-in network (mainnet, ghostnet, sandbox). */
+  readonly network?: string
+  readonly headEvery?: string
 }
 
 /** A number when the text is one, else the text itself (for the validator to reject by name). */
@@ -41,6 +44,7 @@ export function applyOverrides(
   const rpc = section(raw, 'rpc')
   const log = section(raw, 'log')
   const gossip = section(raw, 'gossip')
+  const observer = section(raw, 'observer')
   if (flags.dataDir !== undefined) out.data_dir = flags.dataDir
   if (flags.chainName !== undefined) out.chain_name = flags.chainName
   if (flags.netAddr !== undefined) p2p.listen_addr = flags.netAddr
@@ -58,7 +62,9 @@ export function applyOverrides(
   if (flags.rpcAddr !== undefined) rpc.listen_addr = flags.rpcAddr === 'none' ? null : flags.rpcAddr
   if (flags.logLevel !== undefined) log.level = flags.logLevel
   if (flags.gossipEvery !== undefined) gossip.every_seconds = numberOrText(flags.gossipEvery)
-  for (const [name, value] of Object.entries({ p2p, rpc, log, gossip })) {
+  if (flags.network !== undefined) out.network = flags.network
+  if (flags.headEvery !== undefined) observer.head_every_seconds = numberOrText(flags.headEvery)
+  for (const [name, value] of Object.entries({ p2p, rpc, log, gossip, observer })) {
     if (Object.keys(value).length > 0 || name in raw) out[name] = value
   }
   return out

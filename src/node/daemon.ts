@@ -10,7 +10,7 @@ import { describeCloseReason } from '../socket/index.js'
 import { type Metadata, parsePoint } from '../wire/index.js'
 import { type GossipMessage, GossipService, gossipMessages } from './gossip.js'
 import { IdentityFileError, identityFilePath, readIdentityFile, writeIdentityFile } from './identity-file.js'
-import type { NodeConfig } from './node-config.js'
+import { isHostnamePoint, type NodeConfig, NodeConfigError } from './node-config.js'
 
 /** Up to this many bits, a fresh identity's stamp is searched on this thread (no workers to start). */
 const INLINE_POW_BITS = 14
@@ -36,7 +36,7 @@ export interface DuneNode {
 }
 
 /** The identity in the data dir, or a new one (written there) meeting `bits` when there is none. */
-async function identityOf(dataDir: string, bits: number, logger: pino.Logger): Promise<Identity> {
+export async function identityOf(dataDir: string, bits: number, logger: pino.Logger): Promise<Identity> {
   try {
     return await readIdentityFile(dataDir)
   } catch (err) {
@@ -49,8 +49,23 @@ async function identityOf(dataDir: string, bits: number, logger: pino.Logger): P
   return identity
 }
 
+/** The bootstrap peers the layer can dial: the IP points (names are reported by warnUndialedNames). */
+export function dialableBootstrapPeers(config: NodeConfig): string[] {
+  return config.p2p.bootstrap_peers.filter((p) => !isHostnamePoint(p))
+}
+
+/** Logs the bootstrap names that are not dialed, naming the fix. */
+export function warnUndialedNames(config: NodeConfig, logger: pino.Logger): void {
+  const names = config.p2p.bootstrap_peers.filter(isHostnamePoint)
+  if (names.length > 0)
+    logger.warn(
+      { names },
+      'bootstrap peers given by DNS name are not dialed by this build: give their IP:PORT with --peer',
+    )
+}
+
 /** The P2p config a node config stands for. */
-function p2pConfigOf(config: NodeConfig, identity: Identity): P2pConfigInput {
+export function p2pConfigOf(config: NodeConfig, identity: Identity): P2pConfigInput {
   const p = config.p2p
   const { host, port } = parsePoint(p.listen_addr)
   const wildcard = host === '0.0.0.0' || host === '::'
@@ -65,7 +80,8 @@ function p2pConfigOf(config: NodeConfig, identity: Identity): P2pConfigInput {
     ...(wildcard ? {} : { localAddress: host }),
     expectedProofOfWork: p.expected_proof_of_work,
     privateMode: p.private_mode,
-    bootstrapPeers: p.bootstrap_peers,
+    // DNS names are kept in the config but not dialed by this layer yet (dialableBootstrapPeers).
+    bootstrapPeers: dialableBootstrapPeers(config),
     trustedPoints: p.trusted_points,
     ...optional('connections', p.connections),
     ...optional('minConnections', p.min_connections),
@@ -87,12 +103,8 @@ function p2pConfigOf(config: NodeConfig, identity: Identity): P2pConfigInput {
   }
 }
 
-/** Logs the node's events: connections at info, the rest at debug or warn. */
-function logEvents(
-  p2p: P2p<GossipMessage, null, Metadata>,
-  gossip: GossipService,
-  logger: pino.Logger,
-): void {
+/** Logs the layer's events: connections at info, the rest at debug or warn. */
+export function logP2pEvents<A>(p2p: P2p<A, null, Metadata>, logger: pino.Logger): void {
   p2p.on('connection', (e) =>
     logger.info({ peer_id: e.peerId, point: e.point, incoming: e.incoming }, 'connection established'),
   )
@@ -111,6 +123,15 @@ function logEvents(
   p2p.on('maintenance-failed', (f) =>
     logger.error({ reason: f.reason, err: f.error }, 'maintenance step failed'),
   )
+}
+
+/** Logs the node's events: the layer's, and the gossip messages at debug. */
+function logEvents(
+  p2p: P2p<GossipMessage, null, Metadata>,
+  gossip: GossipService,
+  logger: pino.Logger,
+): void {
+  logP2pEvents(p2p, logger)
   gossip.on('message', (m) =>
     logger.debug({ id: m.id, origin: m.origin, from: m.from, text: m.text }, 'gossip message'),
   )
@@ -121,8 +142,16 @@ function logEvents(
  * identity, loads peers.json, starts the P2P layer, the demo gossip and the admin RPC.
  */
 export async function startDuneNode(config: NodeConfig, options: DuneNodeOptions = {}): Promise<DuneNode> {
+  if (config.network !== undefined) {
+    throw new NodeConfigError(
+      'network',
+      `a node on ${config.network} runs the observer, not the demo gossip`,
+      'start it with startNode (src/node/observer-node.ts), as `dune-node run` does',
+    )
+  }
   const logger = options.logger ?? pino({ level: 'silent' })
   await mkdir(config.data_dir, { recursive: true, mode: 0o700 })
+  warnUndialedNames(config, logger)
   const identity = await identityOf(config.data_dir, config.p2p.expected_proof_of_work, logger)
   const p2p = await createP2p(p2pConfigOf(config, identity), { messages: gossipMessages, logger })
   if (p2p.stateLoad?.status === 'corrupt') {

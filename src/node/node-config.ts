@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { DuneP2pError } from '../errors.js'
 import { admissionSchema, evictionSchema, scoreSchema, slotsSchema } from '../pool/config.js'
 import { pointSyntaxError } from '../wire/index.js'
+import { NETWORK_NAMES, networkPreset } from './network-presets.js'
 
 /** The name of the config file in a data folder. */
 export const CONFIG_FILE_NAME = 'config.json'
@@ -49,6 +50,8 @@ export const FIELD_FLAGS: Readonly<Record<string, string>> = {
   'rpc.listen_addr': '--rpc-addr HOST:PORT',
   'log.level': '--log-level LEVEL',
   'gossip.every_seconds': '--gossip-every SECONDS',
+  network: '--network NAME',
+  'observer.head_every_seconds': '--head-every SECONDS',
 }
 
 /** An address to listen on: an IP literal and a port (0: any free port). */
@@ -61,12 +64,36 @@ const hostPort = z.string().check((ctx) => {
       input: ctx.value,
     })
 })
+/**
+ * A DNS name with an optional port (`boot.tzinit.org`, `ghostnet.stakenow.de:9733`), as Octez's
+ * bootstrap peers are named: letters, digits and hyphens in dot-separated labels, the last one
+ * not all digits (so a mistyped IPv4 address is still refused as one). IP literals are not names.
+ */
+export function isHostnamePoint(text: string): boolean {
+  const m = /^([A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*)\.?(?::(\d{1,5}))?$/.exec(text)
+  if (!m || m[1]!.length > 253) return false
+  if (m[2] !== undefined && Number(m[2]) > 65535) return false
+  const labels = m[1]!.split('.')
+  if (labels.some((l) => l.startsWith('-') || l.endsWith('-'))) return false
+  return !/^\d+$/.test(labels[labels.length - 1]!)
+}
+
 const point = z.string().check((ctx) => {
   const problem = pointSyntaxError(ctx.value)
   if (problem !== undefined)
     ctx.issues.push({
       code: 'custom',
       message: `${JSON.stringify(ctx.value)} is not a point (${problem}); write IP:PORT, e.g. "10.0.0.7:9732"`,
+      input: ctx.value,
+    })
+})
+/** A point or a DNS name (NAME[:PORT], port 9732 by default), for the peers a node dials. */
+const pointOrName = z.string().check((ctx) => {
+  const problem = pointSyntaxError(ctx.value)
+  if (problem !== undefined && !isHostnamePoint(ctx.value))
+    ctx.issues.push({
+      code: 'custom',
+      message: `${JSON.stringify(ctx.value)} is neither a point (${problem}) nor a DNS name; write IP:PORT or NAME[:PORT], e.g. "10.0.0.7:9732" or "boot.tzinit.org"`,
       input: ctx.value,
     })
 })
@@ -81,9 +108,11 @@ const p2pSchema = z.strictObject({
     .default('0.0.0.0:9732')
     .describe('HOST:PORT the P2P layer listens on; port 0 picks a free port'),
   bootstrap_peers: z
-    .array(point)
+    .array(pointOrName)
     .default([])
-    .describe('points (IP:PORT) dialed at start and kept for the maintenance worker'),
+    .describe(
+      "points (IP:PORT, or DNS names NAME[:PORT]) dialed at start and kept for the maintenance worker (default: none; with network, that network's bootstrap names)",
+    ),
   trusted_points: z
     .array(point)
     .default([])
@@ -193,6 +222,18 @@ const gossipSchema = z.strictObject({
     .describe('seconds between two demo gossip messages this node publishes; 0: none (it still relays)'),
 })
 
+const observerSchema = z.strictObject({
+  $comment: comment,
+  head_every_seconds: z
+    .number()
+    .min(1)
+    .max(86_400)
+    .default(30)
+    .describe(
+      'seconds between two Get_current_head asks to each connected peer (default 30; each peer is also asked at connection)',
+    ),
+})
+
 export const nodeConfigSchema = z
   .strictObject({
     $comment: comment,
@@ -210,6 +251,15 @@ export const nodeConfigSchema = z
     rpc: rpcSchema.prefault({}).describe('the admin RPC'),
     log: logSchema.prefault({}).describe('logging (JSON lines; readable lines on a terminal)'),
     gossip: gossipSchema.prefault({}).describe('the demo application: gossip of short text messages'),
+    network: z
+      .enum(NETWORK_NAMES)
+      .optional()
+      .describe(
+        `an Octez built-in network (${NETWORK_NAMES.join(', ')}): its chain name, versions, proof of work (26) and bootstrap names fill the fields left unset, and the node runs the observer instead of the gossip; unset: the Dune demo network`,
+      ),
+    observer: observerSchema
+      .prefault({})
+      .describe('the observer, the application run with network: asks peers for their heads'),
   })
   .superRefine((c, ctx) => {
     const { min_connections: min, expected_connections: expected, max_connections: max } = c.p2p
@@ -246,8 +296,9 @@ export function parseNodeConfig(raw: unknown, source: string, defaultDataDirOf?:
       'run `dune-node config init --force`',
     )
   }
-  const input =
+  const withDir =
     defaultDataDirOf !== undefined && !('data_dir' in raw) ? { data_dir: defaultDataDirOf, ...raw } : raw
+  const input = withNetworkPreset(withDir as Record<string, unknown>)
   const result = nodeConfigSchema.safeParse(input)
   if (result.success) return withoutComments(result.data)
   const issue = result.error.issues[0]!
@@ -267,14 +318,37 @@ export function parseNodeConfig(raw: unknown, source: string, defaultDataDirOf?:
   throw new NodeConfigError(field, `${issue.message} (in ${source})`, fix, { cause: result.error })
 }
 
+/**
+ * The config with the fields a `network` preset sets filled in where the file and flags left them
+ * unset: chain_name, p2p.expected_proof_of_work, p2p.bootstrap_peers (explicit values win).
+ */
+export function withNetworkPreset(raw: Record<string, unknown>): Record<string, unknown> {
+  const preset = typeof raw.network === 'string' ? networkPreset(raw.network) : undefined
+  if (!preset) return raw
+  const p2pRaw = raw.p2p
+  if (p2pRaw !== undefined && (typeof p2pRaw !== 'object' || p2pRaw === null || Array.isArray(p2pRaw)))
+    return raw // the schema reports the bad section
+  const p2p: Record<string, unknown> = { ...(p2pRaw as Record<string, unknown> | undefined) }
+  p2p.expected_proof_of_work ??= preset.expectedProofOfWork
+  p2p.bootstrap_peers ??= [...preset.bootstrapPeers]
+  return { ...raw, chain_name: raw.chain_name ?? preset.chainName, p2p }
+}
+
 /** The config without the operator's `$comment` notes (top level and sections). */
 function withoutComments(config: NodeConfig): NodeConfig {
   const strip = <T extends { $comment?: unknown }>(o: T): T => {
     const { $comment: _note, ...rest } = o
     return rest as T
   }
-  const { p2p, rpc, log, gossip } = config
-  return { ...strip(config), p2p: strip(p2p), rpc: strip(rpc), log: strip(log), gossip: strip(gossip) }
+  const { p2p, rpc, log, gossip, observer } = config
+  return {
+    ...strip(config),
+    p2p: strip(p2p),
+    rpc: strip(rpc),
+    log: strip(log),
+    gossip: strip(gossip),
+    observer: strip(observer),
+  }
 }
 
 /** Reads a config file as JSON, without checking it; throws NodeConfigError when missing or not JSON. */
@@ -379,14 +453,17 @@ export function documentedConfigText(config: NodeConfig): string {
       'dune-node configuration. Command-line flags override these values.',
       'data_dir: folder of identity.json, config.json and peers.json [--data-dir DIR]',
       'chain_name: the chain; peers on another chain are refused [--chain-name NAME]',
+      'network: an Octez built-in network (mainnet, ghostnet, sandbox): its settings fill unset fields, the observer runs [--network NAME]',
       'Unset optional fields take their defaults; `dune-node config show --doc` lists every field.',
     ],
     data_dir: config.data_dir,
+    ...(config.network === undefined ? {} : { network: config.network }),
     chain_name: config.chain_name,
     p2p: section('p2p', config.p2p),
     rpc: section('rpc', config.rpc),
     log: section('log', config.log),
     gossip: section('gossip', config.gossip),
+    ...(config.network === undefined ? {} : { observer: section('observer', config.observer) }),
   }
   return `${JSON.stringify(file, null, 2)}\n`
 }

@@ -4,6 +4,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import type { pino } from 'pino'
 import { AclInputError } from '../acl/index.js'
 import type { GossipService } from '../node/gossip.js'
+import type { ObservedHeads } from '../node/observer.js'
 import { registerDashboard } from './dashboard.js'
 import { errorBody, RpcError } from './errors.js'
 import { EventFeed, registerEventLog } from './event-log.js'
@@ -15,6 +16,8 @@ export interface RpcServerOptions {
   readonly p2p: AnyP2p
   /** The demo gossip, for its events and counters (optional). */
   readonly gossip?: GossipService
+  /** The observer's record of the peers' heads (optional): shown in /network/peers and /metrics. */
+  readonly heads?: ObservedHeads
   /** The node's metrics (made here when absent: handshakes are then counted from now on). */
   readonly metrics?: NodeMetrics
   /** When the node started, for uptime_ms (default: now). */
@@ -50,10 +53,10 @@ function failure(err: unknown): { status: number; body: ReturnType<typeof errorB
 
 /** Starts the admin RPC on host:port; resolves once it listens. */
 export async function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
-  const { p2p, gossip } = options
+  const { p2p, gossip, heads } = options
   const startedAt = options.startedAt ?? Date.now()
   const ownMetrics = options.metrics === undefined
-  const metrics = options.metrics ?? new NodeMetrics(p2p, gossip)
+  const metrics = options.metrics ?? new NodeMetrics(p2p, gossip, heads)
   const feed = new EventFeed(p2p, gossip)
   const app = Fastify({
     logger: false,
@@ -85,7 +88,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
         errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]} (see docs/RPC.md)`),
       ),
   )
-  registerNetworkRoutes(app, p2p, feed, startedAt)
+  registerNetworkRoutes(app, p2p, feed, startedAt, heads)
   registerEventLog(app, feed, p2p, startedAt)
   app.get('/metrics', async (_request, reply) => {
     const { contentType, text } = await metrics.render()
