@@ -1,132 +1,23 @@
 // The observer of `dune-node run --network mainnet` (bootstrap peers overridden to local peers of
 // ours that speak the shell messages, 127.0.0.x): heads in /network/peers, list peers, /metrics.
 import assert from 'node:assert/strict'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { main as adminClient } from '../../../src/cli/dune-admin-client.js'
-import { applyOverrides } from '../../../src/node/config-overrides.js'
-import { NETWORK_PRESETS } from '../../../src/node/network-presets.js'
-import { parseNodeConfig } from '../../../src/node/node-config.js'
 import { blockHashOf } from '../../../src/node/observer.js'
-import { type ObserverNode, startNode } from '../../../src/node/observer-node.js'
-import {
-  BLOCK_HASH,
-  type BlockHeader,
-  CONTEXT_HASH,
-  hashToB58,
-  OCTEZ_DISTRIBUTED_DB_VERSIONS,
-  type OctezMessage,
-  OPERATION_LIST_LIST_HASH,
-  octezMessageDefinitions,
-  octezMessages,
-} from '../../../src/octez/index.js'
-import { createP2p, type P2p } from '../../../src/p2p.js'
+import type { ObserverNode } from '../../../src/node/observer-node.js'
+import type { P2p } from '../../../src/p2p.js'
 import type { PeerJson } from '../../../src/rpc/shapes.js'
-import { defineMessages, fixedBytes } from '../../../src/wire/index.js'
 import { waitFor } from '../../support/admin-nodes.js'
-import { testIdentity } from '../../support/identities.js'
-import { SHIPPED_TEST_POW } from '../../support/shipped-node.js'
 import { pointOf } from '../pool/nodes.js'
-
-const mainnet = NETWORK_PRESETS.mainnet
-
-function header(level: number): BlockHeader {
-  return {
-    level,
-    proto: 21,
-    predecessor: hashToB58(BLOCK_HASH, Buffer.alloc(32, level % 251)),
-    timestamp: 1_750_000_000n + BigInt(level),
-    validationPass: 4,
-    operationsHash: hashToB58(OPERATION_LIST_LIST_HASH, Buffer.alloc(32, 8)),
-    fitness: [Buffer.from('02', 'hex'), Buffer.from(level.toString(16).padStart(8, '0'), 'hex')],
-    context: hashToB58(CONTEXT_HASH, Buffer.alloc(32, 9)),
-    protocolData: Buffer.from('00112233', 'hex'),
-  }
-}
-
-const emptyMempool = { knownValid: [], pending: [] }
-
-interface OctezPeer {
-  readonly p2p: P2p<OctezMessage>
-  level: number
-  readonly asked: string[]
-}
-
-/** A peer of ours on mainnet's chain name: answers Get_current_head (and, if `branch`, Get_current_branch). */
-async function octezPeer(host: string, level: number, branch: boolean): Promise<OctezPeer> {
-  const p2p = await createP2p(
-    {
-      identity: testIdentity(SHIPPED_TEST_POW),
-      chainName: mainnet.chainName,
-      distributedDbVersions: [...OCTEZ_DISTRIBUTED_DB_VERSIONS],
-      expectedProofOfWork: SHIPPED_TEST_POW,
-      listenHost: host,
-      listenPort: 0,
-      localAddress: host,
-      maintenance: { enabled: false },
-    },
-    { messages: octezMessages },
-  )
-  const peer: OctezPeer = { p2p, level, asked: [] }
-  await p2p.start()
-  void (async () => {
-    for await (const { peer: from, message } of p2p) {
-      peer.asked.push(message.name)
-      if (message.name === 'get_current_head') {
-        p2p.trySend(from, {
-          name: 'current_head',
-          value: {
-            chainId: message.value.chainId,
-            currentBlockHeader: header(peer.level),
-            currentMempool: emptyMempool,
-          },
-        })
-      } else if (message.name === 'get_current_branch' && branch) {
-        p2p.trySend(from, {
-          name: 'current_branch',
-          value: {
-            chainId: message.value.chainId,
-            currentBranch: { currentHead: header(peer.level), history: [] },
-          },
-        })
-      }
-    }
-  })()
-  return peer
-}
-
-/** A peer whose "Current_head" is 3 bytes: a malformed shell message for the observer. */
-async function malformedPeer(host: string): Promise<P2p<unknown>> {
-  const messages = defineMessages({
-    get_current_branch: octezMessageDefinitions.get_current_branch,
-    get_current_head: octezMessageDefinitions.get_current_head,
-    bogus_head: { tag: 0x14, encoding: fixedBytes(3), maxSize: 3 },
-  })
-  const p2p = await createP2p(
-    {
-      identity: testIdentity(SHIPPED_TEST_POW),
-      chainName: mainnet.chainName,
-      distributedDbVersions: [...OCTEZ_DISTRIBUTED_DB_VERSIONS],
-      expectedProofOfWork: SHIPPED_TEST_POW,
-      listenHost: host,
-      listenPort: 0,
-      localAddress: host,
-      maintenance: { enabled: false },
-    },
-    { messages },
-  )
-  await p2p.start()
-  void (async () => {
-    for await (const { peer, message } of p2p) {
-      if (message.name === 'get_current_head') {
-        p2p.trySend(peer, { name: 'bogus_head', value: Buffer.from('abcdef', 'hex') })
-      }
-    }
-  })()
-  return p2p as P2p<unknown>
-}
+import {
+  emptyMempool,
+  header,
+  mainnet,
+  malformedPeer,
+  type OctezPeer,
+  octezPeer,
+  startObserver,
+} from './octez-peers.js'
 
 async function admin(url: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = ''
@@ -151,30 +42,7 @@ describe('the observer (--network mainnet, bootstrap peers overridden to local p
       await octezPeer('127.0.0.83', 5_000_105, false),
     )
     bad = await malformedPeer('127.0.0.84')
-    const dataDir = mkdtempSync(join(tmpdir(), 'dune-observer-'))
-    // What `dune-node run --network mainnet --peer … --expected-pow 4` resolves to: only the flags
-    // that a test machine needs differ; --peer replaces the preset's public names (never dialed).
-    const raw = applyOverrides(
-      {},
-      {
-        dataDir,
-        network: 'mainnet',
-        netAddr: '127.0.0.80:0',
-        rpcAddr: '127.0.0.80:0',
-        peer: [...peers.map((p) => pointOf(p.p2p)), pointOf(bad)],
-        expectedPow: String(SHIPPED_TEST_POW),
-        logLevel: 'silent',
-      },
-    )
-    const config = parseNodeConfig(raw, 'the flags', dataDir)
-    assert.equal(config.chain_name, 'TEZOS_MAINNET')
-    assert.ok(
-      config.p2p.bootstrap_peers.every((p) => p.startsWith('127.0.0.')),
-      'no public name',
-    )
-    const started = await startNode(config)
-    assert.ok('observer' in started, 'a network preset runs the observer')
-    node = started
+    node = await startObserver('127.0.0.80', [...peers.map((p) => pointOf(p.p2p)), pointOf(bad)])
   })
 
   after(async () => {
