@@ -116,4 +116,22 @@ describe('the observer (--network mainnet, bootstrap peers overridden to local p
     await waitFor('the advertised head', () => node.observer.head(first.p2p.peerId)?.level === 5_000_110)
     assert.equal(node.observer.levels().highest, 5_000_110)
   })
+
+  test('asked for its head or branch, the observer answers nothing (it holds no chain data)', async () => {
+    const last = peers[2]!
+    const before = node.observer.counts().ignored
+    await last.p2p.send(node.peerId, { name: 'get_current_head', value: { chainId: mainnet.chainId } })
+    await last.p2p.send(node.peerId, { name: 'get_current_branch', value: { chainId: mainnet.chainId } })
+    await waitFor('both requests read', () => node.observer.counts().ignored >= before + 2)
+    // A disconnection flushes what was queued before its Disconnect: an answer would arrive first.
+    const gone = new Promise<void>((resolve) =>
+      last.p2p.on('disconnection', (e) => e.peerId === node.peerId && resolve()),
+    )
+    await node.p2p.disconnect(last.p2p.peerId)
+    await gone
+    const claims = last.asked.filter(
+      (m) => m === 'current_head' || m === 'current_branch' || m === 'deactivate',
+    )
+    assert.deepEqual(claims, [])
+  })
 })

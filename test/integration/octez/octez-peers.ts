@@ -48,12 +48,17 @@ export interface OctezPeer {
   readonly asked: string[]
 }
 
-/** A peer of ours on mainnet's chain name: answers Get_current_head (and, if `branch`, Get_current_branch). */
-export async function octezPeer(host: string, level: number, branch: boolean): Promise<OctezPeer> {
+/** A peer of ours on `chainName` (mainnet's by default): answers Get_current_head (and, if `branch`, Get_current_branch). */
+export async function octezPeer(
+  host: string,
+  level: number,
+  branch: boolean,
+  chainName: string = mainnet.chainName,
+): Promise<OctezPeer> {
   const p2p = await createP2p(
     {
       identity: testIdentity(SHIPPED_TEST_POW),
-      chainName: mainnet.chainName,
+      chainName,
       distributedDbVersions: [...OCTEZ_DISTRIBUTED_DB_VERSIONS],
       expectedProofOfWork: SHIPPED_TEST_POW,
       listenHost: host,
