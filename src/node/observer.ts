@@ -11,6 +11,14 @@ import { encode, type Metadata } from '../wire/index.js'
 /** Heads remembered at most (one per peer; the peers updated longest ago are forgotten first). */
 export const DEFAULT_MAX_OBSERVED_HEADS = 1000
 
+/**
+ * Heads taken from one peer per window (Octez: a new head every 6-8 s, a few more with rounds).
+ * Past it, heads are dropped unhashed and the peer is scored `invalid` once per window, so a
+ * flooding peer is disconnected and greylisted after about ten windows (Octez throttles them).
+ */
+export const HEADS_PER_WINDOW = 10
+export const HEAD_WINDOW_MS = 10_000
+
 /** The head a peer announced last, with what the connection negotiated. */
 export interface ObservedHead {
   readonly peerId: string
@@ -53,6 +61,8 @@ export interface ObserverCounts {
   readonly otherChain: number
   /** Requests of peers left unanswered (we hold no chain data), and other messages ignored. */
   readonly ignored: number
+  /** Heads dropped unhashed: over HEADS_PER_WINDOW from one peer. */
+  readonly throttled: number
 }
 
 /** What the admin RPC and metrics read of an observer. */
@@ -103,13 +113,17 @@ export class ObserverService extends EventEmitter<ObserverEvents> implements Obs
   readonly #maxHeads: number
   readonly #now: () => number
   readonly #heads = new Map<string, ObservedHead>()
+  /** Per connected peer: the start of its window and the heads taken in it. */
+  readonly #windows = new Map<string, { start: number; count: number }>()
   readonly #onConnection = (e: { peerId: string }) => this.#ask(e.peerId, true)
+  readonly #onDisconnection = (e: { peerId: string }) => this.#windows.delete(e.peerId)
   #timer: NodeJS.Timeout | undefined
   #reading: Promise<void> | undefined
   #asked = 0
   #recorded = 0
   #otherChain = 0
   #ignored = 0
+  #throttled = 0
 
   constructor(p2p: P2p<OctezMessage, null, Metadata>, options: ObserverOptions) {
     super()
@@ -123,6 +137,7 @@ export class ObserverService extends EventEmitter<ObserverEvents> implements Obs
   /** Subscribes to connections; call before the P2p instance starts, so the first peers are asked. */
   attach(): void {
     this.#p2p.on('connection', this.#onConnection)
+    this.#p2p.on('disconnection', this.#onDisconnection)
   }
 
   /** Starts reading and the periodic asks (call once the P2p instance runs). */
@@ -138,6 +153,7 @@ export class ObserverService extends EventEmitter<ObserverEvents> implements Obs
     if (this.#timer) clearInterval(this.#timer)
     this.#timer = undefined
     this.#p2p.off('connection', this.#onConnection)
+    this.#p2p.off('disconnection', this.#onDisconnection)
   }
 
   /** Waits for the reader to end (after the P2p instance stopped). */
@@ -165,13 +181,35 @@ export class ObserverService extends EventEmitter<ObserverEvents> implements Obs
   }
 
   counts(): ObserverCounts {
-    return { asked: this.#asked, heads: this.#recorded, otherChain: this.#otherChain, ignored: this.#ignored }
+    return {
+      asked: this.#asked,
+      heads: this.#recorded,
+      otherChain: this.#otherChain,
+      ignored: this.#ignored,
+      throttled: this.#throttled,
+    }
   }
 
   #ask(peerId: string, atConnection: boolean): void {
     const chainId = this.#chainId
     if (atConnection) this.#p2p.trySend(peerId, { name: 'get_current_branch', value: { chainId } })
     if (this.#p2p.trySend(peerId, { name: 'get_current_head', value: { chainId } })) this.#asked++
+  }
+
+  /** Counts a head of `peer` in its window; false (and scored once per window) past the bound. */
+  #withinRate(peer: string): boolean {
+    const now = this.#now()
+    let w = this.#windows.get(peer)
+    if (w === undefined || now - w.start >= HEAD_WINDOW_MS) {
+      w = { start: now, count: 0 }
+      // Only connected peers send: the map is bounded by the connections (cleared at disconnection).
+      this.#windows.set(peer, w)
+    }
+    w.count++
+    if (w.count <= HEADS_PER_WINDOW) return true
+    this.#throttled++
+    if (w.count === HEADS_PER_WINDOW + 1) this.#p2p.reportInvalid(peer)
+    return false
   }
 
   async #read(): Promise<void> {
@@ -206,6 +244,7 @@ export class ObserverService extends EventEmitter<ObserverEvents> implements Obs
       this.#otherChain++
       return
     }
+    if (!this.#withinRate(peer)) return
     const version = this.#p2p.connection(peer)?.version
     const head: ObservedHead = {
       peerId: peer,

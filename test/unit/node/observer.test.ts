@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
 import { test } from 'node:test'
-import { blockHashOf, ObserverService } from '../../../src/node/observer.js'
+import { blockHashOf, HEADS_PER_WINDOW, ObserverService } from '../../../src/node/observer.js'
 import {
   BLOCK_HASH,
   type BlockHeader,
@@ -135,7 +135,7 @@ test('asks at connection and periodically, records heads, ignores other chains, 
   assert.equal(observer.head('b')?.level, 13)
   assert.equal(observer.head('b')?.source, 'current_branch')
   assert.deepEqual(observer.levels(), { peers: 2, highest: 13, median: 11, lowest: 10 })
-  assert.deepEqual(observer.counts(), { asked: 4, heads: 2, otherChain: 1, ignored: 1 })
+  assert.deepEqual(observer.counts(), { asked: 4, heads: 2, otherChain: 1, ignored: 1, throttled: 0 })
 
   // A mempool despite disable_mempool: invalid, not recorded.
   layer.deliver('a', head(CHAIN, 11, [hashToB58(OPERATION_HASH, Buffer.alloc(32, 5))]))
@@ -152,6 +152,14 @@ test('asks at connection and periodically, records heads, ignores other chains, 
   layer.deliver('b', { name: 'deactivate', value: { chainId: CHAIN } })
   await tick()
   assert.equal(observer.head('b'), undefined)
+  // A flood of heads: HEADS_PER_WINDOW taken per window, the rest dropped, the peer scored once.
+  layer.connect('d')
+  layer.invalid.length = 0
+  for (let i = 0; i < HEADS_PER_WINDOW + 5; i++) layer.deliver('d', head(CHAIN, 100 + i))
+  await tick()
+  assert.equal(observer.head('d')?.level, 100 + HEADS_PER_WINDOW - 1)
+  assert.equal(observer.counts().throttled, 5)
+  assert.deepEqual(layer.invalid, ['d'])
   // Never a claim of ours.
   assert.ok(layer.sent.every((s) => s.message.name.startsWith('get_')))
   observer.stop()
