@@ -1,5 +1,6 @@
 // The command-line flags of `dune-node run` and `config init` as config-file values: each flag
 // replaces its field in the file's JSON before the whole is validated (errors name the field).
+import { networkPreset } from './network-presets.js'
 
 /** The flags, as given (numbers still text: validation names the field of a bad one). */
 export interface ConfigOverrides {
@@ -45,6 +46,14 @@ export function applyOverrides(
   const log = section(raw, 'log')
   const gossip = section(raw, 'gossip')
   const observer = section(raw, 'observer')
+  // --network sets its preset's fields over the file's (then the other flags win over it);
+  // `network` in the file only fills the file's unset fields (node-config.ts withNetworkPreset).
+  const preset = flags.network === undefined ? undefined : networkPreset(flags.network)
+  if (preset) {
+    out.chain_name = preset.chainName
+    p2p.expected_proof_of_work = preset.expectedProofOfWork
+    p2p.bootstrap_peers = [...preset.bootstrapPeers]
+  }
   if (flags.dataDir !== undefined) out.data_dir = flags.dataDir
   if (flags.chainName !== undefined) out.chain_name = flags.chainName
   if (flags.netAddr !== undefined) p2p.listen_addr = flags.netAddr

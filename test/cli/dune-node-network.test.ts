@@ -51,6 +51,18 @@ test("config show --network mainnet prints Octez's mainnet settings", async () =
   assert.match(bad.stderr, /network/)
 })
 
+test('--network over a file written by config init: the preset wins over the file, flags over both', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dune-network-'))
+  assert.equal((await cli(['config', 'init', '--data-dir', dir])).code, 0)
+  const shown = JSON.parse((await cli(['config', 'show', '--data-dir', dir, '--network', 'mainnet'])).stdout)
+  assert.equal(shown.chain_name, 'TEZOS_MAINNET', "the file's DUNE_MAINNET is replaced")
+  assert.equal(shown.p2p.bootstrap_peers.length, 3)
+  const own = JSON.parse(
+    (await cli(['config', 'show', '--data-dir', dir, '--network', 'mainnet', '--chain-name', 'MINE'])).stdout,
+  )
+  assert.equal(own.chain_name, 'MINE')
+})
+
 test('config init --network writes a file that loads back as the preset', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dune-network-'))
   const init = await cli(['config', 'init', '--data-dir', dir, '--network', 'sandbox', '--head-every', '5'])
