@@ -74,11 +74,29 @@ function duration(ms) {
 
 const clock = (time) => new Date(time).toLocaleTimeString([], { hour12: false })
 
-// The admin RPC.
+// The admin RPC. Its state-changing routes need the node's token, which the node gives its own
+// page (same origin) at /dashboard/token.
+let tokenRequest = null
+
+async function rpcToken() {
+  tokenRequest ??= fetch('/dashboard/token', { headers: { accept: 'application/json' } })
+    .then((r) => (r.ok ? r.json() : null))
+    .then((body) => body?.token ?? null)
+    .catch(() => null)
+  const token = await tokenRequest
+  if (token === null) tokenRequest = null
+  return token
+}
+
 async function api(method, path, body) {
+  const headers = body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' }
+  if (method !== 'GET') {
+    const token = await rpcToken()
+    if (token !== null) headers.authorization = `Bearer ${token}`
+  }
   const response = await fetch(path, {
     method,
-    headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
+    headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   })
   const text = await response.text()
@@ -317,6 +335,11 @@ function renderAcl(acl) {
       acl.greylist.ips.map((e) => greylisted('greylist_ips', e.ip, e)),
     ),
     aclList(
+      'greylisted points',
+      'greylist_points',
+      (acl.greylist.points ?? []).map((e) => greylisted('greylist_points', e.point, e)),
+    ),
+    aclList(
       'greylisted peers',
       'greylist_peers',
       acl.greylist.peers.map((e) => greylisted('greylist_peers', e.peer_id, e)),
@@ -412,7 +435,7 @@ function describe(kind, d) {
     case 'disconnection':
       return `disconnected from ${d.peer_id} at ${where} (${dir}): ${d.reason}`
     case 'greylisted':
-      return `greylisted ${d.ip ?? d.peer_id}: ${d.reason}`
+      return `greylisted ${d.ip ?? d.point ?? d.peer_id}: ${d.reason}`
     case 'handshake_failed':
       return `handshake ${d.incoming ? 'from' : 'to'} ${d.remote_addr} failed: ${d.error}`
     case 'refused':

@@ -8,9 +8,10 @@ import { IoScheduler, type SchedulerStats } from './io/scheduler.js'
 import { type LoadResult, StateStore, type StateStoreLogger } from './node/state-store.js'
 import { type P2pConfig, type P2pConfigInput, parseP2pConfig } from './pool/config.js'
 import { NotConnectedError, P2pNotRunningError } from './pool/errors.js'
+import type { PeerEvent, PointEvent } from './pool/history.js'
 import { maintenancePoolOf } from './pool/maintenance-adapter.js'
 import { poolStateOf, recordsOf } from './pool/persistence.js'
-import { canonicalPoint } from './pool/point-text.js'
+import { canonicalPointAddress } from './pool/point-address.js'
 import {
   type ConnectionInfo,
   type ConnectionMetadataConfig,
@@ -22,7 +23,9 @@ import {
   type ReceivedMessage,
   type SlotCounts,
 } from './pool/pool.js'
+import type { Resolver } from './pool/resolver.js'
 import { constant, type MessageRegistry, type Metadata, metadataEncoding } from './wire/index.js'
+import { LocalDiscovery, type LocalDiscoveryStats } from './workers/local-discovery.js'
 import { MaintenanceWorker, type StepReason, type StepReport } from './workers/maintenance.js'
 import type { MaintenanceBounds } from './workers/maintenance-policy.js'
 import { WelcomeWorker } from './workers/welcome.js'
@@ -56,6 +59,11 @@ export interface P2pApplication<A, P, C> {
   readonly connectionMetadata?: ConnectionMetadataConfig<C>
   /** Where warnings go (unusable state file, failed save); pino's logger fits. */
   readonly logger?: StateStoreLogger
+  /**
+   * Resolves the DNS names of points (`boot.example.net:9732`) at each dial, to IPv4 and IPv6
+   * addresses tried in turn; default: the system's (`dns.promises.lookup(name, { all: true })`).
+   */
+  readonly resolver?: Resolver
 }
 
 /** Counters of the whole layer. */
@@ -67,6 +75,8 @@ export interface P2pStats {
   readonly knownPoints: number
   readonly knownPeers: number
   readonly io: SchedulerStats
+  /** Bytes queued by the whole layer (queues and unsent socket bytes), their peak, and the budget. */
+  readonly memory: { readonly queuedBytes: number; readonly peakBytes: number; readonly budgetBytes: number }
 }
 
 /** The events of a P2p instance: the pool's, and the maintenance worker's step reports. */
@@ -75,6 +85,10 @@ export interface P2pEvents extends PoolEvents {
   maintenance: [StepReport]
   /** A maintenance step failed because an operation threw (a bug: dials never throw). */
   'maintenance-failed': [{ readonly reason: StepReason; readonly error: unknown }]
+  /** No IPv6 for `::`: the layer listens on 0.0.0.0 instead. */
+  'listen-fallback': [{ readonly from: string; readonly to: string; readonly error: Error }]
+  /** Local discovery: a socket error, or a port its datagram cannot carry (it carries on). */
+  'local-discovery-error': [{ readonly error: Error }]
 }
 
 type Listener<K extends keyof P2pEvents> = (...args: P2pEvents[K]) => void
@@ -126,6 +140,7 @@ export class P2p<A, P = null, C = Metadata> {
   readonly #peerMetadata: PeerMetadataConfig<P>
   readonly #welcome: WelcomeWorker | undefined
   readonly #maintenance: MaintenanceWorker
+  #localDiscovery: LocalDiscovery | undefined
   #status: 'created' | 'running' | 'stopping' | 'stopped' = 'created'
   #savePending = false
 
@@ -155,7 +170,9 @@ export class P2p<A, P = null, C = Metadata> {
           backlog: config.backlog,
           check: (ip, socket) => {
             const status = this.acl.ipStatus(ip)
-            if (status === 'banned' || status === 'greylisted') return status
+            if (status === 'banned') return status
+            // A trusted peer or point may be on a greylisted IP: the pool decides once it is known.
+            if (status === 'greylisted' && !this.#pool.mayTrustSomeoneAt(ip)) return status
             if (status === 'trusted') return undefined
             return this.#pool.admitIncoming(ip, socket)
           },
@@ -163,6 +180,8 @@ export class P2p<A, P = null, C = Metadata> {
           onRefused: (ip, reason) => this.#pool.emit('refused', { remoteAddress: ip, reason }),
           readBuffer: this.#scheduler.readBuffer,
           keepalive: config.tcpKeepalive,
+          onIpv6Fallback: (error) =>
+            this.#events.emit('listen-fallback', { from: config.listenHost, to: '0.0.0.0', error }),
         })
       : undefined
     this.#pool = new Pool({
@@ -174,6 +193,7 @@ export class P2p<A, P = null, C = Metadata> {
       scheduler: this.#scheduler,
       announcedPort: () =>
         this.#welcome?.port === undefined ? undefined : (config.advertisedPort ?? this.#welcome.port),
+      ...(app.resolver ? { resolver: app.resolver } : {}),
     })
     if (loaded) {
       const { points, peers } = recordsOf(loaded.state, this.#peerMetadata.encoding, () =>
@@ -214,6 +234,16 @@ export class P2p<A, P = null, C = Metadata> {
     return this.#welcome?.port
   }
 
+  /** The address listened on once started: config.listenHost, or 0.0.0.0 after an IPv6 fallback. */
+  get listenHost(): string | undefined {
+    return this.#welcome?.host
+  }
+
+  /** Local discovery's counters (undefined when it is off). */
+  localDiscoveryStats(): LocalDiscoveryStats | undefined {
+    return this.#localDiscovery?.stats()
+  }
+
   get running(): boolean {
     return this.#status === 'running'
   }
@@ -226,8 +256,35 @@ export class P2p<A, P = null, C = Metadata> {
   async start(): Promise<void> {
     if (this.#status !== 'created') throw new Error(`P2p.start: already ${this.#status}`)
     await this.#welcome?.start()
+    await this.#startLocalDiscovery().catch(async (err) => {
+      await this.#welcome?.stop()
+      throw err
+    })
     this.#status = 'running'
     if (this.config.maintenance.enabled) this.#maintenance.start()
+  }
+
+  /** Local discovery, when configured and listening: the points heard are registered (see LocalDiscovery). */
+  async #startLocalDiscovery(): Promise<void> {
+    const discovery = this.config.localDiscovery
+    const announced = this.config.advertisedPort ?? this.#welcome?.port
+    if (discovery === undefined || announced === undefined) return
+    const local = new LocalDiscovery({
+      peerId: this.config.identity.peerId,
+      listeningPort: announced,
+      address: discovery.address,
+      port: discovery.port,
+      ...(this.config.localAddress ? { localAddress: this.config.localAddress } : {}),
+      onPoint: (ip, port) => this.#pool.registerDiscoveredPoint(ip, port, discovery.trusted),
+      onError: (error) => this.#events.emit('local-discovery-error', { error }),
+    })
+    await local.start()
+    this.#localDiscovery = local
+  }
+
+  /** Starts local discovery's broadcasts over from their first, short pause (the maintenance, short of peers). */
+  wakeLocalDiscovery(): void {
+    this.#localDiscovery?.wakeup()
   }
 
   /**
@@ -238,6 +295,7 @@ export class P2p<A, P = null, C = Metadata> {
     if (this.#status !== 'running' && this.#status !== 'created') return
     this.#status = 'stopping'
     await this.#maintenance.stop()
+    await this.#localDiscovery?.stop()
     await this.#welcome?.stop()
     await this.#pool.close()
     this.#scheduler.close()
@@ -248,8 +306,10 @@ export class P2p<A, P = null, C = Metadata> {
   // ---- Connections ----
 
   /**
-   * Connects to `point` ("host:port"); resolves with the connection once both sides sent Ack.
-   * Rejects with ConnectionRefusedError (our ACL, limits, private mode, already connected),
+   * Connects to `point` ("host:port": an IP address or a DNS name, resolved now and each address
+   * tried in turn; "host:port#PEER_ID" also pins the point to that peer); resolves with the
+   * connection once both sides sent Ack. Rejects with InvalidPointError, ConnectionRefusedError
+   * (our ACL, limits, private mode, already connected, `unexpected_peer_id`), ResolveError,
    * DialError, or a HandshakeError (RejectedByPeerError when the peer answered Nack).
    */
   async connect(point: string, options: { timeoutMs?: number } = {}): Promise<ConnectionInfo<C>> {
@@ -268,7 +328,17 @@ export class P2p<A, P = null, C = Metadata> {
 
   /** Forgets a known point that is not connected or being connected; false when unknown or in use. */
   forgetPoint(point: string): boolean {
-    return this.#pool.forgetPoint(point)
+    return this.#pool.forgetPoint(canonicalPointAddress(point) ?? point)
+  }
+
+  /**
+   * Pins a point to the peer id expected there (Octez's set_expected_peer_id): any other peer
+   * answering there is refused and its IP greylisted; a live connection there with another
+   * peer is closed the same way. The point (IP or DNS name) is registered if new. Throws
+   * InvalidPointError; false when the table of known points is full.
+   */
+  setExpectedPeerId(point: string, peerId: string): boolean {
+    return this.#pool.setExpectedPeerId(point, peerId)
   }
 
   /** Forgets a known peer that is not connected; false when unknown or connected. */
@@ -337,9 +407,22 @@ export class P2p<A, P = null, C = Metadata> {
   }
 
   point(point: string): PointInfo | undefined {
-    const key = canonicalPoint(point)
+    const key = canonicalPointAddress(point)
     const record = key === undefined ? undefined : this.#pool.points.get(key)
     return record ? this.#pool.pointInfo(record) : undefined
+  }
+
+  /** The last events of a known point (oldest first; Octez's point log), or undefined when unknown. */
+  pointLog(point: string): PointEvent[] | undefined {
+    const key = canonicalPointAddress(point)
+    const record = key === undefined ? undefined : this.#pool.points.get(key)
+    return record === undefined ? undefined : (record.history?.events() ?? [])
+  }
+
+  /** The last events of a known peer (oldest first; Octez's peer log), or undefined when unknown. */
+  peerLog(peerId: string): PeerEvent[] | undefined {
+    const record = this.#pool.peers.get(peerId)
+    return record === undefined ? undefined : (record.history?.events() ?? [])
   }
 
   peers(): PeerInfo<P>[] {
@@ -356,6 +439,11 @@ export class P2p<A, P = null, C = Metadata> {
     this.#pool.setPeerMetadata(peerId, metadata)
   }
 
+  /** Incoming handshakes in progress per subnet (IPv4 /16, IPv6 /32), the largest first. */
+  incomingHandshakesBySubnet(): Array<{ readonly subnet: string; readonly count: number }> {
+    return this.#pool.incomingHandshakesBySubnet()
+  }
+
   stats(): P2pStats {
     return {
       activeConnections: this.#pool.activeCount,
@@ -364,6 +452,11 @@ export class P2p<A, P = null, C = Metadata> {
       knownPoints: this.#pool.points.size,
       knownPeers: this.#pool.peers.size,
       io: this.#scheduler.stats(),
+      memory: {
+        queuedBytes: this.#pool.budget.held,
+        peakBytes: this.#pool.budget.peak,
+        budgetBytes: this.#pool.budget.limit,
+      },
     }
   }
 

@@ -26,6 +26,8 @@ export const DEFAULT_GREYLIST_TIMEOUT_MS = 86_400_000
 export const DEFAULT_MAX_GREYLISTED_IPS = 10_000
 /** Most greylisted peer ids kept (Octez keeps a ring of about this size); the oldest fall out. */
 export const DEFAULT_MAX_GREYLISTED_PEERS = 1024
+/** Most greylisted points kept (nodes sharing an IP exempt from the IP greylist); the oldest fall out. */
+export const DEFAULT_MAX_GREYLISTED_POINTS = 10_000
 
 /**
  * Why an IP, point or peer id is let in or not. `trusted`: the administrator trusts it;
@@ -41,6 +43,8 @@ export interface AccessControlOptions {
   maxGreylistedIps?: number
   /** Most greylisted peer ids kept (default 1024). */
   maxGreylistedPeers?: number
+  /** Most greylisted points kept (default 10000). */
+  maxGreylistedPoints?: number
   /** The clock, in ms (default Date.now: greylist expiries are wall-clock times, so they survive a restart). */
   now?: () => number
 }
@@ -59,6 +63,13 @@ export interface GreylistedPeer {
   readonly until: number
 }
 
+/** A greylisted point (canonical "host:port") as listed: one node of an IP others share. */
+export interface GreylistedPoint {
+  readonly point: string
+  readonly reason: string
+  readonly until: number
+}
+
 /** One of the administrator's lists: IPs and subnets, points, peer ids, all printed canonically. */
 export interface AclList {
   ips: string[]
@@ -66,9 +77,10 @@ export interface AclList {
   peers: string[]
 }
 
-/** Emitted when an IP or peer id is greylisted (or its entry renewed). */
+/** Emitted when an IP, point or peer id is greylisted (or its entry renewed). */
 export type GreylistEvent =
   | { readonly kind: 'ip'; readonly ip: string; readonly reason: string; readonly until: number }
+  | { readonly kind: 'point'; readonly point: string; readonly reason: string; readonly until: number }
   | { readonly kind: 'peer'; readonly peerId: string; readonly reason: string; readonly until: number }
 
 /** Emitted when an administrator's call changed the lists; `entry` is printed canonically. */
@@ -85,6 +97,10 @@ export interface AccessControlEvents {
 }
 
 interface IpGreylistEntry extends GreylistedIp {
+  readonly address: Uint16Array
+}
+
+interface PointGreylistEntry extends GreylistedPoint {
   readonly address: Uint16Array
 }
 
@@ -113,8 +129,9 @@ function positiveInteger(value: number | undefined, fallback: number, name: stri
  * and trust 10.1.0.0/16: 10.1.2.3 is trusted, 10.2.0.1 banned); banning an entry removes the
  * same entry from the trusts and trusting removes it from the bans, so the two never tie.
  * Without an entry, an unexpired greylist entry makes it `greylisted`. A point's own ban or
- * trust decides before its IP's status. Trusted IPs and peers are never greylisted, and
- * trusting or unbanning also lifts the greylist entries it covers.
+ * trust decides before its IP's status, and its own greylist entry counts when its IP is `ok`
+ * (points are greylisted instead of their IP where nodes share it). Trusted IPs, points and
+ * peers are never greylisted, and trusting or unbanning also lifts the greylist entries it covers.
  *
  * Queries (`is…`, `…Status`) are cheap: an IP costs a parse and one hash lookup per prefix
  * length in use in each list; a peer id costs Set and Map lookups and is not validated (an
@@ -132,6 +149,8 @@ export class AccessControl extends EventEmitter<AccessControlEvents> {
   /** Keyed by addressKey(address). */
   readonly #greylistedIps: Greylist<IpGreylistEntry>
   readonly #greylistedPeers: Greylist<GreylistedPeer>
+  /** Keyed by the canonical point. */
+  readonly #greylistedPoints: Greylist<PointGreylistEntry>
   /** Scratch address for queries. */
   readonly #scratch = new Uint16Array(IP_GROUPS)
 
@@ -147,6 +166,9 @@ export class AccessControl extends EventEmitter<AccessControlEvents> {
     )
     this.#greylistedPeers = new Greylist(
       positiveInteger(options.maxGreylistedPeers, DEFAULT_MAX_GREYLISTED_PEERS, 'maxGreylistedPeers'),
+    )
+    this.#greylistedPoints = new Greylist(
+      positiveInteger(options.maxGreylistedPoints, DEFAULT_MAX_GREYLISTED_POINTS, 'maxGreylistedPoints'),
     )
     this.#now = options.now ?? Date.now
   }
@@ -191,16 +213,19 @@ export class AccessControl extends EventEmitter<AccessControlEvents> {
     return this.#changed(addNew(this.#bannedPoints, key), 'ban', 'point', key)
   }
 
-  /** Lifts the ban of a point (not of its IP); returns whether it was banned. */
+  /** Lifts the ban and the greylist entry of a point (not of its IP); returns whether there was either. */
   unbanPoint(point: string): boolean {
     const { key } = this.#parsePoint(point)
-    return this.#changed(this.#bannedPoints.delete(key), 'unban', 'point', key)
+    const unbanned = this.#bannedPoints.delete(key)
+    const forgiven = this.#greylistedPoints.delete(key)
+    return this.#changed(unbanned || forgiven, 'unban', 'point', key)
   }
 
-  /** Trusts a point (dropping its ban); returns false if already trusted. */
+  /** Trusts a point (dropping its ban and greylist entry); returns false if already trusted. */
   trustPoint(point: string): boolean {
     const { key } = this.#parsePoint(point)
     this.#bannedPoints.delete(key)
+    this.#greylistedPoints.delete(key)
     return this.#changed(addNew(this.#trustedPoints, key), 'trust', 'point', key)
   }
 
@@ -269,14 +294,31 @@ export class AccessControl extends EventEmitter<AccessControlEvents> {
     return true
   }
 
-  /** Removes the greylist entries expired at `now` (default: the clock); returns how many. */
-  gcGreylist(now: number = this.#now()): number {
-    return this.#greylistedIps.collect(now) + this.#greylistedPeers.collect(now)
+  /**
+   * Greylists a point, not its IP (nodes sharing an IP: the others stay welcome), dropping the oldest
+   * past maxGreylistedPoints. A no-op returning false if it is trusted (itself or its IP). Emits `greylisted`.
+   */
+  greylistPoint(point: string, reason: string): boolean {
+    const { key, address } = this.#parsePoint(point)
+    if (this.#trustedPoints.has(key) || this.#ipStatusOf(address) === 'trusted') return false
+    const until = this.#now() + this.greylistTimeoutMs
+    this.#greylistPointUntil(key, address, reason, until)
+    this.emit('greylisted', { kind: 'point', point: key, reason, until })
+    return true
   }
 
-  /** Empties the greylist (IPs and peer ids), leaving the administrator's lists; returns how many entries went. */
+  /** Removes the greylist entries expired at `now` (default: the clock); returns how many. */
+  gcGreylist(now: number = this.#now()): number {
+    return (
+      this.#greylistedIps.collect(now) +
+      this.#greylistedPeers.collect(now) +
+      this.#greylistedPoints.collect(now)
+    )
+  }
+
+  /** Empties the greylist (IPs, points and peer ids), leaving the administrator's lists; returns how many entries went. */
   flushGreylist(): number {
-    return this.#greylistedIps.clear() + this.#greylistedPeers.clear()
+    return this.#greylistedIps.clear() + this.#greylistedPeers.clear() + this.#greylistedPoints.clear()
   }
 
   // ---- Queries ----
@@ -302,15 +344,37 @@ export class AccessControl extends EventEmitter<AccessControlEvents> {
     return this.#ipGreylisted(parseIp(ip, this.#scratch))
   }
 
-  /** Why the point is let in or not: its own ban or trust, else its IP's status. Throws AclInputError. */
+  /** Why the point is let in or not: its ban or trust, else its IP's status, else its greylist entry. Throws AclInputError. */
   pointStatus(point: string): AclStatus {
     const { key, address } = this.#parsePoint(point)
     if (this.#bannedPoints.has(key)) return 'banned'
     if (this.#trustedPoints.has(key)) return 'trusted'
-    return this.#ipStatusOf(address)
+    const status = this.#ipStatusOf(address)
+    if (status !== 'ok' || this.#greylistedPoints.size === 0) return status
+    return this.#greylistedPoints.active(key, this.#now()) === undefined ? 'ok' : 'greylisted'
   }
 
-  /** Whether the point is refused: banned itself, or its IP banned or greylisted (unless the point is trusted). */
+  /** Whether the point has an active greylist entry of its own (whatever its IP's status). */
+  isPointGreylisted(point: string): boolean {
+    const { key } = this.#parsePoint(point)
+    return this.#greylistedPoints.active(key, this.#now()) !== undefined
+  }
+
+  /**
+   * Whether a connection from `ip` may prove trusted once its peer id and point are known (some
+   * peer id, or a point on `ip`, is trusted): the IP greylist does not refuse it before the handshake.
+   */
+  mayTrustSomeoneAt(ip: string): boolean {
+    if (this.#trustedPeers.size > 0) return true
+    if (this.#trustedPoints.size === 0) return false
+    const address = parseIp(ip, this.#scratch)
+    const text = formatIp(address)
+    const prefix = isIpv4Mapped(address) ? `${text}:` : `[${text}]:`
+    for (const key of this.#trustedPoints) if (key.startsWith(prefix)) return true
+    return false
+  }
+
+  /** Whether the point is refused: banned itself, or its IP banned or greylisted, or itself greylisted (unless the point is trusted). */
   isPointBanned(point: string): boolean {
     const status = this.pointStatus(point)
     return status === 'banned' || status === 'greylisted'
@@ -364,10 +428,13 @@ export class AccessControl extends EventEmitter<AccessControlEvents> {
   }
 
   /** The active greylist entries, oldest first. */
-  greylist(): { ips: GreylistedIp[]; peers: GreylistedPeer[] } {
+  greylist(): { ips: GreylistedIp[]; points: GreylistedPoint[]; peers: GreylistedPeer[] } {
     const now = this.#now()
     return {
       ips: this.#greylistedIps.activeEntries(now).map(({ ip, reason, until }) => ({ ip, reason, until })),
+      points: this.#greylistedPoints
+        .activeEntries(now)
+        .map(({ point, reason, until }) => ({ point, reason, until })),
       peers: this.#greylistedPeers
         .activeEntries(now)
         .map(({ peerId, reason, until }) => ({ peerId, reason, until })),
@@ -388,6 +455,7 @@ export class AccessControl extends EventEmitter<AccessControlEvents> {
       trustedPeers: trusts.peers,
       greylistedIps: greylist.ips,
       greylistedPeers: greylist.peers,
+      greylistedPoints: greylist.points,
     }
   }
 
@@ -449,6 +517,11 @@ export class AccessControl extends EventEmitter<AccessControlEvents> {
       if (now >= until || this.#trustedPeers.has(peerId)) return
       this.#greylistedPeers.set(peerId, { peerId, reason: reason ?? UNKNOWN_REASON, until })
     })
+    each('greylistedPoints', snapshot.greylistedPoints ?? [], ({ point, until, reason }) => {
+      const { key, address } = this.#parsePoint(point)
+      if (now >= until || this.#trustedPoints.has(key) || this.#ipStatusOf(address) === 'trusted') return
+      this.#greylistPointUntil(key, address, reason ?? UNKNOWN_REASON, until)
+    })
   }
 
   // ---- Internals ----
@@ -472,8 +545,14 @@ export class AccessControl extends EventEmitter<AccessControlEvents> {
     return entry
   }
 
+  #greylistPointUntil(key: string, address: Uint16Array, reason: string, until: number): void {
+    this.#greylistedPoints.set(key, { point: key, reason, until, address: Uint16Array.from(address) })
+  }
+
+  /** Lifts the greylist entries of the IPs and points `prefix` covers; returns how many. */
   #ungreylistCovered(prefix: IpPrefix): number {
-    return this.#greylistedIps.deleteWhere((entry) => prefixContains(prefix, entry.address))
+    const covered = (entry: { address: Uint16Array }) => prefixContains(prefix, entry.address)
+    return this.#greylistedIps.deleteWhere(covered) + this.#greylistedPoints.deleteWhere(covered)
   }
 
   #parsePoint(point: string): ParsedPoint {

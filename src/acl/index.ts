@@ -11,10 +11,20 @@ export {
   DEFAULT_GREYLIST_TIMEOUT_MS,
   DEFAULT_MAX_GREYLISTED_IPS,
   DEFAULT_MAX_GREYLISTED_PEERS,
+  DEFAULT_MAX_GREYLISTED_POINTS,
   type GreylistEvent,
   type GreylistedIp,
   type GreylistedPeer,
+  type GreylistedPoint,
 } from './access-control.js'
+export {
+  isRoutable,
+  LearnableAddresses,
+  type LearnableRules,
+  NOT_AN_ADDRESS,
+  type SpecialRange,
+  specialRangeOf,
+} from './address-class.js'
 export { AclInputError, type AclInputKind } from './errors.js'
 export {
   formatCidr,
@@ -28,4 +38,9 @@ export {
   prefixContains,
 } from './ip-address.js'
 export { IpPrefixSet } from './ip-prefix-set.js'
-export type { AclSnapshot, GreylistedIpRecord, GreylistedPeerRecord } from './snapshot.js'
+export type {
+  AclSnapshot,
+  GreylistedIpRecord,
+  GreylistedPeerRecord,
+  GreylistedPointRecord,
+} from './snapshot.js'

@@ -272,8 +272,12 @@ export function addressKey(address: Uint16Array): string {
   )
 }
 
-/** Whether `address` lies in `prefix`. */
+/**
+ * Whether `address` lies in `prefix`. An IPv4 address (::ffff:a.b.c.d) lies only in prefixes
+ * of /96 and longer (IPv4 ones): an IPv6 prefix such as ::/8 or ::/0 names no IPv4 address.
+ */
 export function prefixContains(prefix: IpPrefix, address: Uint16Array): boolean {
+  if (prefix.length < IPV4_MAPPED_LENGTH && isIpv4Mapped(address)) return false
   for (let i = 0; i < IP_GROUPS; i++) {
     if (maskedGroup(address, i, prefix.length) !== prefix.address[i]) return false
   }

@@ -1,6 +1,6 @@
 // A set of IP addresses and CIDR subnets (IPv4 and IPv6, keyed as IPv6) answering "is this
 // address covered, and by which longest prefix?" with one hash lookup per prefix length in use.
-import { formatCidr, IP_GROUPS, type IpPrefix, parseCidr, parseIp } from './ip-address.js'
+import { formatCidr, IP_GROUPS, IPV4_MAPPED_LENGTH, type IpPrefix, parseCidr, parseIp } from './ip-address.js'
 
 /** An entry: the prefix's address as four 32-bit words (signed), chained by hash. */
 class PrefixNode {
@@ -48,6 +48,8 @@ export function hashWords(w0: number, w1: number, w2: number, w3: number): numbe
  * and one Map lookup each (a handful of lengths in practice), whatever the number of entries,
  * and allocates nothing. Entries print in the form of formatCidr ("10.0.0.0/8",
  * "2001:db8::/32", "10.1.2.3"); "::ffff:10.0.0.0/104" and "10.0.0.0/8" are the same entry.
+ * IPv4 addresses are covered only by IPv4 prefixes (::ffff:0:0/96 and within it): "::/8" or
+ * "::/0" cover IPv6 addresses alone.
  */
 export class IpPrefixSet {
   /** The lengths in use, longest first. */
@@ -150,8 +152,12 @@ export class IpPrefixSet {
     const w1 = word(address, 1)
     const w2 = word(address, 2)
     const w3 = word(address, 3)
+    // An IPv4 address (held as ::ffff:a.b.c.d) is covered by IPv4 prefixes (IPv6 /96 and longer
+    // in ::ffff:0:0/96) only: an IPv6 prefix such as ::/8 or ::/0 does not name IPv4 addresses.
+    const minLength = w0 === 0 && w1 === 0 && w2 === 0xffff ? IPV4_MAPPED_LENGTH : 0
     for (let i = 0; i < tables.length; i++) {
       const table = tables[i]!
+      if (table.length < minLength) break
       if (lookup(table, w0, w1, w2, w3)) return table.length
     }
     return -1

@@ -17,6 +17,13 @@ export interface GreylistedPeerRecord {
   reason?: string
 }
 
+/** A greylisted point ("host:port") in a snapshot. */
+export interface GreylistedPointRecord {
+  point: string
+  until: number
+  reason?: string
+}
+
 /**
  * The lists, printed: IPs as addresses or subnets ("10.1.2.3", "10.0.0.0/8", "2001:db8::/32"),
  * points as "host:port" / "[v6]:port", peer ids in base58 ("id…"). Greylist entries oldest first.
@@ -30,6 +37,7 @@ export interface AclSnapshot {
   trustedPeers: string[]
   greylistedIps?: GreylistedIpRecord[]
   greylistedPeers?: GreylistedPeerRecord[]
+  greylistedPoints?: GreylistedPointRecord[]
 }
 
 const strings = z.array(z.string())
@@ -44,6 +52,7 @@ const snapshotSchema: z.ZodType<AclSnapshot> = z.object({
   trustedPeers: strings,
   greylistedIps: z.array(z.object({ ip: z.string(), until, reason: z.string().optional() })).optional(),
   greylistedPeers: z.array(z.object({ peerId: z.string(), until, reason: z.string().optional() })).optional(),
+  greylistedPoints: z.array(z.object({ point: z.string(), until, reason: z.string().optional() })).optional(),
 })
 
 /**

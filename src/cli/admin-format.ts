@@ -68,12 +68,25 @@ export function formatDuration(ms: number): string {
     .join(' ')
 }
 
-/** A time (ms since the epoch) relative to `now`: "3m 20s ago", "in 5s", "now"; null is `never`. */
+/**
+ * A time (ms since the epoch) relative to `now`: "3m 20s ago", "in 5s", "now"; null, and 0 or
+ * less (the epoch: "not yet"), are `never`.
+ */
 export function formatAge(time: number | null, now: number, never = 'never'): string {
-  if (time === null) return never
+  if (time === null || time <= 0) return never
   const delta = now - time
   if (Math.abs(delta) < 1000) return 'now'
   return delta > 0 ? `${formatDuration(delta)} ago` : `in ${formatDuration(delta)}`
+}
+
+/**
+ * When something is due (a point's next attempt): "in 5s", "now" once the time has passed
+ * (a past-due attempt waits for the next maintenance step, not for a time in the past), and `-`
+ * for null or 0 or less (never tried: no time of its own).
+ */
+export function formatDue(time: number | null, now: number): string {
+  if (time === null || time <= 0) return '-'
+  return time - now < 1000 ? 'now' : `in ${formatDuration(time - now)}`
 }
 
 /** The set flags among trusted, banned and greylisted, comma-separated, or `-`. */

@@ -61,28 +61,59 @@ function where(d: Fields): string {
   return str(d.point ?? d.remote_addr)
 }
 
+const direction = (d: Fields): string => (d.incoming ? 'it dialed us' : 'we dialed')
+
+/** What greylisting lifts it, said in every greylisting line. */
+const LIFT = '`dune-admin-client flush greylist` lifts it'
+
+function greylisted(d: Fields): string {
+  const what =
+    d.ip !== undefined
+      ? `IP ${str(d.ip)}`
+      : d.point !== undefined
+        ? `Point ${str(d.point)}`
+        : `Peer ${str(d.peer_id)}`
+  const until = typeof d.until === 'number' ? ` until ${formatClock(d.until)}` : ''
+  return `${what} greylisted${until} (${str(d.reason)}); ${LIFT}.`
+}
+
+const ACL_VERBS: Record<string, string> = {
+  ban: 'Banned',
+  unban: 'Unbanned',
+  trust: 'Trusted',
+  untrust: 'Stopped trusting',
+}
+
+function aclChange(d: Fields): string {
+  if (d.action === 'flush_greylist') return 'Flushed the greylist.'
+  const verb = ACL_VERBS[str(d.action)] ?? `ACL ${str(d.action)}`
+  const target = d.target === undefined || d.target === null ? '' : ` ${str(d.target)}`
+  return `${verb}${d.kind ? ` ${str(d.kind)}` : ''}${target}.`
+}
+
+/** Each event kind as a sentence. */
 const RENDER: Record<string, (d: Fields) => string> = {
-  connection: (d) =>
-    `connected to ${str(d.peer_id)} at ${where(d)} (${d.incoming ? 'incoming' : 'outgoing'})`,
+  connection: (d) => `Connected to ${str(d.peer_id)} at ${where(d)} (${direction(d)}).`,
   disconnection: (d) =>
-    `disconnected from ${str(d.peer_id)} at ${where(d)} (${d.incoming ? 'incoming' : 'outgoing'}): ${str(d.reason)}`,
-  greylisted: (d) =>
-    `greylisted ${str(d.ip ?? d.peer_id)}${typeof d.until === 'number' ? ` until ${formatClock(d.until)}` : ''}: ${str(d.reason)}`,
+    `Connection to ${str(d.peer_id)} at ${where(d)} (${direction(d)}) closed: ${str(d.reason)}.`,
+  greylisted,
   handshake_failed: (d) =>
-    `handshake ${d.incoming ? 'from' : 'to'} ${str(d.remote_addr)} failed: ${str(d.error)}${d.code ? ` (${str(d.code)})` : ''}`,
-  refused: (d) => `refused ${str(d.remote_addr)}: ${str(d.reason)}`,
-  evicted: (d) => `evicted ${str(d.peer_id)} at ${str(d.remote_addr)} to make room for ${str(d.newcomer)}`,
+    `Handshake ${d.incoming ? 'from' : 'to'} ${str(d.remote_addr)} failed: ${str(d.error)}${d.code ? ` (${str(d.code)})` : ''}.`,
+  refused: (d) => `Refused a connection from ${str(d.remote_addr)}: ${str(d.reason)}.`,
+  evicted: (d) => `Evicted ${str(d.peer_id)} at ${str(d.remote_addr)} to make room for ${str(d.newcomer)}.`,
   low_score: (d) =>
-    `low score ${typeof d.score === 'number' ? formatScore(d.score) : str(d.score)}: ${str(d.peer_id)} greylisted`,
+    `Disconnected and greylisted ${str(d.peer_id)}: its score ${typeof d.score === 'number' ? formatScore(d.score) : str(d.score)} is too low.`,
   maintenance: (d) =>
-    `maintenance (${str(d.reason)}): ${str(d.before)} -> ${str(d.after)} connections, ${str(d.connected)} connected, ${str(d.failed_dials)} failed dials, ${str(d.disconnected)} disconnected, ${str(d.low_score_disconnected)} for a low score`,
-  acl: (d) => `acl ${str(d.action)}${d.target === undefined || d.target === null ? '' : ` ${str(d.target)}`}`,
+    `Maintenance step (${str(d.reason)}): ${str(d.before)} connections before, ${str(d.after)} after; ${str(d.connected)} new, ${str(d.failed_dials)} failed dials, ${str(d.disconnected)} dropped, ${str(d.low_score_disconnected)} dropped for a low score.`,
+  acl: aclChange,
   gossip: (d) =>
-    d.from ? `gossip from ${str(d.from)}: ${str(d.text)}` : `gossip published here: ${str(d.text)}`,
+    d.from
+      ? `Gossip from ${str(d.from)}: ${JSON.stringify(str(d.text))}`
+      : `Gossip published here: ${JSON.stringify(str(d.text))}`,
   stat: (d) =>
-    `stat: ${str(d.connections)} connections, in ${formatRate(Number(d.current_inflow))}, out ${formatRate(
+    `${str(d.connections)} connections; now in ${formatRate(Number(d.current_inflow))}, out ${formatRate(
       Number(d.current_outflow),
-    )}, received ${formatBytes(Number(d.total_recv))}, sent ${formatBytes(Number(d.total_sent))}`,
+    )}; ${formatBytes(Number(d.total_recv))} received and ${formatBytes(Number(d.total_sent))} sent in all.`,
 }
 
 /** One readable line (no newline) for an event: its time of day, its kind, and what happened. */

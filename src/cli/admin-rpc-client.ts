@@ -1,6 +1,8 @@
 // A typed client of dune-node's admin RPC (docs/RPC.md) over fetch: one method per route, and
 // typed errors for an unreachable node (NodeUnreachableError) and an RPC error body (AdminRpcError).
+
 import { DuneP2pError } from '../errors.js'
+import type { PeerEventJson, PointEventJson } from '../rpc/routes-history.js'
 import type { AclAction } from '../rpc/schemas.js'
 import type {
   AclJson,
@@ -49,6 +51,26 @@ export class NodeUnreachableError extends DuneP2pError {
   }
 }
 
+/** Something answers at the endpoint, but not as the admin RPC (not HTTP, or not its JSON): the P2P port, most likely. */
+export class NotAdminRpcError extends DuneP2pError {
+  readonly endpoint: string
+
+  constructor(endpoint: string, what: string, options?: { cause?: unknown }) {
+    super(
+      'DUNE_NOT_ADMIN_RPC',
+      `${endpoint} ${what}: this is not an admin RPC endpoint; is it the P2P port? The admin RPC listens on the node's --rpc-addr (default 127.0.0.1:8732); use --endpoint http://HOST:PORT`,
+      options,
+    )
+    this.endpoint = endpoint
+  }
+}
+
+/** Whether a failed fetch got bytes that are not HTTP (undici's parser errors: HPE_*). */
+function notHttp(err: unknown): boolean {
+  const code = err instanceof Error ? (err.cause as { code?: unknown } | undefined)?.code : undefined
+  return typeof code === 'string' && code.startsWith('HPE_')
+}
+
 const NETWORK_REASONS: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
   ECONNRESET: 'connection reset',
@@ -58,7 +80,7 @@ const NETWORK_REASONS: Record<string, string> = {
   ENETUNREACH: 'network unreachable',
   ETIMEDOUT: 'connection timed out',
   UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
-  UND_ERR_SOCKET: 'connection closed',
+  UND_ERR_SOCKET: 'connection closed without an answer (a P2P port does that: is it the P2P port?)',
 }
 
 /** The readable reason of a failed fetch (its cause carries the system error code). */
@@ -92,15 +114,28 @@ async function errorOfResponse(response: Response): Promise<AdminRpcError> {
 
 const enc = encodeURIComponent
 
+/** Where the client found (or looked for) the RPC token, for the messages of a 401. */
+export interface TokenSource {
+  /** The token, or undefined when the file was missing. */
+  readonly token: string | undefined
+  /** The file read (e.g. DATA_DIR/rpc.cookie). */
+  readonly file: string
+}
+
 /** The admin RPC of one node. Every method rejects with AdminRpcError or NodeUnreachableError. */
 export class AdminRpcClient {
   readonly endpoint: string
   private readonly timeoutMs: number
+  private readonly tokenSource: TokenSource | undefined
 
-  /** `endpoint` is the node's base URL, e.g. `http://127.0.0.1:8732` (a trailing slash is ignored). */
-  constructor(endpoint: string, options: { timeoutMs?: number } = {}) {
+  /**
+   * `endpoint` is the node's base URL, e.g. `http://127.0.0.1:8732` (a trailing slash is ignored);
+   * `token` is sent (`Authorization: Bearer`) on the state-changing requests only.
+   */
+  constructor(endpoint: string, options: { timeoutMs?: number; token?: TokenSource } = {}) {
     this.endpoint = endpoint.replace(/\/+$/, '')
     this.timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    this.tokenSource = options.token
   }
 
   self(): Promise<{ peer_id: string }> {
@@ -142,6 +177,16 @@ export class AdminRpcClient {
 
   forgetPeer(peerId: string): Promise<{ ok: true }> {
     return this.request('DELETE', `/network/peers/${enc(peerId)}`)
+  }
+
+  /** The peer's last events (Octez's peer log). */
+  peerLog(peerId: string): Promise<PeerEventJson[]> {
+    return this.request('GET', `/network/peers/${enc(peerId)}/log`)
+  }
+
+  /** The point's last events (Octez's point log). */
+  pointLog(point: string): Promise<PointEventJson[]> {
+    return this.request('GET', `/network/points/${enc(point)}/log`)
   }
 
   points(): Promise<PointJson[]> {
@@ -209,25 +254,50 @@ export class AdminRpcClient {
 
   /** One JSON request; resolves with the parsed 2xx body. */
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> =
+      body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' }
+    const token = this.tokenSource?.token
+    const changing = method !== 'GET' && method !== 'HEAD'
+    if (changing && token !== undefined) headers.authorization = `Bearer ${token}`
     const response = await this.fetch(path, {
       method,
-      headers: body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(this.timeoutMs),
     })
+    if (response.status === 401) throw await this.unauthorized(response)
     if (!response.ok) throw await errorOfResponse(response)
     const text = await response.text().catch((err: unknown) => {
       throw new NodeUnreachableError(this.endpoint, networkReason(err), { cause: err })
     })
     try {
       return JSON.parse(text) as T
-    } catch {
-      throw new AdminRpcError(
-        response.status,
-        'BAD_JSON',
-        `the node's answer to ${method} ${path} is not JSON`,
+    } catch (err) {
+      throw new NotAdminRpcError(
+        this.endpoint,
+        `answered ${method} ${path} with something that is not JSON`,
+        {
+          cause: err,
+        },
       )
     }
+  }
+
+  /** A 401, with where this client looked for the token and what to do. */
+  private async unauthorized(response: Response): Promise<AdminRpcError> {
+    const error = await errorOfResponse(response)
+    const source = this.tokenSource
+    const why =
+      source === undefined
+        ? 'no token was given'
+        : source.token === undefined
+          ? `no token file at ${source.file} (is the node running with this data dir?)`
+          : `the token of ${source.file} is not the running node's (a node of another data dir?)`
+    return new AdminRpcError(
+      response.status,
+      error.rpcCode,
+      `the node refused: ${why}. Pass the node's data dir (--data-dir DIR or $DUNE_NODE_DATA_DIR) or --token-file FILE (its rpc.cookie)`,
+    )
   }
 
   private async fetch(path: string, init: RequestInit): Promise<Response> {
@@ -235,6 +305,7 @@ export class AdminRpcClient {
       return await fetch(`${this.endpoint}${path}`, init)
     } catch (err) {
       if (err instanceof Error && err.name === 'AbortError') throw err
+      if (notHttp(err)) throw new NotAdminRpcError(this.endpoint, 'does not answer HTTP', { cause: err })
       throw new NodeUnreachableError(this.endpoint, networkReason(err), { cause: err })
     }
   }

@@ -19,6 +19,7 @@ import {
 import {
   formatAge,
   formatBytes,
+  formatDue,
   formatDuration,
   formatFields,
   formatFlags,
@@ -130,7 +131,7 @@ export function pointsView(points: readonly PointJson[], now: number): string {
       p.peer_id ?? '-',
       formatAge(p.last_established, now),
       String(p.failures),
-      p.state === 'disconnected' ? formatAge(p.next_attempt_at, now) : '-',
+      p.state === 'disconnected' ? formatDue(p.next_attempt_at, now) : '-',
     ]),
   )
 }
@@ -252,13 +253,14 @@ export function pointView(p: PointJson, now: number): string {
     ['Last disconnect', formatAge(p.last_disconnect, now)],
     ['Last failure', formatAge(p.last_failure, now)],
     ['Failures', String(p.failures)],
-    ['Next attempt', formatAge(p.next_attempt_at, now)],
+    ['Next attempt', p.state === 'disconnected' ? formatDue(p.next_attempt_at, now) : '-'],
   ])
 }
 
 export function greylistView(greylist: GreylistJson, now: number): string {
   const rows = [
     ...greylist.ips.map((e) => ['ip', e.ip, formatAge(e.until, now), e.reason]),
+    ...(greylist.points ?? []).map((e) => ['point', e.point, formatAge(e.until, now), e.reason]),
     ...greylist.peers.map((e) => ['peer', e.peer_id, formatAge(e.until, now), e.reason]),
   ]
   if (rows.length === 0) return 'The greylist is empty.\n'

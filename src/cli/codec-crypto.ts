@@ -7,6 +7,7 @@ import { deriveNonces } from '../crypto/nonce.js'
 import { peerIdOf, peerIdToB58 } from '../crypto/peer-id.js'
 import { assertPowBits, checkProofOfWork, STAMP_BYTES } from '../crypto/proof-of-work.js'
 import { CodecInputError, parseHex, parseHexOfSize } from './codec-input.js'
+import { asQuestion } from './program.js'
 
 const hex = (bytes: Buffer): string => bytes.toString('hex')
 
@@ -77,18 +78,25 @@ export function addCryptoCommand(program: Command, printJson: (value: unknown) =
       printJson({ channel_key: hex(channelKey(secretKey, publicKey)) })
     })
 
-  crypto
-    .command('pow-check')
-    .description("check a public key's proof-of-work stamp against a difficulty")
-    .requiredOption('--public-key <hex>', `the public key, ${PUBLIC_KEY_BYTES} bytes`)
-    .requiredOption('--stamp <hex>', `the proof-of-work stamp, ${STAMP_BYTES} bytes`)
-    .requiredOption('--bits <n>', 'the difficulty in bits, 0 to 256 (fractions allowed; Octez mainnet: 26)')
-    .addHelpText('after', '\nPrints {"valid": true} or {"valid": false}; the exit code is 0 either way.')
-    .action((options: { publicKey: string; stamp: string; bits: string }) => {
+  asQuestion(
+    crypto
+      .command('pow-check')
+      .description("check a public key's proof-of-work stamp against a difficulty (exit 0: valid, 1: not)")
+      .requiredOption('--public-key <hex>', `the public key, ${PUBLIC_KEY_BYTES} bytes`)
+      .requiredOption('--stamp <hex>', `the proof-of-work stamp, ${STAMP_BYTES} bytes`)
+      .requiredOption('--bits <n>', 'the difficulty in bits, 0 to 256 (fractions allowed; Octez mainnet: 26)')
+      .addHelpText(
+        'after',
+        '\nPrints {"valid": true} or {"valid": false}. Exit status: 0 valid, 1 not valid, 2 bad input.',
+      ),
+    (options: { publicKey: string; stamp: string; bits: string }) => {
       const publicKey = parseHexOfSize(options.publicKey, PUBLIC_KEY_BYTES, '--public-key')
       const stamp = parseHexOfSize(options.stamp, STAMP_BYTES, '--stamp')
-      printJson({ valid: checkProofOfWork(publicKey, stamp, parseBits(options.bits)) })
-    })
+      const valid = checkProofOfWork(publicKey, stamp, parseBits(options.bits))
+      printJson({ valid })
+      return valid
+    },
+  )
 
   crypto
     .command('peer-id')

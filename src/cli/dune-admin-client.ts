@@ -1,10 +1,20 @@
 #!/usr/bin/env node
 // dune-admin-client: Octez-style administration of a running dune-node over its admin RPC
 // (docs/RPC.md); human tables by default, --json for scripts; `main(argv)` returns the exit code.
+import { readFileSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { type Command, InvalidArgumentError } from 'commander'
+import { cookiePath } from '../rpc/cookie.js'
 import type { AclAction } from '../rpc/schemas.js'
+import { peerLogView, pointLogView } from './admin-history.js'
 import { formatLogEvent, readEventStream } from './admin-log.js'
-import { AdminRpcClient, DEFAULT_ADMIN_ENDPOINT, DEFAULT_REQUEST_TIMEOUT_MS } from './admin-rpc-client.js'
+import {
+  AdminRpcClient,
+  DEFAULT_ADMIN_ENDPOINT,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type TokenSource,
+} from './admin-rpc-client.js'
 import {
   aclView,
   admissionView,
@@ -18,7 +28,7 @@ import {
   scoresView,
 } from './admin-views.js'
 import { runIfEntryPoint } from './entry-point.js'
-import { type CliStreams, newProgram, runProgram } from './program.js'
+import { asQuestion, type CliStreams, newProgram, runProgram } from './program.js'
 
 /** Where the commands write, the environment they read, and what stops `watch log` (besides Ctrl-C). */
 export interface AdminCliIo extends CliStreams {
@@ -29,6 +39,8 @@ export interface AdminCliIo extends CliStreams {
 interface GlobalOptions {
   endpoint: string
   json?: boolean
+  dataDir?: string
+  tokenFile?: string
 }
 
 /** An endpoint given as a URL, or as HOST:PORT (then http). */
@@ -56,9 +68,33 @@ function globals(command: Command): GlobalOptions {
   return command.optsWithGlobals<GlobalOptions>()
 }
 
-function clientOf(command: Command, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): AdminRpcClient {
-  return new AdminRpcClient(globals(command).endpoint, { timeoutMs })
+/**
+ * The RPC token: the file of --token-file, else rpc.cookie of --data-dir, $DUNE_NODE_DATA_DIR
+ * or ~/.dune-node (what dune-node writes at start); a missing file is no token.
+ */
+function tokenSourceOf(options: GlobalOptions, env: NodeJS.ProcessEnv): TokenSource {
+  const dataDir = options.dataDir ?? (env.DUNE_NODE_DATA_DIR || join(homedir(), '.dune-node'))
+  const file = resolve(options.tokenFile ?? cookiePath(dataDir))
+  try {
+    return { token: readFileSync(file, 'utf8').trim() || undefined, file }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { token: undefined, file }
+    throw new InvalidArgumentError(`cannot read the RPC token ${file}: ${(err as Error).message}`)
+  }
 }
+
+/** The client of this command; it reads the token when `command` changes the node. */
+function clientOf(command: Command, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS): AdminRpcClient {
+  const options = globals(command)
+  return new AdminRpcClient(options.endpoint, {
+    timeoutMs,
+    token: tokenSourceOf(options, currentEnv),
+  })
+}
+
+/** The environment of the program being run (set by createProgram: the tests pass their own). */
+let currentEnv: NodeJS.ProcessEnv = process.env
 
 /** Writes `value` as JSON with --json, else the human text. */
 function output(ctx: AdminCliIo, command: Command, value: unknown, human: () => string): void {
@@ -143,10 +179,20 @@ function addShowCommand(program: Command, ctx: AdminCliIo): void {
   show
     .command('peer <peer_id>')
     .description('a known peer, its score components and the thresholds')
-    .action(async (peerId: string, _options, command: Command) => {
+    .option('--log', 'and its last events (connections, refusals, disconnections)')
+    .action(async (peerId: string, options: { log?: boolean }, command: Command) => {
       const client = clientOf(command)
-      const [peer, scores] = await Promise.all([client.peer(peerId), client.scores()])
-      output(ctx, command, peer, () => peerView(peer, Date.now(), scores.thresholds))
+      const [peer, scores, log] = await Promise.all([
+        client.peer(peerId),
+        client.scores(),
+        options.log ? client.peerLog(peerId) : undefined,
+      ])
+      const now = Date.now()
+      output(ctx, command, log ? { ...peer, log } : peer, () =>
+        log
+          ? `${peerView(peer, now, scores.thresholds)}\n${peerLogView(log, now)}`
+          : peerView(peer, now, scores.thresholds),
+      )
     })
   show
     .command('admission')
@@ -158,9 +204,17 @@ function addShowCommand(program: Command, ctx: AdminCliIo): void {
   show
     .command('point <point>')
     .description('a known point (HOST:PORT)')
-    .action(async (point: string, _options, command: Command) => {
-      const info = await clientOf(command).point(point)
-      output(ctx, command, info, () => pointView(info, Date.now()))
+    .option('--log', 'and its last events (dials, refusals, connections, disconnections)')
+    .action(async (point: string, options: { log?: boolean }, command: Command) => {
+      const client = clientOf(command)
+      const [info, log] = await Promise.all([
+        client.point(point),
+        options.log ? client.pointLog(point) : undefined,
+      ])
+      const now = Date.now()
+      output(ctx, command, log ? { ...info, log } : info, () =>
+        log ? `${pointView(info, now)}\n${pointLogView(log, now)}` : pointView(info, now),
+      )
     })
 }
 
@@ -232,36 +286,50 @@ function bannedTarget(first: string, second: string | undefined): string {
   )
 }
 
-/** `is address banned ADDR`, `is peer banned ID`. */
+/** `is address banned ADDR`, `is peer banned ID`; exit 0 banned, 1 not banned, 2 error (for scripts). */
 function addIsCommand(program: Command, ctx: AdminCliIo): void {
   const is = program
     .command('is')
-    .description('ask whether an address or a peer is banned')
+    .description('ask whether an address or a peer is banned (exit 0: banned, 1: not banned, 2: error)')
     // List the subcommands as they are written (`address banned <address>`), not by their arguments.
     .configureHelp({ subcommandTerm: (command) => `${command.name()} ${command.usage()}` })
   const check = async (
     command: Command,
     target: string,
     ask: (client: AdminRpcClient) => Promise<{ banned: boolean }>,
-  ): Promise<void> => {
+  ): Promise<boolean> => {
     const answer = await ask(clientOf(command))
     output(ctx, command, answer, () => `${target} is ${answer.banned ? '' : 'not '}banned.\n`)
+    return answer.banned
   }
-  is.command('address <banned> [address]')
-    .usage('banned <address>')
-    .description('is this HOST:PORT, IP or CIDR prefix banned')
-    .action((first: string, second: string | undefined, _options, command: Command) => {
+  asQuestion(
+    is
+      .command('address <banned> [address]')
+      .usage('banned <address>')
+      .description('is this HOST:PORT, IP or CIDR prefix banned')
+      .addHelpText('after', IS_EXIT_HELP),
+    (first: string, second: string | undefined, _options: unknown, command: Command) => {
       const address = bannedTarget(first, second)
       return check(command, address, (client) => client.isAddressBanned(address))
-    })
-  is.command('peer <banned> [peer_id]')
-    .usage('banned <peer_id>')
-    .description('is this peer id banned')
-    .action((first: string, second: string | undefined, _options, command: Command) => {
+    },
+  )
+  asQuestion(
+    is
+      .command('peer <banned> [peer_id]')
+      .usage('banned <peer_id>')
+      .description('is this peer id banned')
+      .addHelpText('after', IS_EXIT_HELP),
+    (first: string, second: string | undefined, _options: unknown, command: Command) => {
       const peerId = bannedTarget(first, second)
       return check(command, peerId, (client) => client.isPeerBanned(peerId))
-    })
+    },
+  )
 }
+
+const IS_EXIT_HELP = `
+Exit status: 0 banned, 1 not banned, 2 could not tell (bad argument, node unreachable).
+  if dune-admin-client is peer banned idX >/dev/null; then echo banned; fi
+`
 
 /** `forget address POINT | peer ID`, `flush greylist`. */
 function addForgetCommands(program: Command, ctx: AdminCliIo): void {
@@ -340,6 +408,7 @@ function defaultEndpoint(env: NodeJS.ProcessEnv): string {
 
 /** The dune-admin-client program; errors and help go through `ctx`, never process.exit. */
 export function createProgram(ctx: AdminCliIo): Command {
+  currentEnv = ctx.env ?? process.env
   const program = newProgram('dune-admin-client', ctx)
     .description('administer a running dune-node through its admin RPC')
     .option(
@@ -349,6 +418,11 @@ export function createProgram(ctx: AdminCliIo): Command {
       defaultEndpoint(ctx.env ?? process.env),
     )
     .option('--json', 'print the JSON answers of the node instead of tables')
+    .option(
+      '--data-dir <DIR>',
+      "the node's data dir, whose rpc.cookie holds the token of the changing commands (default: $DUNE_NODE_DATA_DIR or ~/.dune-node)",
+    )
+    .option('--token-file <FILE>', 'read the RPC token from FILE instead (e.g. a copy of rpc.cookie)')
   addP2pCommand(program, ctx)
   addListCommand(program, ctx)
   addShowCommand(program, ctx)

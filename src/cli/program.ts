@@ -17,12 +17,53 @@ export function newProgram(name: string, streams: CliStreams): Command {
   })
 }
 
+/** The exit codes of a command that answers a question: 0 yes, 1 no, 2 it could not tell. */
+export const ANSWER_EXIT = { yes: 0, no: 1, error: 2 } as const
+
+/** Ends the run with `exitCode`; with an `error`, after writing it as any error of ours. */
+export class ExitStatus extends Error {
+  readonly exitCode: number
+  readonly error: Error | undefined
+
+  constructor(exitCode: number, error?: Error) {
+    super(error?.message ?? `exit ${exitCode}`)
+    this.exitCode = exitCode
+    this.error = error
+  }
+}
+
+/**
+ * Makes `command` a question for scripts: its action resolves to the answer (true: exit 0,
+ * false: exit 1), and every error, a usage error included, exits 2.
+ */
+export function asQuestion<A extends unknown[]>(
+  command: Command,
+  action: (...args: A) => boolean | Promise<boolean>,
+): Command {
+  return command
+    .exitOverride((err) => {
+      if (err.exitCode === 0) throw err
+      throw new CommanderError(ANSWER_EXIT.error, err.code, err.message)
+    })
+    .action(async (...args: unknown[]) => {
+      let yes: boolean
+      try {
+        yes = await action(...(args as A))
+      } catch (err) {
+        if (err instanceof InvalidArgumentError || err instanceof DuneP2pError)
+          throw new ExitStatus(ANSWER_EXIT.error, err)
+        throw err
+      }
+      if (!yes) throw new ExitStatus(ANSWER_EXIT.no)
+    })
+}
+
 /**
  * Runs the program `create` builds (its errors count as the run's) with `argv` (the arguments
  * after the program name) and resolves to the exit code: 0 when it ran, commander's own code after
  * help or a usage error it already reported, and 1 after writing `NAME: message` to `stderr` for
- * an error of ours (a DuneP2pError, or an InvalidArgumentError an action threw). Any other error
- * is a bug and rejects.
+ * an error of ours (a DuneP2pError, or an InvalidArgumentError an action threw); an ExitStatus
+ * gives its code. Any other error is a bug and rejects.
  */
 export async function runProgram(
   name: string,
@@ -34,6 +75,10 @@ export async function runProgram(
   try {
     await create().parseAsync(argv, { from: 'user' })
   } catch (err) {
+    if (err instanceof ExitStatus) {
+      if (err.error) stderr.write(`${name}: ${message(err.error)}\n`)
+      return err.exitCode
+    }
     // Commander reports and wraps the InvalidArgumentErrors of option parsing itself.
     const ours = err instanceof InvalidArgumentError || err instanceof DuneP2pError
     if (!ours && err instanceof CommanderError) return err.exitCode

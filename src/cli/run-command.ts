@@ -2,17 +2,20 @@
 // runs it until SIGINT or SIGTERM, which send Disconnect to every peer and save the state (exit 0).
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import type { ConfigOverrides } from '../node/config-overrides.js'
-import { applyOverrides } from '../node/config-overrides.js'
+import { DuneP2pError } from '../errors.js'
+import { applyOverrides, type ConfigOverrides, FlagError } from '../node/config-overrides.js'
 import { createLogger } from '../node/logger.js'
 import {
   configFilePath,
   defaultDataDir,
+  FIELD_FLAGS,
   type NodeConfig,
+  NodeConfigError,
   parseNodeConfig,
   readConfigFile,
 } from '../node/node-config.js'
 import { startNode } from '../node/observer-node.js'
+import { ListenError } from '../p2p.js'
 import type { CliContext } from './dune-node.js'
 import { exists } from './files.js'
 
@@ -26,10 +29,17 @@ export function addConfigFlags(command: Command): Command {
     .option('--config-file <FILE>', 'the config file (default: DATA_DIR/config.json)')
     .option('--net-addr <HOST:PORT>', 'where the P2P layer listens (port 0: a free port)')
     .option('--rpc-addr <HOST:PORT>', 'where the admin RPC listens ("none": no RPC)')
-    .option('--peer <POINT>', 'a bootstrap peer IP:PORT (repeatable)', (v: string, all: string[] = []) => [
-      ...all,
-      v,
-    ])
+    .option('--allow-all-rpc', 'answer every RPC route off loopback too (default there: read-only ones)')
+    .option(
+      '--peer <POINT>',
+      'a bootstrap peer HOST:PORT, HOST an IP or a DNS name; #PEER_ID pins it (repeatable)',
+      (v: string, all: string[] = []) => [...all, v],
+    )
+    .option('--advertised-net-port <PORT>', 'the port peers are told to dial back (NAT, port mapping)')
+    .option(
+      '--discovery-addr <ADDR[:PORT]>',
+      'local peer discovery: broadcast address, UDP port 10732 by default',
+    )
     .option('--connections <N>', 'min, expected and max connections N/2, N, 3N/2 (as Octez)')
     .option('--private-mode', 'talk only to trusted points and peers')
     .option('--expected-pow <BITS>', 'proof of work demanded of peers (and of a generated identity)')
@@ -65,8 +75,64 @@ export async function resolveNodeConfig(
   const raw = fromFile ? await readConfigFile(file) : {}
   const withFlags = applyOverrides(raw, { ...flags, ...(flags.dataDir ? { dataDir } : {}) })
   const source = fromFile ? file : 'the flags'
-  const config = parseNodeConfig(withFlags, source, dataDir)
+  let config: NodeConfig
+  try {
+    config = parseNodeConfig(withFlags, source, dataDir)
+  } catch (err) {
+    throw flagErrorOf(err, flags) ?? err
+  }
   return { config: { ...config, data_dir: resolve(config.data_dir) }, file, fromFile }
+}
+
+/** The node could not listen on its P2P or RPC address (code `DUNE_NODE_LISTEN`): one line, naming the flag. */
+export class NodeListenError extends DuneP2pError {
+  constructor(message: string, options: { cause: unknown }) {
+    super('DUNE_NODE_LISTEN', message, options)
+  }
+}
+
+const LISTEN_PROBLEMS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'the address is already in use (another node, or another program)',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'the address is not one of this machine’s',
+}
+
+/**
+ * A failure to listen (the P2P layer's ListenError, or the RPC server's errno error) as one line
+ * naming the address and the flag to change; undefined for any other error.
+ */
+export function listenErrorOf(err: unknown, config: NodeConfig): NodeListenError | undefined {
+  const p2p = err instanceof ListenError
+  const cause = (p2p ? err.cause : err) as NodeJS.ErrnoException | undefined
+  if (!p2p && (cause?.syscall !== 'listen' || typeof cause.code !== 'string')) return undefined
+  const problem = LISTEN_PROBLEMS[cause?.code ?? ''] ?? cause?.message ?? String(cause)
+  const message = p2p
+    ? `cannot listen for P2P on ${config.p2p.listen_addr}: ${problem}; choose another address with --net-addr HOST:PORT (port 0: any free port) or p2p.listen_addr in the config file`
+    : `cannot listen for the admin RPC on ${config.rpc.listen_addr}: ${problem}; choose another address with --rpc-addr HOST:PORT (or --rpc-addr none) or rpc.listen_addr in the config file`
+  return new NodeListenError(message, { cause: err })
+}
+
+/** The flags whose values `applyOverrides` wrote, by field. */
+const FIELD_GIVEN: Readonly<Record<string, (flags: ConfigFlags) => boolean>> = {
+  data_dir: (f) => f.dataDir !== undefined,
+  chain_name: (f) => f.chainName !== undefined,
+  'p2p.listen_addr': (f) => f.netAddr !== undefined,
+  'p2p.bootstrap_peers': (f) => (f.peer?.length ?? 0) > 0,
+  'p2p.connections': (f) => f.connections !== undefined,
+  'p2p.expected_proof_of_work': (f) => f.expectedPow !== undefined,
+  'p2p.max_upload_speed': (f) => f.maxUploadSpeed !== undefined,
+  'p2p.max_download_speed': (f) => f.maxDownloadSpeed !== undefined,
+  'rpc.listen_addr': (f) => f.rpcAddr !== undefined,
+  'log.level': (f) => f.logLevel !== undefined,
+  'gossip.every_seconds': (f) => f.gossipEvery !== undefined,
+}
+
+/** A config error on a field a flag set, as an error naming that flag (undefined otherwise). */
+function flagErrorOf(err: unknown, flags: ConfigFlags): FlagError | undefined {
+  if (!(err instanceof NodeConfigError)) return undefined
+  const field = Object.keys(FIELD_GIVEN).find((f) => err.field === f || err.field.startsWith(`${f}.`))
+  if (field === undefined || !FIELD_GIVEN[field]!(flags)) return undefined
+  return new FlagError(FIELD_FLAGS[field]!.split(' ')[0]!, err.problem.replace(/ \(in [^)]*\)$/, ''))
 }
 
 export function addRunCommand(program: Command, ctx: CliContext): void {
@@ -89,7 +155,9 @@ export function addRunCommand(program: Command, ctx: CliContext): void {
       process.on('SIGINT', onSignal)
       process.on('SIGTERM', onSignal)
       try {
-        const node = await startNode(config, { logger })
+        const node = await startNode(config, { logger }).catch((err: unknown) => {
+          throw listenErrorOf(err, config) ?? err
+        })
         const signal = await stopSignal
         logger.info({ signal }, 'signal received')
         await node.stop()

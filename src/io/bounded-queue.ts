@@ -2,6 +2,7 @@
 // pushes decoded messages, the writer worker shifts messages to cut into chunks.
 
 import { checkByteCount, IoArgumentError, QueueClosedError } from './errors.js'
+import type { MemoryBudget } from './memory-budget.js'
 // Usage (connection layer):
 //   write path:  await outbox.push(msg, size)      // user side; waits while the outbox is full
 //                msg = outbox.tryShift() ?? await outbox.shift()   // writer worker, no Promise if ready
@@ -28,6 +29,8 @@ interface Taker<T> {
 export interface BoundedQueueOptions {
   /** Bound on the summed sizes of queued items, in bytes (default Infinity: unbounded). */
   capacity?: number
+  /** A budget shared with other queues: every queued byte is reserved in it until taken out. */
+  budget?: MemoryBudget
 }
 
 /**
@@ -43,6 +46,7 @@ export interface BoundedQueueOptions {
 export class BoundedQueue<T extends NonNullable<unknown> | null> {
   /** Bound on queued bytes. */
   readonly capacity: number
+  readonly #budget: MemoryBudget | undefined
   readonly #items = new RingBuffer<T>()
   readonly #sizes = new RingBuffer<number>()
   readonly #pushers = new RingBuffer<Pusher<T>>()
@@ -54,6 +58,7 @@ export class BoundedQueue<T extends NonNullable<unknown> | null> {
     const capacity = options.capacity ?? Number.POSITIVE_INFINITY
     if (!(capacity >= 0)) throw new IoArgumentError(`queue capacity must be >= 0, got ${capacity}`)
     this.capacity = capacity
+    this.#budget = options.budget
   }
 
   /** Number of queued items. */
@@ -131,6 +136,7 @@ export class BoundedQueue<T extends NonNullable<unknown> | null> {
   drain(): T[] {
     const items = this.#items.clear()
     this.#sizes.clear()
+    this.#budget?.release(this.#bytes)
     this.#bytes = 0
     this.#admitWaiting()
     return items
@@ -148,12 +154,15 @@ export class BoundedQueue<T extends NonNullable<unknown> | null> {
     this.#items.push(item)
     this.#sizes.push(size)
     this.#bytes += size
+    this.#budget?.reserve(size)
     return true
   }
 
   #take(): T {
     const item = this.#items.shift() as T
-    this.#bytes -= this.#sizes.shift() as number
+    const size = this.#sizes.shift() as number
+    this.#bytes -= size
+    this.#budget?.release(size)
     if (this.#pushers.length > 0) this.#admitWaiting()
     return item
   }

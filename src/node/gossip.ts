@@ -20,6 +20,16 @@ export const MAX_GOSSIP_TEXT = 256
 export const GOSSIP_ID_BYTES = 8
 /** Message ids remembered to drop duplicates (the oldest are forgotten first). */
 export const DEFAULT_SEEN_CAPACITY = 10_000
+/**
+ * New messages taken per second from one peer, and relayed per second in all, with the burst
+ * above it: a peer cannot make the node amplify its traffic to every other peer faster than
+ * this (its excess is dropped), and since an honest node never relays faster than this, the
+ * per-peer limit of its neighbours never drops (nor scores) what it relays.
+ */
+export const DEFAULT_RELAY_PER_SECOND = 100
+export const DEFAULT_RELAY_BURST = 200
+/** Every this many messages dropped over the relay rate count one invalid message against the sender's score. */
+export const DROPS_PER_PENALTY = 1000
 
 const gossipDefinitions = {
   gossip: {
@@ -58,6 +68,26 @@ export interface GossipCounts {
   readonly duplicates: number
   /** Ids remembered. */
   readonly seen: number
+  /** New messages dropped because their sender passed its relay rate. */
+  readonly relayDropped: number
+  /** New messages delivered here but not relayed: the node's own relay rate was spent. */
+  readonly notRelayed: number
+}
+
+/** Options of a GossipService. */
+export interface GossipOptions {
+  readonly seenCapacity?: number
+  /** New messages relayed per second from one peer (default DEFAULT_RELAY_PER_SECOND). */
+  readonly relayPerSecond?: number
+  /** Burst allowed above relayPerSecond (default DEFAULT_RELAY_BURST). */
+  readonly relayBurst?: number
+}
+
+/** A sending peer's token bucket: tokens refill at the relay rate up to the burst. */
+interface RelayBucket {
+  tokens: number
+  at: number
+  dropped: number
 }
 
 export interface GossipEvents {
@@ -74,17 +104,29 @@ export class GossipService extends EventEmitter<GossipEvents> {
   readonly #origin: Buffer
   readonly #seen = new Set<string>()
   readonly #capacity: number
+  readonly #relayPerMs: number
+  readonly #relayBurst: number
+  /** Per connected sending peer; forgotten at its disconnection. */
+  readonly #buckets = new Map<string, RelayBucket>()
+  #relayDropped = 0
+  #notRelayed = 0
+  /** The node's relay output: the same rate and burst, all senders together. */
+  readonly #output: RelayBucket
   #published = 0
   #received = 0
   #duplicates = 0
   #timer: NodeJS.Timeout | undefined
   #reading: Promise<void> | undefined
 
-  constructor(p2p: P2p<GossipMessage, null, Metadata>, options: { seenCapacity?: number } = {}) {
+  constructor(p2p: P2p<GossipMessage, null, Metadata>, options: GossipOptions = {}) {
     super()
     this.#p2p = p2p
     this.#origin = peerIdFromB58(p2p.peerId)
     this.#capacity = options.seenCapacity ?? DEFAULT_SEEN_CAPACITY
+    this.#relayPerMs = (options.relayPerSecond ?? DEFAULT_RELAY_PER_SECOND) / 1000
+    this.#relayBurst = options.relayBurst ?? DEFAULT_RELAY_BURST
+    this.#output = { tokens: this.#relayBurst, at: Date.now(), dropped: 0 }
+    p2p.on('disconnection', (e) => this.#buckets.delete(e.peerId))
   }
 
   /** Starts reading (call once the P2p instance runs); publishes every `everySeconds` when > 0. */
@@ -116,6 +158,10 @@ export class GossipService extends EventEmitter<GossipEvents> {
     const hex = id.toString('hex')
     this.#remember(hex)
     this.#published++
+    // What we publish counts in our output too (taken even when none is left), so our output
+    // never passes what our neighbours' per-peer limit takes.
+    this.#refill(this.#output, Date.now(), this.#relayBurst)
+    this.#output.tokens -= 1
     if (this.#p2p.running) {
       this.#p2p.broadcast({ name: 'gossip', value: { id, origin: this.#origin, text: cut } })
     }
@@ -129,6 +175,8 @@ export class GossipService extends EventEmitter<GossipEvents> {
       received: this.#received,
       duplicates: this.#duplicates,
       seen: this.#seen.size,
+      relayDropped: this.#relayDropped,
+      notRelayed: this.#notRelayed,
     }
   }
 
@@ -140,13 +188,48 @@ export class GossipService extends EventEmitter<GossipEvents> {
         this.#duplicates++
         continue
       }
+      if (!this.#admitRelay(peer)) continue
       this.#remember(hex)
       this.#received++
-      for (const c of this.#p2p.connections()) {
-        if (c.peerId !== peer) this.#p2p.trySend(c.peerId, message)
-      }
+      if (this.#take(this.#output, Date.now(), this.#relayBurst)) {
+        for (const c of this.#p2p.connections()) {
+          if (c.peerId !== peer) this.#p2p.trySend(c.peerId, message)
+        }
+      } else this.#notRelayed++
       this.emit('message', { id: hex, origin: peerIdToB58(origin), text, from: peer, time: Date.now() })
     }
+  }
+
+  /**
+   * Takes a token of the sender's bucket; false (the message is dropped, not remembered) when it
+   * is empty. Every DROPS_PER_PENALTY drops count one invalid message against the sender.
+   */
+  #admitRelay(peer: string): boolean {
+    const now = Date.now()
+    let bucket = this.#buckets.get(peer)
+    if (bucket === undefined) {
+      bucket = { tokens: 2 * this.#relayBurst, at: now, dropped: 0 }
+      if (this.#p2p.connection(peer) !== undefined) this.#buckets.set(peer, bucket)
+    }
+    // Twice the output burst: the jitter of an honest neighbour's output (at most our rate and
+    // burst, as ours) is never dropped.
+    if (this.#take(bucket, now, 2 * this.#relayBurst)) return true
+    this.#relayDropped++
+    if (++bucket.dropped % DROPS_PER_PENALTY === 0) this.#p2p.reportInvalid(peer)
+    return false
+  }
+
+  /** Takes a token of `bucket` (refilled at the relay rate up to `burst`); false when empty. */
+  #take(bucket: RelayBucket, now: number, burst: number): boolean {
+    this.#refill(bucket, now, burst)
+    if (bucket.tokens < 1) return false
+    bucket.tokens -= 1
+    return true
+  }
+
+  #refill(bucket: RelayBucket, now: number, burst: number): void {
+    bucket.tokens = Math.min(burst, bucket.tokens + (now - bucket.at) * this.#relayPerMs)
+    bucket.at = now
   }
 
   /** Adds an id, forgetting the oldest past the capacity (a Set iterates in insertion order). */

@@ -5,8 +5,24 @@ import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { z } from 'zod'
 import { DuneP2pError } from '../errors.js'
-import { admissionSchema, evictionSchema, scoreSchema, slotsSchema } from '../pool/config.js'
+import {
+  admissionSchema,
+  DEFAULT_APPLICATION_QUEUE_BYTES,
+  DEFAULT_INCOMING_QUEUE_BYTES,
+  DEFAULT_MEMORY_BUDGET_BYTES,
+  DEFAULT_OUTGOING_QUEUE_BYTES,
+  DEFAULT_WRITE_STALL_TIMEOUT_MS,
+  discoverySchema,
+  evictionSchema,
+  scoreSchema,
+  slotsSchema,
+} from '../pool/config.js'
+import { discoveryAddressError, pointAddressError } from '../pool/point-address.js'
+import { DEFAULT_EXPOSED_ALLOW, parseHostHeader, parseRoutePattern } from '../rpc/guard.js'
+import { RPC_LIMITS } from '../rpc/limits.js'
 import { pointSyntaxError } from '../wire/index.js'
+import { DEFAULT_RELAY_BURST, DEFAULT_RELAY_PER_SECOND } from './gossip.js'
+import { jsonErrorPosition } from './json-syntax.js'
 import { NETWORK_NAMES, networkPreset } from './network-presets.js'
 
 /** The name of the config file in a data folder. */
@@ -16,12 +32,15 @@ export const CONFIG_FILE_NAME = 'config.json'
 export class NodeConfigError extends DuneP2pError {
   /** The dotted path of the bad field (`(file)` when the file itself is the problem). */
   readonly field: string
+  /** What is wrong with it. */
+  readonly problem: string
   /** What to do about it. */
   readonly fix: string
 
   constructor(field: string, problem: string, fix: string, options?: { cause?: unknown }) {
     super('DUNE_NODE_CONFIG', `config field ${field}: ${problem}. Fix: ${fix}`, options)
     this.field = field
+    this.problem = problem
     this.fix = fix
   }
 }
@@ -42,60 +61,68 @@ export const FIELD_FLAGS: Readonly<Record<string, string>> = {
   chain_name: '--chain-name NAME',
   'p2p.listen_addr': '--net-addr HOST:PORT',
   'p2p.bootstrap_peers': '--peer POINT (repeatable)',
+  'p2p.advertised_net_port': '--advertised-net-port PORT',
+  'p2p.discovery_addr': '--discovery-addr ADDR[:PORT]',
   'p2p.expected_proof_of_work': '--expected-pow BITS',
   'p2p.private_mode': '--private-mode',
   'p2p.connections': '--connections N',
   'p2p.max_upload_speed': '--max-upload-speed BYTES_PER_S',
   'p2p.max_download_speed': '--max-download-speed BYTES_PER_S',
   'rpc.listen_addr': '--rpc-addr HOST:PORT',
+  'rpc.allow_all': '--allow-all-rpc',
   'log.level': '--log-level LEVEL',
   'gossip.every_seconds': '--gossip-every SECONDS',
   network: '--network NAME',
   'observer.head_every_seconds': '--head-every SECONDS',
 }
 
-/** An address to listen on: an IP literal and a port (0: any free port). */
-const hostPort = z.string().check((ctx) => {
-  const problem = pointSyntaxError(ctx.value)
-  if (problem !== undefined)
-    ctx.issues.push({
-      code: 'custom',
-      message: `${JSON.stringify(ctx.value)} is not HOST:PORT (${problem}); write an IP address and a port, e.g. "127.0.0.1:9732" or "[::]:9732"`,
-      input: ctx.value,
-    })
-})
-/**
- * A DNS name with an optional port (`boot.tzinit.org`, `ghostnet.stakenow.de:9733`), as Octez's
- * bootstrap peers are named: letters, digits and hyphens in dot-separated labels, the last one
- * not all digits (so a mistyped IPv4 address is still refused as one). IP literals are not names.
- */
-export function isHostnamePoint(text: string): boolean {
-  const m = /^([A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*)\.?(?::(\d{1,5}))?$/.exec(text)
-  if (!m || m[1]!.length > 253) return false
-  if (m[2] !== undefined && Number(m[2]) > 65535) return false
-  const labels = m[1]!.split('.')
-  if (labels.some((l) => l.startsWith('-') || l.endsWith('-'))) return false
-  return !/^\d+$/.test(labels[labels.length - 1]!)
+/** A host name where an IP address belongs: letters, digits, dots and dashes, not an IP. */
+function looksLikeHostName(host: string): boolean {
+  return /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?$/.test(host) && /[A-Za-z]/.test(host)
 }
 
-const point = z.string().check((ctx) => {
-  const problem = pointSyntaxError(ctx.value)
-  if (problem !== undefined)
-    ctx.issues.push({
-      code: 'custom',
-      message: `${JSON.stringify(ctx.value)} is not a point (${problem}); write IP:PORT, e.g. "10.0.0.7:9732"`,
-      input: ctx.value,
-    })
+/**
+ * Why `text` is not `what` (a point, HOST:PORT), for a person; undefined when it is one. Host
+ * names get their own answer: only IP addresses are accepted (points carry no names yet).
+ */
+export function pointProblem(text: string, what = 'a point', example = '192.0.2.7:9732'): string | undefined {
+  const problem = pointSyntaxError(text)
+  if (problem === undefined) return undefined
+  const colon = text.lastIndexOf(':')
+  const host = colon > 0 ? text.slice(0, colon) : text
+  if (looksLikeHostName(host))
+    return `${JSON.stringify(text)} is not ${what}: only IP addresses are accepted (IP:PORT, e.g. ${example})`
+  return `${JSON.stringify(text)} is not ${what} (${problem}); write IP:PORT, e.g. ${example} or [2001:db8::7]:9732`
+}
+
+/** Why `text` is not a point to dial (IP or DNS name, port, optional #PEER_ID), for a person; undefined when it is one. */
+export function dialPointProblem(text: string): string | undefined {
+  const problem = pointAddressError(text)
+  if (problem === undefined) return undefined
+  return `${JSON.stringify(text)} is not a point (${problem}); write HOST:PORT or HOST:PORT#PEER_ID, e.g. "192.0.2.7:9732", "[2001:db8::7]:9732" or "boot.example.net:9732"`
+}
+
+/** Why `text` is not where local discovery broadcasts (an IPv4 address, optional port), for a person. */
+export function discoveryAddrProblem(text: string): string | undefined {
+  const problem = discoveryAddressError(text)
+  if (problem === undefined) return undefined
+  return `${JSON.stringify(text)} is not ADDR[:PORT] (${problem}); write an IPv4 broadcast address, e.g. "192.168.1.255" or "192.168.1.255:10732"`
+}
+
+/** An address to listen on: an IP literal and a port (0: any free port). */
+const hostPort = z.string().check((ctx) => {
+  const problem = pointProblem(ctx.value, 'HOST:PORT', '127.0.0.1:9732')
+  if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value })
 })
-/** A point or a DNS name (NAME[:PORT], port 9732 by default), for the peers a node dials. */
-const pointOrName = z.string().check((ctx) => {
-  const problem = pointSyntaxError(ctx.value)
-  if (problem !== undefined && !isHostnamePoint(ctx.value))
-    ctx.issues.push({
-      code: 'custom',
-      message: `${JSON.stringify(ctx.value)} is neither a point (${problem}) nor a DNS name; write IP:PORT or NAME[:PORT], e.g. "10.0.0.7:9732" or "boot.tzinit.org"`,
-      input: ctx.value,
-    })
+/** A point to dial: an IP address or a DNS name, a port, and optionally the peer id expected there. */
+const point = z.string().check((ctx) => {
+  const problem = dialPointProblem(ctx.value)
+  if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value })
+})
+/** Where local discovery broadcasts: an IPv4 address and an optional port. */
+const discoveryAddr = z.string().check((ctx) => {
+  const problem = discoveryAddrProblem(ctx.value)
+  if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value })
 })
 /** Notes an operator may leave in any section; ignored. */
 const comment = z.union([z.string(), z.array(z.string())]).optional()
@@ -108,15 +135,37 @@ const p2pSchema = z.strictObject({
     .default('0.0.0.0:9732')
     .describe('HOST:PORT the P2P layer listens on; port 0 picks a free port'),
   bootstrap_peers: z
-    .array(pointOrName)
+    .array(point)
     .default([])
     .describe(
-      "points (IP:PORT, or DNS names NAME[:PORT]) dialed at start and kept for the maintenance worker (default: none; with network, that network's bootstrap names)",
+      'points dialed at start and kept for the maintenance worker: IP:PORT, [IPv6]:PORT or NAME:PORT (a DNS name, resolved at each dial, every address tried); "#PEER_ID" after one pins it: another peer answering there is refused and greylisted (default: none; with network, that network\'s bootstrap names)',
     ),
   trusted_points: z
     .array(point)
     .default([])
-    .describe('points trusted from the start: kept connected, never greylisted (needed in private mode)'),
+    .describe(
+      'points trusted from the start: kept connected, never greylisted (needed in private mode); written as bootstrap_peers',
+    ),
+  advertised_net_port: z
+    .int()
+    .min(1)
+    .max(0xffff)
+    .optional()
+    .describe(
+      'the port put in our connection messages, where peers dial us back (behind NAT or a port mapping); unset: the port listened on',
+    ),
+  discovery_addr: discoveryAddr
+    .nullable()
+    .default(null)
+    .describe(
+      'local peer discovery (Octez): the IPv4 address (a LAN broadcast address) and UDP port (default 10732) to broadcast our peer id and port to, and the port to hear others on; null: off',
+    ),
+  trust_discovered_peers: z
+    .boolean()
+    .default(false)
+    .describe(
+      'register the points local discovery hears as trusted (Octez does in sandbox mode); default false',
+    ),
   expected_proof_of_work: z
     .number()
     .min(0)
@@ -131,7 +180,9 @@ const p2pSchema = z.strictObject({
     .int()
     .min(1)
     .optional()
-    .describe('as Octez --connections N: min, expected and max connections N/2, N, 3N/2 (fields below win)'),
+    .describe(
+      'as Octez --connections N: min, expected and max connections N/2, N, 3N/2 (fields below win; default unset: 10, 50, 100)',
+    ),
   min_connections: connectionCount.optional().describe('below this the maintenance dials (default 10)'),
   expected_connections: connectionCount.optional().describe('the count maintenance aims at (default 50)'),
   max_connections: z
@@ -141,20 +192,22 @@ const p2pSchema = z.strictObject({
     .describe('above this maintenance drops connections (default 100)'),
   max_upload_speed: bytesPerSecond
     .optional()
-    .describe('global upload limit in bytes per second; unset: none'),
+    .describe('global upload limit in bytes per second (default unset: no limit)'),
   max_download_speed: bytesPerSecond
     .optional()
-    .describe('global download limit in bytes per second; unset: none'),
+    .describe('global download limit in bytes per second (default unset: no limit)'),
   maintenance_period_ms: z
     .int()
     .min(1)
     .default(120_000)
-    .describe('milliseconds between two timed maintenance steps'),
+    .describe('milliseconds between two timed maintenance steps (default 120000, 2 min)'),
   greylist_timeout_ms: z
     .int()
     .min(1)
     .default(86_400_000)
-    .describe('how long a misbehaving IP or peer stays greylisted, in milliseconds'),
+    .describe(
+      'milliseconds a misbehaving IP, point or peer id stays greylisted (default 86400000, 24 h; `dune-admin-client flush greylist` lifts it)',
+    ),
   tcp_user_timeout_ms: z
     .int()
     .min(0)
@@ -191,14 +244,152 @@ const p2pSchema = z.strictObject({
     .optional()
     .describe('per-address and per-subnet limits and the handshake cap, as the library config `admission`'),
   eviction: evictionSchema.optional().describe('inbound eviction rules, as the library config `eviction`'),
+  discovery: discoverySchema
+    .optional()
+    .describe(
+      'what peers may teach this node, as the library config `discovery`: `allowRanges`, CIDRs of non-routable ranges whose points may be learnt (default none: only routable addresses and the range of listen_addr, e.g. 127.0.0.0/8 for a node on 127.0.0.1; SECURITY.md)',
+    ),
+  // Memory and flood bounds (docs/SECURITY.md): what no peer can lift.
+  incoming_queue_bytes: z
+    .int()
+    .min(1)
+    .default(DEFAULT_INCOMING_QUEUE_BYTES)
+    .describe(
+      'bytes of received messages queued per connection; when full the socket is not read (default 1 MiB)',
+    ),
+  outgoing_queue_bytes: z
+    .int()
+    .min(1)
+    .default(DEFAULT_OUTGOING_QUEUE_BYTES)
+    .describe(
+      'bytes of messages waiting to be sent per connection; when full more are dropped (default 1 MiB)',
+    ),
+  application_queue_bytes: z
+    .int()
+    .min(1)
+    .default(DEFAULT_APPLICATION_QUEUE_BYTES)
+    .describe(
+      'bytes of received application messages waiting for the node, all peers together (default 4 MiB)',
+    ),
+  memory_budget_bytes: z
+    .int()
+    .min(1)
+    .default(DEFAULT_MEMORY_BUDGET_BYTES)
+    .describe(
+      'bytes queued by the whole P2P layer at most; past it the peer holding the most is dropped (default 64 MiB)',
+    ),
+  write_stall_timeout_ms: z
+    .int()
+    .min(1)
+    .default(DEFAULT_WRITE_STALL_TIMEOUT_MS)
+    .describe(
+      'milliseconds a peer may leave its full outgoing queue unread before it is disconnected (default 30000)',
+    ),
+  violation_budget: z
+    .int()
+    .min(1)
+    .default(100)
+    .describe(
+      'protocol violations (empty chunks, Bootstrap/Advertise/Swap within their cooldown) a connection may commit before it is closed and greylisted',
+    ),
+  violations_forgiven_per_second: z
+    .number()
+    .min(0)
+    .finite()
+    .default(1)
+    .describe('violations forgiven per second on each connection (a slower rate is never punished)'),
 })
 
+/** A route pattern of rpc.acl: `[METHOD] /path` with `*` (one segment) and a final `**`. */
+const routePattern = z.string().check((ctx) => {
+  try {
+    parseRoutePattern(ctx.value)
+  } catch (err) {
+    ctx.issues.push({ code: 'custom', message: (err as Error).message, input: ctx.value })
+  }
+})
+/** A Host name of rpc.allowed_hosts: `NAME` (any port) or `NAME:PORT`. */
+const hostName = z.string().check((ctx) => {
+  if (parseHostHeader(ctx.value) === undefined)
+    ctx.issues.push({
+      code: 'custom',
+      message: `${JSON.stringify(ctx.value)} is not a host name, NAME:PORT or [IPv6]:PORT (e.g. "node.example" or "node.example:8732")`,
+      input: ctx.value,
+    })
+})
+const rpcAclEntrySchema = z
+  .strictObject({
+    address: z
+      .string()
+      .min(1)
+      .describe(
+        'the listening address the entry applies to: HOST, HOST:PORT ([v6]:PORT), or * for any; no default: required in each entry',
+      ),
+    allow: z
+      .array(routePattern)
+      .optional()
+      .describe(
+        'only these routes, e.g. "GET /network/stat", "/network/**" (default unset; an entry has allow or deny)',
+      ),
+    deny: z.array(routePattern).optional().describe('every route but these (default unset)'),
+  })
+  .refine((e) => (e.allow === undefined) !== (e.deny === undefined), {
+    message: 'an rpc.acl entry has exactly one of "allow" and "deny"',
+  })
 const rpcSchema = z.strictObject({
   $comment: comment,
   listen_addr: hostPort
     .nullable()
     .default('127.0.0.1:8732')
     .describe('HOST:PORT of the admin RPC (HTTP, see docs/RPC.md); null: no RPC server'),
+  allowed_hosts: z
+    .array(hostName)
+    .default([])
+    .describe(
+      'Host header names accepted besides the listen address and localhost (e.g. behind a reverse proxy); others get 421 (DNS rebinding). Default: none',
+    ),
+  acl: z
+    .array(rpcAclEntrySchema)
+    .default([])
+    .describe(
+      `routes answered per listening address, as Octez's RPC ACL: [{ "address", "allow" | "deny": ["GET /network/stat", "/network/**"] }], the first matching entry wins. Default: none, i.e. every route on loopback, only ${DEFAULT_EXPOSED_ALLOW.join(', ')} elsewhere`,
+    ),
+  allow_all: z
+    .boolean()
+    .default(false)
+    .describe(
+      'answer every route on any address, ignoring acl (state-changing routes still need the token). Default false',
+    ),
+  max_connections: z
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(RPC_LIMITS.maxConnections)
+    .describe(
+      `RPC connections open at once; more are closed at accept. Default ${RPC_LIMITS.maxConnections} (as Octez)`,
+    ),
+  max_log_subscribers: z
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(RPC_LIMITS.maxLogSubscribers)
+    .describe(`/network/log streams open at once; more get 503. Default ${RPC_LIMITS.maxLogSubscribers}`),
+  log_buffer_bytes: z
+    .int()
+    .min(4096)
+    .max(1 << 30)
+    .default(RPC_LIMITS.logBufferBytes)
+    .describe(
+      `bytes of events waiting for one /network/log subscriber that does not read before it is dropped. Default ${RPC_LIMITS.logBufferBytes} (1 MiB)`,
+    ),
+  request_timeout_ms: z
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .default(RPC_LIMITS.requestTimeoutMs)
+    .describe(
+      `milliseconds a request (headers and body) has to arrive before its connection is closed (slow clients). Default ${RPC_LIMITS.requestTimeoutMs}`,
+    ),
 })
 
 /** pino's levels. */
@@ -220,6 +411,17 @@ const gossipSchema = z.strictObject({
     .max(86_400)
     .default(0)
     .describe('seconds between two demo gossip messages this node publishes; 0: none (it still relays)'),
+  relay_per_second: z
+    .number()
+    .positive()
+    .finite()
+    .default(DEFAULT_RELAY_PER_SECOND)
+    .describe('new gossip messages relayed per second from one peer; beyond, they are dropped and counted'),
+  relay_burst: z
+    .int()
+    .min(1)
+    .default(DEFAULT_RELAY_BURST)
+    .describe('gossip messages one peer may send in a burst above relay_per_second'),
 })
 
 const observerSchema = z.strictObject({
@@ -361,7 +563,9 @@ export async function readConfigFile(file: string): Promise<Record<string, unkno
     throw new NodeConfigError(
       '(file)',
       missing ? `no config file at ${file}` : `cannot read ${file}: ${(err as Error).message}`,
-      missing ? 'run `dune-node config init` (or give the right --data-dir)' : 'check its permissions',
+      missing
+        ? `write one with \`dune-node config init --config-file ${file}\` (or give the right --config-file or --data-dir)`
+        : 'check its permissions',
       { cause: err },
     )
   }
@@ -369,10 +573,11 @@ export async function readConfigFile(file: string): Promise<Record<string, unkno
   try {
     json = JSON.parse(text)
   } catch (err) {
+    const at = jsonErrorPosition(text)
     throw new NodeConfigError(
       '(file)',
-      `${file} is not valid JSON: ${(err as Error).message}`,
-      'correct the syntax, or write a fresh one with `dune-node config init --force`',
+      `${file} is not valid JSON${at ? ` at line ${at.line}, column ${at.column}` : ''}: ${(err as Error).message}`,
+      `correct the syntax, or write a fresh one with \`dune-node config init --config-file ${file} --force\``,
       { cause: err },
     )
   }
@@ -415,7 +620,15 @@ function unwrapObject(schema: z.ZodType | undefined): Shape | undefined {
   return undefined
 }
 
-/** One line per field: `section.field: description [flag]`, for `config show --doc`. */
+/** A field's description, and its default when the description does not already say it. */
+function describeField(schema: z.ZodType): string {
+  const description = schema.description ?? ''
+  if (!(schema instanceof z.ZodDefault) || /\bdefault\b/i.test(description)) return description
+  const value: unknown = schema.def.defaultValue
+  return `${description} (default ${JSON.stringify(value)})`
+}
+
+/** One line per field: `section.field: description (default …) [flag]`, for `config show --doc`. */
 export function nodeConfigDoc(): string[] {
   const lines: string[] = []
   const walk = (shape: Shape, prefix: string): void => {
@@ -424,7 +637,7 @@ export function nodeConfigDoc(): string[] {
       const field = prefix + key
       const inner = unwrapObject(schema)
       const flag = FIELD_FLAGS[field]
-      lines.push(`${field}: ${schema.description ?? ''}${flag ? ` [${flag}]` : ''}`)
+      lines.push(`${field}: ${describeField(schema)}${flag ? ` [${flag}]` : ''}`)
       if (inner) walk(inner, `${field}.`)
     }
   }
@@ -443,7 +656,7 @@ export function documentedConfigText(config: NodeConfig): string {
       .filter(([key]) => key !== '$comment')
       .map(([key, schema]) => {
         const flag = FIELD_FLAGS[`${name}.${key}`]
-        return `${key}: ${schema.description ?? ''}${flag ? ` [${flag}]` : ''}`
+        return `${key}: ${describeField(schema)}${flag ? ` [${flag}]` : ''}`
       })
     const { $comment: _dropped, ...rest } = values
     return { $comment: notes, ...rest }

@@ -7,16 +7,17 @@ import { octezMessages } from '../octez/index.js'
 import type { OctezMessage } from '../octez/messages.js'
 import { createP2p, type P2p, type P2pConfigInput } from '../p2p.js'
 import { NodeMetrics } from '../rpc/metrics.js'
-import { startRpcServer } from '../rpc/server.js'
 import { type Metadata, metadataEncoding, parsePoint } from '../wire/index.js'
 import {
   type DuneNode,
   type DuneNodeOptions,
   identityOf,
   logP2pEvents,
+  type NodeRpc,
   p2pConfigOf,
   startDuneNode,
-  warnUndialedNames,
+  startNodeRpc,
+  warnIfWeakIdentity,
 } from './daemon.js'
 import { type NetworkPreset, networkPreset } from './network-presets.js'
 import { type NodeConfig, NodeConfigError } from './node-config.js'
@@ -48,6 +49,8 @@ export interface ObserverNode {
   readonly netPort: number | undefined
   /** e.g. 'http://127.0.0.1:8732' (no trailing slash); undefined without an RPC server. */
   readonly rpcUrl: string | undefined
+  /** The token of the state-changing RPC routes (also in DATA_DIR/rpc.cookie); undefined without an RPC server. */
+  readonly rpcToken: string | undefined
   readonly observer: ObserverService
   readonly metrics: NodeMetrics
   /** Disconnect to every peer, state saved (peers.json), RPC closed. Idempotent. */
@@ -79,8 +82,8 @@ export async function startObserverNode(
   }
   const logger = options.logger ?? pino({ level: 'silent' })
   await mkdir(config.data_dir, { recursive: true, mode: 0o700 })
-  warnUndialedNames(config, logger)
   const identity = await identityOf(config.data_dir, config.p2p.expected_proof_of_work, logger)
+  warnIfWeakIdentity(identity, config.p2p.expected_proof_of_work, config.data_dir, logger)
   const p2p = await createP2p(observerP2pConfigOf(config, preset, identity), {
     messages: octezMessages,
     // Octez's connection metadata; the observer wants no mempool (Octez then sends empty ones).
@@ -108,12 +111,9 @@ export async function startObserverNode(
   const startedAt = Date.now()
   await p2p.start()
   observer.start()
-  let rpc: Awaited<ReturnType<typeof startRpcServer>> | undefined
+  let rpc: NodeRpc | undefined
   try {
-    if (config.rpc.listen_addr !== null) {
-      const { host, port } = parsePoint(config.rpc.listen_addr)
-      rpc = await startRpcServer({ p2p, heads: observer, metrics, startedAt, host, port, logger })
-    }
+    rpc = await startNodeRpc(config, { p2p, heads: observer, metrics, startedAt, logger })
   } catch (err) {
     observer.stop()
     await p2p.stop()
@@ -126,7 +126,8 @@ export async function startObserverNode(
       chain_name: config.chain_name,
       chain_id: preset.chainId,
       net_addr: `${config.p2p.listen_addr.replace(/:\d+$/, '')}:${p2p.port}`,
-      rpc: rpc?.url,
+      rpc: rpc?.server.url,
+      rpc_cookie: rpc?.cookie,
       data_dir: config.data_dir,
     },
     'observer running',
@@ -137,7 +138,8 @@ export async function startObserverNode(
     p2p,
     peerId: p2p.peerId,
     netPort: p2p.port,
-    rpcUrl: rpc?.url,
+    rpcUrl: rpc?.server.url,
+    rpcToken: rpc?.server.token,
     observer,
     metrics,
     stop() {

@@ -79,6 +79,8 @@ async function startNodes(
 
 function printHowToWatch(nodes: SandboxNode[], out: { write(text: string): unknown }): void {
   const first = nodes[0]!.node.rpcUrl
+  // The data dir holds rpc.cookie, the token of the changing commands (ban, trust, kick...).
+  const firstDir = nodes[0]!.node.p2p.config.dataDir
   const lines = [
     '',
     'The network is up. Watch it:',
@@ -88,6 +90,7 @@ function printHowToWatch(nodes: SandboxNode[], out: { write(text: string): unkno
     `  node dist/cli/dune-admin-client.js --endpoint ${first} p2p stat`,
     `  node dist/cli/dune-admin-client.js --endpoint ${first} list connections`,
     `  node dist/cli/dune-admin-client.js --endpoint ${first} watch log`,
+    `  node dist/cli/dune-admin-client.js --endpoint ${first} --data-dir ${firstDir} ban address 192.0.2.1`,
     `  curl ${first}/network/connections   curl ${first}/metrics`,
     '',
     'Ctrl-C stops every node (Disconnect to each peer).',

@@ -5,6 +5,7 @@ import { z } from 'zod'
 import type { AclSnapshot } from '../acl/snapshot.js'
 import { peerIdFromB58 } from '../crypto/peer-id.js'
 import { DuneP2pError } from '../errors.js'
+import { pointAddressError } from '../pool/point-address.js'
 import { pointSyntaxError } from '../wire/point.js'
 
 /** Version of the peers.json layout this code writes and reads. */
@@ -23,6 +24,8 @@ export interface KnownPoint {
   greylistedUntil?: number
   /** Base58 id of the peer last met at this point. */
   peerId?: string
+  /** Base58 id of the peer expected at this point (pinned); another one is refused. */
+  expectedPeerId?: string
 }
 
 /** A known peer, by base58 peer id. */
@@ -105,12 +108,16 @@ function ipOrSubnetError(s: string): string | undefined {
 }
 
 const point = checked(pointSyntaxError)
+/** A known point may be named by DNS name (from the config); never with a "#PEER_ID". */
+const knownPoint = checked((s) =>
+  s.includes('#') ? 'a saved point has no "#PEER_ID"' : pointAddressError(s),
+)
 const peerId = checked(peerIdError)
 const ipOrSubnet = checked(ipOrSubnetError)
 const time = z.int().min(0)
 
 const knownPointSchema = z.object({
-  point,
+  point: knownPoint,
   trusted: z.boolean(),
   lastAttempt: time.optional(),
   lastFailure: time.optional(),
@@ -119,13 +126,14 @@ const knownPointSchema = z.object({
   failures: z.int().min(0).optional(),
   greylistedUntil: time.optional(),
   peerId: peerId.optional(),
+  expectedPeerId: peerId.optional(),
 })
 
 const knownPeerSchema = z.object({
   peerId,
   trusted: z.boolean(),
   lastSeen: time.optional(),
-  points: z.array(point),
+  points: z.array(knownPoint),
   score: z.number().optional(),
   metadata: z.unknown().optional(),
 })
@@ -139,6 +147,7 @@ const aclSchema = z.object({
   trustedPeers: z.array(peerId),
   greylistedIps: z.array(z.object({ ip: ipOrSubnet, until: time, reason: z.string().optional() })).optional(),
   greylistedPeers: z.array(z.object({ peerId, until: time, reason: z.string().optional() })).optional(),
+  greylistedPoints: z.array(z.object({ point, until: time, reason: z.string().optional() })).optional(),
 })
 
 /** A version-1 file (its version field is checked before). Unknown keys are dropped. */

@@ -10,7 +10,15 @@ export interface AnswererHandlers<A> {
   swapAck(point: string, peerId: Buffer): void
   /** Resolves once the message is queued for the application (backpressure: the loop waits). */
   application(message: A): Promise<void>
+  /**
+   * A layer message arrived within its cooldown and was dropped: a violation the pool charges
+   * to the connection (and may close it for).
+   */
+  excess?(kind: ExcessKind): void
 }
+
+/** The layer messages the answerer rate-limits, as named in violations. */
+export type ExcessKind = 'bootstrap' | 'advertise' | 'swap_request' | 'swap_ack'
 
 /** Octez's per-connection cooldowns: Bootstrap and Advertise 0.1 s, each swap message 60 s (SPEC 5). */
 export const ANSWER_COOLDOWN_MS = {
@@ -66,15 +74,19 @@ export async function runAnswerer<A, C>(
         break
       case 'bootstrap':
         if (throttle.admit('bootstrap')) handlers.bootstrap()
+        else handlers.excess?.('bootstrap')
         break
       case 'advertise':
         if (throttle.admit('advertise')) handlers.advertise(message.points)
+        else handlers.excess?.('advertise')
         break
       case 'swap_request':
         if (throttle.admit('swapRequest')) handlers.swapRequest(message.point, message.peerId)
+        else handlers.excess?.('swap_request')
         break
       case 'swap_ack':
         if (throttle.admit('swapAck')) handlers.swapAck(message.point, message.peerId)
+        else handlers.excess?.('swap_ack')
         break
       case 'disconnect':
         // The connection handles Disconnect itself and never returns it.

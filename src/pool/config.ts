@@ -4,8 +4,8 @@ import { z } from 'zod'
 import { parseCidr } from '../acl/ip-address.js'
 import { checkIdentity, type Identity } from '../crypto/index.js'
 import { DuneP2pError } from '../errors.js'
-import { pointSyntaxError } from '../wire/index.js'
 import { maintenanceBounds } from '../workers/maintenance-policy.js'
+import { DEFAULT_DISCOVERY_PORT, pointAddressError } from './point-address.js'
 
 /** A config field is missing or out of range; `field` is its dotted path (code `DUNE_CONFIG`). */
 export class P2pConfigError extends DuneP2pError {
@@ -17,13 +17,25 @@ export class P2pConfigError extends DuneP2pError {
   }
 }
 
+const MIB = 1024 * 1024
+/** Per connection, each way: Bitcoin Core's -maxsendbuffer is 1000 kB (its -maxreceivebuffer 5000 kB). */
+export const DEFAULT_INCOMING_QUEUE_BYTES = MIB
+export const DEFAULT_OUTGOING_QUEUE_BYTES = MIB
+/** The application queue, shared by every connection. */
+export const DEFAULT_APPLICATION_QUEUE_BYTES = 4 * MIB
+/** The whole layer's queues: fits a small machine (go-libp2p's resource manager scales from 128 MiB). */
+export const DEFAULT_MEMORY_BUDGET_BYTES = 64 * MIB
+/** Bitcoin Core closes after 20 min without send progress; a queue full for 30 s is a peer that stopped reading. */
+export const DEFAULT_WRITE_STALL_TIMEOUT_MS = 30_000
+
 const count = z.int().min(0)
 const positive = z.int().min(1)
 const ms = z.int().min(1)
 const port = z.int().min(0).max(0xffff)
 const version = z.int().min(0).max(0xffff)
+/** A point an operator gives: IP or DNS name, and a port, optionally "#PEER_ID" (see parsePointAddress). */
 const point = z.string().check((ctx) => {
-  const problem = pointSyntaxError(ctx.value)
+  const problem = pointAddressError(ctx.value)
   if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value })
 })
 const bytesPerSecond = z.number().positive().finite()
@@ -67,9 +79,21 @@ const tcpKeepaliveSchema = z.strictObject({
 const scoreComponent = (weight: number, halfLifeMs: number, cap: number) =>
   z
     .strictObject({
-      weight: z.number().finite().default(weight),
-      halfLifeMs: ms.default(halfLifeMs),
-      cap: z.number().positive().default(cap),
+      weight: z
+        .number()
+        .finite()
+        .default(weight)
+        .describe(`score points per unit of the counter (default ${weight}; negative: a penalty)`),
+      halfLifeMs: ms
+        .default(halfLifeMs)
+        .describe(
+          `milliseconds for the counter to halve (default ${halfLifeMs}, ${halfLifeMs / 60_000} min)`,
+        ),
+      cap: z
+        .number()
+        .positive()
+        .default(cap)
+        .describe(`the counter counts up to this, no further (default ${cap})`),
     })
     .prefault({})
 
@@ -78,41 +102,86 @@ const HOUR_MS = 3_600_000
 /** Peer scores: decaying behaviour counters plus the application's score (see PeerScores). */
 export const scoreSchema = z.strictObject({
   /** Seconds connected: +1 per 10 min up to +3.6. */
-  uptime: scoreComponent(0.001, HOUR_MS, 3600),
+  uptime: scoreComponent(0.001, HOUR_MS, 3600).describe(
+    'seconds connected (decaying): +0.001 a second, at most +3.6',
+  ),
   /** Useful messages delivered first (p2p.reportUseful): +0.05 each, up to +5. */
-  useful: scoreComponent(0.05, 600_000, 100),
+  useful: scoreComponent(0.05, 600_000, 100).describe(
+    'useful messages delivered first (p2p.reportUseful): +0.05 each, at most +5',
+  ),
   /** Invalid messages (p2p.reportInvalid, wire decoding errors). */
-  invalid: scoreComponent(-2, HOUR_MS, 1000),
+  invalid: scoreComponent(-2, HOUR_MS, 1000).describe(
+    'invalid messages (p2p.reportInvalid, wire decoding errors): -2 each',
+  ),
   /** Messages over their size bound. */
-  oversized: scoreComponent(-5, HOUR_MS, 1000),
+  oversized: scoreComponent(-5, HOUR_MS, 1000).describe('messages over their size bound: -5 each'),
   /** Protocol violations: MAC errors, unrequested or malformed swap messages. */
-  violation: scoreComponent(-5, HOUR_MS, 1000),
+  violation: scoreComponent(-5, HOUR_MS, 1000).describe(
+    'protocol violations (MAC errors, unrequested or malformed swaps): -5 each',
+  ),
   /** Failed handshakes once the peer id was known. */
-  handshakeFailure: scoreComponent(-2, HOUR_MS, 1000),
+  handshakeFailure: scoreComponent(-2, HOUR_MS, 1000).describe(
+    'failed handshakes once the peer id was known: -2 each',
+  ),
   /** How long a disconnected peer's counters are kept. */
-  retainMs: ms.default(HOUR_MS),
+  retainMs: ms
+    .default(HOUR_MS)
+    .describe("milliseconds a disconnected peer's counters are kept (default 3600000, 1 h)"),
   /** Below this total a peer is disconnected, greylisted and refused (trusted peers excepted). */
-  disconnectBelow: z.number().finite().default(-20),
+  disconnectBelow: z
+    .number()
+    .finite()
+    .default(-20)
+    .describe(
+      'below this total score a peer is disconnected, greylisted and refused (default -20; trusted peers excepted)',
+    ),
   /** Score records kept at most (connected peers are never dropped). */
-  maxRecords: positive.default(4096),
+  maxRecords: positive
+    .default(4096)
+    .describe('score records kept at most, connected peers never dropped (default 4096 peers)'),
 })
 
 /** Connection slots by direction. */
 export const slotsSchema = z.strictObject({
   /** Established inbound connections at most (default: the ceiling minus the reserved outbound slots). */
-  maxInbound: count.optional(),
+  maxInbound: count
+    .optional()
+    .describe(
+      'established inbound connections at most (default: the ceiling minus the reserved outbound slots)',
+    ),
   /** Slots only outbound connections may take: min(minOutbound, ceiling / 4). */
-  minOutbound: count.default(8),
+  minOutbound: count
+    .default(8)
+    .describe(
+      'slots only outbound connections may take, at most a quarter of the ceiling (default 8 connections)',
+    ),
 })
 
 /** A level of per-address limits (see AdmissionLimiter). */
 const addressLimit = (ipv4Bits: number, ipv6Bits: number, maxConnections: number, newPerMinute: number) =>
   z
     .strictObject({
-      ipv4Bits: z.int().min(0).max(32).default(ipv4Bits),
-      ipv6Bits: z.int().min(0).max(128).default(ipv6Bits),
-      maxConnections: positive.default(maxConnections),
-      newPerMinute: z.number().positive().finite().default(newPerMinute),
+      ipv4Bits: z
+        .int()
+        .min(0)
+        .max(32)
+        .default(ipv4Bits)
+        .describe(`IPv4 addresses sharing this many leading bits count as one (default /${ipv4Bits})`),
+      ipv6Bits: z
+        .int()
+        .min(0)
+        .max(128)
+        .default(ipv6Bits)
+        .describe(`IPv6 addresses sharing this many leading bits count as one (default /${ipv6Bits})`),
+      maxConnections: positive
+        .default(maxConnections)
+        .describe(`connections at once from one of them (default ${maxConnections})`),
+      newPerMinute: z
+        .number()
+        .positive()
+        .finite()
+        .default(newPerMinute)
+        .describe(`new connections a minute from one of them (default ${newPerMinute}; a token bucket)`),
     })
     .prefault({})
 
@@ -127,23 +196,85 @@ const cidr = z.string().check((ctx) => {
 /** What an incoming socket must pass before a byte is read. */
 export const admissionSchema = z.strictObject({
   /** Per host: IPv4 /32, IPv6 /56. */
-  perAddress: addressLimit(32, 56, 4, 20),
+  perAddress: addressLimit(32, 56, 4, 20).describe(
+    'limits per host (IPv4 /32, IPv6 /56): 4 at once, 20 new a minute',
+  ),
   /** Per network: IPv4 /16, IPv6 /48. */
-  perSubnet: addressLimit(16, 48, 16, 60),
+  perSubnet: addressLimit(16, 48, 16, 60).describe(
+    'limits per network (IPv4 /16, IPv6 /48): 16 at once, 60 new a minute',
+  ),
   /** Subnets spared by both limits (default loopback: the operator's own machine). */
-  exempt: z.array(cidr).default(['127.0.0.0/8', '::1/128']),
+  exempt: z
+    .array(cidr)
+    .default(['127.0.0.0/8', '::1/128'])
+    .describe(
+      'subnets (CIDR) spared by both limits; their misbehaving peers greylist their point and peer id, not the IP (default loopback: 127.0.0.0/8, ::1/128)',
+    ),
   /** Handshakes in progress at once, both directions (default 2·maxIncomingConnections + maintenance.maxParallelDials). */
-  maxHandshakesInFlight: positive.optional(),
+  maxHandshakesInFlight: positive
+    .optional()
+    .describe(
+      'handshakes in progress at once, both directions (default 2 x max_incoming_connections + maintenance dials: 48)',
+    ),
+  /**
+   * Incoming handshakes in progress one subnet (IPv4 /16, IPv6 /32; loopback included) may hold
+   * at once (default maxIncomingConnections / 5, at least 1: five subnets to fill the table).
+   */
+  handshakesPerSubnet: positive
+    .optional()
+    .describe(
+      'incoming handshakes in progress one subnet (IPv4 /16, IPv6 /32, loopback included) may hold at once (default max_incoming_connections / 5, at least 1: 4)',
+    ),
+  /**
+   * An incoming peer's connection message must arrive within this many ms of its connect (an
+   * honest peer sends it at once); the rest of the handshake is bounded by authenticationTimeoutMs.
+   */
+  connectionMessageTimeoutMs: ms
+    .default(2000)
+    .describe(
+      'milliseconds an incoming peer has, from its connect, to send its connection message (default 2000; the rest of the handshake has authentication_timeout)',
+    ),
+})
+
+/** What peers may teach the node (see LearnableAddresses and docs/SECURITY.md). */
+export const discoverySchema = z.strictObject({
+  /**
+   * Non-routable ranges (CIDR) whose points may be learnt from peers, e.g. "10.0.0.0/8" for a
+   * private network. Routable addresses and the special range of the node's own listening
+   * address are always learnable; everything else (loopback, private, link-local, multicast,
+   * 0.0.0.0, documentation ...) is refused.
+   */
+  allowRanges: z
+    .array(cidr)
+    .default([])
+    .describe(
+      'non-routable ranges (CIDR, e.g. "10.0.0.0/8") whose points may be learnt from peers; routable addresses and the range the node listens on always are (default [])',
+    ),
 })
 
 /** Which inbound connection a newcomer may replace when the inbound slots are full (see selectToEvict). */
 export const evictionSchema = z.strictObject({
   /** New connections are neither evicted nor trimmed for this long. */
-  graceMs: z.int().min(0).default(60_000),
-  protectGroups: count.default(4),
-  protectLowLatency: count.default(8),
-  protectRecentUseful: count.default(4),
-  protectLongestShare: z.number().min(0).max(1).default(0.5),
+  graceMs: z
+    .int()
+    .min(0)
+    .default(60_000)
+    .describe('milliseconds a new connection is neither evicted nor trimmed (default 60000, 1 min)'),
+  protectGroups: count
+    .default(4)
+    .describe(
+      'network groups (picked by a secret keyed hash) whose longest-connected peer is spared (default 4 groups)',
+    ),
+  protectLowLatency: count.default(8).describe('lowest-latency peers spared (default 8 peers)'),
+  protectRecentUseful: count
+    .default(4)
+    .describe('peers that most recently delivered useful messages, spared (default 4 peers)'),
+  protectLongestShare: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.5)
+    .describe('share of the remaining peers, longest connected first, spared (default 0.5: half)'),
 })
 
 /** A table bound: GC runs when the table holds more than `max`, down to `target` entries. */
@@ -170,8 +301,20 @@ const configSchema = z
     /** Port to listen on; 0 picks a free port (tests). */
     listenPort: port.default(9732),
     listen: z.boolean().default(true),
-    /** Port announced in the connection message; default: the port actually listened on. */
+    /** Port announced in the connection message (NAT, port mapping); default: the port actually listened on. */
     advertisedPort: port.optional(),
+    /**
+     * Local peer discovery (Octez's p2p_discovery; off when unset): UDP datagrams with our peer
+     * id and listening port sent to `address:port` (a broadcast address), and those heard on
+     * `port` registered as points (as trusted with `trusted`).
+     */
+    localDiscovery: z
+      .strictObject({
+        address: z.ipv4(),
+        port: z.int().min(1).max(0xffff).default(DEFAULT_DISCOVERY_PORT),
+        trusted: z.boolean().default(false),
+      })
+      .optional(),
     /** Local address outgoing connections are bound to (e.g. 127.0.0.5 in tests). */
     localAddress: z.string().min(1).optional(),
     /** Folder holding peers.json; unset: nothing is saved. */
@@ -183,9 +326,9 @@ const configSchema = z
     expectedProofOfWork: z.number().min(0).max(256).default(26),
     /** Talk only to trusted peers and points; peers are told not to advertise us. */
     privateMode: z.boolean().default(false),
-    /** Points trusted from the start (kept, never greylisted). */
+    /** Points trusted from the start (kept, never greylisted); "HOST:PORT", a DNS name or an IP, "#PEER_ID" pins. */
     trustedPoints: z.array(point).default([]),
-    /** Points known from the start, for the maintenance worker to dial. */
+    /** Points known from the start, for the maintenance worker to dial; as trustedPoints. */
     bootstrapPeers: z.array(point).default([]),
     minConnections: count.default(10),
     expectedConnections: count.default(50),
@@ -207,10 +350,26 @@ const configSchema = z
     swapLingerMs: z.int().min(0).default(30_000),
     maxKnownPoints: tableBound.default({ max: 400, target: 300 }),
     maxKnownPeerIds: tableBound.default({ max: 400, target: 300 }),
-    /** Byte bounds of each connection's queues and of the application queue; unset: unbounded. */
-    incomingQueueBytes: positive.optional(),
-    outgoingQueueBytes: positive.optional(),
-    applicationQueueBytes: positive.optional(),
+    // ---- Memory bounds (docs/SECURITY.md, "Memory"): no peer can lift them ----
+    /** Bytes of received messages queued per connection; when full the socket is not read (TCP slows the peer). */
+    incomingQueueBytes: positive.default(DEFAULT_INCOMING_QUEUE_BYTES),
+    /** Bytes of messages waiting to be sent per connection (Bitcoin Core's -maxsendbuffer: 1000 kB); when full `trySend` fails. */
+    outgoingQueueBytes: positive.default(DEFAULT_OUTGOING_QUEUE_BYTES),
+    /** Bytes of application messages waiting for the application, all peers together; when full the connections stop being read. */
+    applicationQueueBytes: positive.default(DEFAULT_APPLICATION_QUEUE_BYTES),
+    /**
+     * Bytes queued by the whole layer (every connection's queues and unsent socket bytes, and the
+     * application queue); past it, the connection holding the most is dropped (`memory_budget`).
+     */
+    memoryBudgetBytes: positive.default(DEFAULT_MEMORY_BUDGET_BYTES),
+    /** A connection whose outgoing queue stays full, nothing leaving it, this long is closed (`write_stall`). */
+    writeStallTimeoutMs: ms.default(DEFAULT_WRITE_STALL_TIMEOUT_MS),
+    /**
+     * Protocol violations a connection may commit (empty chunks, Bootstrap/Advertise/Swap within
+     * their cooldown) before it is closed (`flood`) and greylisted; `violationsForgivenPerSecond` are forgiven each second.
+     */
+    violationBudget: positive.default(100),
+    violationsForgivenPerSecond: z.number().min(0).finite().default(1),
     /** Global bandwidth limits in bytes/s; unset: unlimited. */
     maxUploadSpeed: bytesPerSecond.optional(),
     maxDownloadSpeed: bytesPerSecond.optional(),
@@ -227,6 +386,7 @@ const configSchema = z
     slots: slotsSchema.prefault({}),
     admission: admissionSchema.prefault({}),
     eviction: evictionSchema.prefault({}),
+    discovery: discoverySchema.prefault({}),
   })
   .superRefine((c, ctx) => {
     if (!(c.minConnections <= c.expectedConnections && c.expectedConnections <= c.maxConnections)) {
@@ -305,6 +465,16 @@ export function slotLimits(config: P2pConfig): SlotLimits {
   const minOutbound = Math.min(config.slots.minOutbound, Math.floor(ceiling / 4))
   const maxInbound = Math.min(config.slots.maxInbound ?? ceiling, ceiling - minOutbound)
   return { ceiling, minOutbound, maxInbound }
+}
+
+/** Incoming handshakes in progress at once (the handshake table): maxIncomingConnections, within the cap. */
+export function handshakeTableCapacity(config: P2pConfig): number {
+  return Math.min(config.maxIncomingConnections, handshakeCap(config))
+}
+
+/** Incoming handshakes in progress one subnet may hold at once. */
+export function handshakesPerSubnet(config: P2pConfig): number {
+  return config.admission.handshakesPerSubnet ?? Math.max(1, Math.floor(handshakeTableCapacity(config) / 5))
 }
 
 /** Handshakes in progress at once, both directions. */

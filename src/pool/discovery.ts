@@ -1,7 +1,9 @@
 // Discovery over live connections (Octez's default answerer): Bootstrap is answered with known
 // points, Advertise teaches points, and Swap_request/Swap_ack trade one connection for another.
 import { peerIdFromB58 } from '../crypto/index.js'
+import { pointWireError } from '../wire/index.js'
 import type { AnswererHandlers } from './answerer.js'
+import { isNamedPoint } from './point-address.js'
 import { canonicalPoint } from './point-text.js'
 import type { ActiveConnection, Pool, SwapIgnoredReason } from './pool.js'
 import { ALTERNATIVE_POINTS } from './pool.js'
@@ -25,7 +27,10 @@ export class Discovery<A, P, C> {
         if (!pool.privateMode) this.#answerBootstrap(active)
       },
       advertise: (points) => {
-        if (!pool.privateMode) pool.registerPoints(points, active.peerId)
+        if (pool.privateMode) return
+        pool.registerPoints(points, active.peerId)
+        // A point that is not printable ASCII is junk no honest node sends: dropped, and counted.
+        if (points.some((p) => pointWireError(p) !== undefined)) pool.penalize(active.peerId, 'invalid')
       },
       swapRequest: (point, peerId) => {
         if (!pool.privateMode) this.#onSwapRequest(active, point, peerId)
@@ -99,6 +104,7 @@ export class Discovery<A, P, C> {
     const pool = this.#pool
     const point = canonicalPoint(pointText)
     if (point === undefined) return 'bad_point'
+    if (!pool.mayLearn(point)) return 'unroutable'
     const sinceLastSwap = pool.now() - Math.max(this.#latestAcceptedSwap, this.#latestSuccessfulSwap)
     if (sinceLastSwap < pool.config.swapLingerMs) return 'linger'
     if (peerId.equals(pool.config.identity.peerId)) return 'bad_point'
@@ -122,6 +128,7 @@ export class Discovery<A, P, C> {
     let reason: SwapIgnoredReason | undefined
     if (!sent) reason = 'not_requested'
     else if (point === undefined) reason = 'bad_point'
+    else if (!pool.mayLearn(point)) reason = 'unroutable'
     else if (pool.findByPoint(point) !== undefined) reason = 'point_busy'
     if (reason !== undefined || !sent || point === undefined) {
       pool.emit('swap', { outcome: 'ignored', peerId: source.peerId, point: pointText, reason })
@@ -135,11 +142,12 @@ export class Discovery<A, P, C> {
 
   async #swap(sourcePeerId: string, replacedPeerId: string, newPoint: string): Promise<void> {
     const pool = this.#pool
+    // The linger runs from here whatever the dial's outcome: a failed dial must not let the
+    // next request in (one Swap_ack, one dial and one disclosed peer per swapLingerMs).
     this.#latestAcceptedSwap = pool.now()
     try {
       await pool.connect(newPoint)
     } catch {
-      this.#latestAcceptedSwap = this.#latestSuccessfulSwap
       pool.emit('swap', { outcome: 'failed', peerId: sourcePeerId, point: newPoint })
       return
     }
@@ -148,9 +156,13 @@ export class Discovery<A, P, C> {
     await pool.disconnect(replacedPeerId)
   }
 
-  /** A random live connection other than `other`, with a known listening point, not private. */
+  /** A random live connection other than `other`, with a known listening IP point (names stay ours), not private. */
   #randomAddr(other: ActiveConnection<A, C>): ActiveConnection<A, C> | undefined {
-    return pick([...this.#pool.active()].filter((a) => a !== other && !a.private && a.point !== undefined))
+    return pick(
+      [...this.#pool.active()].filter(
+        (a) => a !== other && !a.private && a.point !== undefined && !isNamedPoint(a.point),
+      ),
+    )
   }
 }
 

@@ -6,10 +6,12 @@ import { DuneP2pError } from '../errors.js'
  * Why the pool refused a connection: the ACL (`point_banned`, `peer_banned`), private mode,
  * a limit, the peer or point already connected or being connected, our own point, a full
  * table of known points, a Nack motive we sent (`unknown_chain_name`, ...), the peer's score
- * below score.disconnectBelow (`low_score`), or the pool stopping.
+ * below score.disconnectBelow (`low_score`), the pool stopping, or another peer than the one
+ * pinned at the point (`unexpected_peer_id`).
  */
 export type RefusalReason =
   | 'point_banned'
+  | 'greylisted'
   | 'peer_banned'
   | 'private_mode'
   | 'too_many_connections'
@@ -22,6 +24,7 @@ export type RefusalReason =
   | 'deprecated_p2p_version'
   | 'deprecated_distributed_db_version'
   | 'stopped'
+  | 'unexpected_peer_id'
 
 /** The pool refused a connection (code `DUNE_CONNECTION_REFUSED`); `reason` says why. */
 export class ConnectionRefusedError extends DuneP2pError {

@@ -14,8 +14,22 @@ export {
   P2pNotRunningError,
   type RefusalReason,
 } from './errors.js'
+export {
+  HISTORY_SIZE,
+  type PeerEvent,
+  type PeerEventKind,
+  type PointEvent,
+  type PointEventKind,
+} from './history.js'
 export type { PeerState } from './known-peers.js'
 export type { PointState } from './known-points.js'
+export {
+  canonicalPointAddress,
+  isNamedPoint,
+  type PointAddress,
+  parsePointAddress,
+  pointAddressError,
+} from './point-address.js'
 export { canonicalPoint } from './point-text.js'
 export {
   ALTERNATIVE_POINTS,
@@ -30,3 +44,10 @@ export {
   type SwapEvent,
   type SwapIgnoredReason,
 } from './pool.js'
+export {
+  MAX_ADDRESSES_PER_NAME,
+  type ResolvedAddress,
+  ResolveError,
+  type Resolver,
+  systemResolver,
+} from './resolver.js'

@@ -1,10 +1,12 @@
 // The pool's table of known peers (by base58 peer id): connection state, the application's
 // metadata and score, where each was seen; bounded by a GC that keeps trusted and recent peers.
+import type { History, PeerEvent } from './history.js'
 
 /** `accepted`: a handshake with it reached the metadata and waits for the Acks; `running`: connected. */
 export type PeerState = 'accepted' | 'running' | 'disconnected'
 
 /** One known peer. `P` is the application's peer metadata. Times are wall-clock milliseconds. */
+
 export interface PeerRecord<P> {
   readonly peerId: string
   state: PeerState
@@ -13,6 +15,8 @@ export interface PeerRecord<P> {
   lastSeen: number | undefined
   /** Points (listening addresses) where the peer was met, oldest first. */
   readonly points: Set<string>
+  /** Its last events (created with the first). */
+  history?: History<PeerEvent>
 }
 
 /** Points remembered per peer; the oldest drop out. */

@@ -1,5 +1,6 @@
 // The pool's table of known points ("host:port" where a node listens): each point's connection
 // state and history, bounded by a GC that keeps trusted and recently seen points.
+import type { History, PointEvent } from './history.js'
 
 /**
  * `requested`: we are dialing it; `accepted`: the handshake reached the metadata (incoming or
@@ -23,6 +24,12 @@ export interface PointRecord {
   greylistedUntil: number | undefined
   /** The peer there announced itself private: never advertised. */
   private: boolean
+  /** The peer id expected there (pinned: "HOST:PORT#PEER_ID"); another peer answering is refused. */
+  expectedPeerId: string | undefined
+  /** A named point: the IP address last dialed for it (undefined for IP points). */
+  lastAddress: string | undefined
+  /** Its last events (created with the first). */
+  history?: History<PointEvent>
 }
 
 /** When the point was last seen alive (established or disconnected), for the GC's ordering. */
@@ -74,6 +81,8 @@ export class KnownPoints {
       failures: 0,
       greylistedUntil: undefined,
       private: false,
+      expectedPeerId: undefined,
+      lastAddress: undefined,
     }
     this.#records.set(point, record)
     return { record, created: true }

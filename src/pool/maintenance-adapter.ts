@@ -24,6 +24,7 @@ export function maintenancePoolOf<A, P, C>(p2p: P2p<A, P, C>): MaintenancePool {
     disconnect: (peerId, reason) => p2p.disconnect(peerId, reason),
     broadcastBootstrap() {
       p2p.bootstrap()
+      p2p.wakeLocalDiscovery() // Octez wakes its discovery when it looks for peers
     },
     requestSwap() {
       p2p.swapRequest()

@@ -27,6 +27,7 @@ export function poolStateOf<P>(
         failures: r.failures,
         greylistedUntil: r.greylistedUntil,
         peerId: r.peerId,
+        expectedPeerId: r.expectedPeerId,
       }),
     )
   }
@@ -66,6 +67,8 @@ export function recordsOf<P>(
       failures: p.failures ?? 0,
       greylistedUntil: p.greylistedUntil,
       private: false,
+      expectedPeerId: p.expectedPeerId,
+      lastAddress: undefined,
     }),
   )
   const peers = state.peers.map(

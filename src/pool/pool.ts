@@ -4,15 +4,16 @@ import { createHmac, randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
-import type { AccessControl, AclChange, GreylistEvent } from '../acl/index.js'
+import { type AccessControl, type AclChange, type GreylistEvent, LearnableAddresses } from '../acl/index.js'
 import { BoundedQueue } from '../io/bounded-queue.js'
+import { MemoryBudget } from '../io/memory-budget.js'
 import type { IoScheduler } from '../io/scheduler.js'
 import {
   authenticate,
   type CloseReason,
   Connection,
   type ConnectionStats,
-  dialTcp,
+  describeCloseReason,
   HandshakeError,
   type HandshakeResult,
   type NegotiatedVersion,
@@ -25,20 +26,50 @@ import {
   MAX_ADVERTISED_POINTS,
   type MessageRegistry,
   type NackMotive,
-  parsePoint,
 } from '../wire/index.js'
 import { type BackoffConfig, DEFAULT_BACKOFF, nextAttemptAt } from '../workers/maintenance-policy.js'
 import { netGroup } from '../workers/net-group.js'
 import { type AdmissionLimiter, AdmissionLimiter as Limiter } from './admission.js'
 import { AnswerThrottle, runAnswerer } from './answerer.js'
-import { handshakeCap, type P2pConfig, type SlotLimits, slotLimits } from './config.js'
+import {
+  handshakeCap,
+  handshakesPerSubnet,
+  handshakeTableCapacity,
+  type P2pConfig,
+  type SlotLimits,
+  slotLimits,
+} from './config.js'
 import { Discovery } from './discovery.js'
 import { ConnectionRefusedError, NotConnectedError, type RefusalReason } from './errors.js'
 import { type EvictionCandidate, selectToEvict } from './eviction.js'
+import { HandshakeTable, type PendingHandshakeEntry } from './handshake-table.js'
+import {
+  History,
+  type PeerEvent,
+  type PeerEventKind,
+  type PointEvent,
+  type PointEventKind,
+} from './history.js'
 import { KnownPeers, type PeerRecord, type PeerState } from './known-peers.js'
 import { KnownPoints, type PointRecord, type PointState } from './known-points.js'
+import { budgetVictim } from './memory-guard.js'
+import { dialPointAddress } from './named-dial.js'
 import { PeerScores, type ScoreComponent, type ScoreDetail } from './peer-score.js'
+import {
+  canonicalPointAddress,
+  hostOfPoint,
+  isNamedPoint,
+  type PointAddress,
+  parsePointAddress,
+} from './point-address.js'
 import { canonicalPoint, remoteIpOf } from './point-text.js'
+import { ResolveError, type Resolver, systemResolver } from './resolver.js'
+import {
+  VIOLATION_SCORE_SHARE,
+  VIOLATIONS_PER_SCORE_CHARGE,
+  ViolationCounter,
+  type ViolationKind,
+} from './violations.js'
 
 /** The application's per-peer metadata (Octez's peer_meta_config): kept in the peer table, scored. */
 export interface PeerMetadataConfig<P> {
@@ -77,6 +108,8 @@ export interface ActiveConnection<A, C> {
   /** The peer announced itself a private node. */
   readonly private: boolean
   readonly throttle: AnswerThrottle
+  /** Its protocol violations against the per-connection budget (config.violationBudget). */
+  readonly violations: ViolationCounter
   /** When the connection became live (the pool's clock). */
   readonly connectedAt: number
   /** The handshake's duration up to the peer's metadata, ms: about one round trip. */
@@ -122,6 +155,10 @@ export interface PointInfo {
   readonly lastDisconnect: number | undefined
   readonly failures: number
   readonly greylistedUntil: number | undefined
+  /** The peer id expected there (pinned), if any. */
+  readonly expectedPeerId: string | undefined
+  /** A named point: the IP address last dialed for it. */
+  readonly lastAddress: string | undefined
   /** Earliest time the maintenance dials it again (its backoff after failures or a disconnection; 0: any time). */
   readonly nextAttemptAt: number
 }
@@ -151,11 +188,13 @@ export interface ConnectionEvent {
 }
 
 /**
- * Why a swap message was ignored: a bad point, a swap within swap_linger, the point already
- * connected or being connected, no peer to propose back, a full queue, an unrequested Swap_ack.
+ * Why a swap message was ignored: a bad point, a point we may not learn (see mayLearn), a swap
+ * within swap_linger, the point already connected or being connected, no peer to propose
+ * back, a full queue, an unrequested Swap_ack.
  */
 export type SwapIgnoredReason =
   | 'bad_point'
+  | 'unroutable'
   | 'linger'
   | 'point_busy'
   | 'no_candidate'
@@ -182,6 +221,17 @@ export interface PoolEvents {
   'too-many-connections': [{ readonly active: number; readonly max: number }]
   'new-point': [{ readonly point: string; readonly source: string | undefined }]
   'new-peer': [{ readonly peerId: string }]
+  /** A point's DNS name did not resolve (the dial failed; the maintenance backs off). */
+  'resolve-failed': [{ readonly point: string; readonly error: Error }]
+  /** The peer at a pinned point is not the expected one: refused, its IP greylisted. */
+  'unexpected-peer': [
+    {
+      readonly point: string
+      readonly remoteAddress: string
+      readonly expected: string
+      readonly got: string
+    },
+  ]
   /** A handshake failed or we refused the peer (incoming or outgoing). */
   'handshake-failed': [{ readonly remoteAddress: string; readonly incoming: boolean; readonly error: Error }]
   /** An incoming connection closed before the handshake (ACL, limits, accept backoff). */
@@ -191,6 +241,10 @@ export interface PoolEvents {
   /** A peer's score fell below score.disconnectBelow: it was disconnected and greylisted. */
   'low-score': [{ readonly peerId: string; readonly score: number }]
   swap: [SwapEvent]
+  /** An event was added to a known point's history (GET /network/points/<p>/log). */
+  'point-event': [{ readonly point: string; readonly event: PointEvent }]
+  /** An event was added to a known peer's history (GET /network/peers/<id>/log). */
+  'peer-event': [{ readonly peerId: string; readonly event: PeerEvent }]
   /** The tables or the ACL changed: the state is worth saving. */
   changed: []
 }
@@ -204,6 +258,8 @@ export interface PoolOptions<A, P, C> {
   readonly scheduler: IoScheduler
   /** The port announced in connection messages (undefined: not listening). */
   readonly announcedPort: () => number | undefined
+  /** Resolves the DNS names of points at each dial (default: the system's resolver). */
+  readonly resolver?: Resolver
   readonly now?: () => number
 }
 
@@ -232,12 +288,15 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   readonly scores: PeerScores
   readonly slots: SlotLimits
   readonly admission: AdmissionLimiter
+  /** The bytes queued by the whole layer against config.memoryBudgetBytes. */
+  readonly budget: MemoryBudget
   readonly now: () => number
   readonly #messages: MessageRegistry<A>
   readonly #peerMetadata: PeerMetadataConfig<P>
   readonly #connectionMetadata: ConnectionMetadataConfig<C>
   readonly #scheduler: IoScheduler
   readonly #announcedPort: () => number | undefined
+  readonly #resolver: Resolver
   /** The maintenance worker's reconnection backoff, for PointInfo.nextAttemptAt. */
   readonly #backoff: BackoffConfig
   readonly #discovery: Discovery<A, P, C>
@@ -246,11 +305,18 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   readonly #ownPoints = new Set<string>()
   /** The config's trusted points, canonical. */
   readonly #configTrusted: Set<string>
+  /** The config's bootstrap and trusted points, canonical: kept whatever their address. */
+  readonly #configured: Set<string>
+  /** Which addresses peers may teach us (routable ones, allowed ranges, our own range). */
+  readonly #learnable: LearnableAddresses
+  /** Points local discovery registered as trusted (trust_discovered_peers), at most maxKnownPoints.max. */
+  readonly #discoveredTrusted = new Set<string>()
   /** Sockets between accept/dial and a live connection, destroyed at close. */
   readonly #handshaking = new Set<Socket>()
   readonly #application: BoundedQueue<ReceivedMessage<A>>
   readonly #applicationBounded: boolean
-  #incomingHandshakes = 0
+  /** Incoming handshakes in progress, with their subnet shares (handshake-table.ts). */
+  readonly #incoming: HandshakeTable<Socket>
   #rejectingHandshakes = 0
   #outgoingHandshakes = 0
   /** Handshakes past the slot check, holding their slot until adopted or failed. */
@@ -273,13 +339,16 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     this.#connectionMetadata = options.connectionMetadata
     this.#scheduler = options.scheduler
     this.#announcedPort = options.announcedPort
+    this.#resolver = options.resolver ?? systemResolver
     this.#backoff = backoffOf(config)
     this.points = new KnownPoints(config.maxKnownPoints.max, config.maxKnownPoints.target)
     this.peers = new KnownPeers(config.maxKnownPeerIds.max, config.maxKnownPeerIds.target, () =>
       this.#peerMetadata.initial(),
     )
+    this.budget = new MemoryBudget(config.memoryBudgetBytes, () => this.#shedMemory())
     this.#application = new BoundedQueue({
       capacity: config.applicationQueueBytes ?? Number.POSITIVE_INFINITY,
+      budget: this.budget,
     })
     this.#applicationBounded = config.applicationQueueBytes !== undefined
     this.#discovery = new Discovery(this)
@@ -294,8 +363,17 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     )
     this.slots = slotLimits(config)
     this.admission = new Limiter(config.admission, this.now)
-    this.#configTrusted = new Set(config.trustedPoints.map((p) => canonicalPoint(p)!))
-    for (const point of [...config.bootstrapPeers, ...config.trustedPoints]) this.registerPoint(point)
+    this.#incoming = new HandshakeTable(handshakeTableCapacity(config), handshakesPerSubnet(config), this.now)
+    this.#configTrusted = new Set(config.trustedPoints.map((p) => canonicalPointAddress(p)!))
+    this.#configured = new Set(
+      [...config.bootstrapPeers, ...config.trustedPoints].map((p) => canonicalPointAddress(p)!),
+    )
+    this.#learnable = new LearnableAddresses({
+      allowRanges: config.discovery.allowRanges,
+      ownAddresses: [config.listenHost, ...(config.localAddress ? [config.localAddress] : [])],
+    })
+    for (const point of [...config.bootstrapPeers, ...config.trustedPoints])
+      this.registerAddress(parsePointAddress(point))
     this.acl.on('greylisted', (event) => this.emit('greylisted', event))
     this.acl.on('changed', (change) => this.#aclChanged(change))
   }
@@ -311,12 +389,17 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
 
   /** Incoming handshakes in progress (bounded by max_incoming_connections). */
   get incomingHandshakes(): number {
-    return this.#incomingHandshakes
+    return this.#incoming.size
+  }
+
+  /** Incoming handshakes in progress per subnet, the largest first. */
+  incomingHandshakesBySubnet(): Array<{ readonly subnet: string; readonly count: number }> {
+    return this.#incoming.bySubnet()
   }
 
   /** Handshakes in progress, both directions (busy refusals included). */
   get handshakesInFlight(): number {
-    return this.#incomingHandshakes + this.#rejectingHandshakes + this.#outgoingHandshakes
+    return this.#incoming.size + this.#rejectingHandshakes + this.#outgoingHandshakes
   }
 
   slotCounts(): SlotCounts {
@@ -354,32 +437,47 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     pointText: string,
     timeoutMs = this.config.connectionTimeoutMs,
   ): Promise<ActiveConnection<A, C>> {
-    parsePoint(pointText) // throws InvalidPointError
-    const point = canonicalPoint(pointText)!
+    const address = parsePointAddress(pointText) // throws InvalidPointError
+    const { point } = address
     if (this.#closed) throw new ConnectionRefusedError('stopped', point)
     if (this.#ownPoints.has(point)) throw new ConnectionRefusedError('own_point', point)
     const trusted = this.isPointTrusted(point)
-    if (!trusted && this.acl.isPointBanned(point)) throw new ConnectionRefusedError('point_banned', point)
+    if (!trusted && this.#isPointBanned(point)) throw new ConnectionRefusedError('point_banned', point)
     if (this.#slotsTaken().total >= this.slots.ceiling)
       throw new ConnectionRefusedError('too_many_connections', point)
     if (this.privateMode && !trusted) throw new ConnectionRefusedError('private_mode', point)
-    const record = this.registerPoint(point)
+    const record = this.registerAddress(address)
     if (record === undefined) throw new ConnectionRefusedError('table_full', point)
     if (record.state === 'running')
       throw new ConnectionRefusedError('already_connected', point, record.peerId)
     if (record.state !== 'disconnected') throw new ConnectionRefusedError('connecting', point, record.peerId)
     this.points.requested(record, this.now())
-    const { host, port } = parsePoint(point)
+    this.#logPoint(record, 'outgoing_request', undefined)
     let socket: Socket
     try {
-      socket = await dialTcp(host, port, {
-        timeoutMs,
-        readBuffer: this.#scheduler.readBuffer,
-        keepalive: this.config.tcpKeepalive,
-        ...(this.config.localAddress ? { localAddress: this.config.localAddress } : {}),
+      socket = await dialPointAddress(address, {
+        resolver: this.#resolver,
+        options: {
+          timeoutMs,
+          readBuffer: this.#scheduler.readBuffer,
+          keepalive: this.config.tcpKeepalive,
+          ...(this.config.localAddress ? { localAddress: this.config.localAddress } : {}),
+        },
+        refused: (ipPoint) =>
+          this.#ownPoints.has(ipPoint)
+            ? 'own_point'
+            : !trusted && this.acl.isPointBanned(ipPoint)
+              ? 'point_banned'
+              : undefined,
+        stopped: () => this.#closed,
+        dialing: (ip) => {
+          if (address.named) record.lastAddress = ip
+        },
       })
     } catch (err) {
       this.points.failed(record, this.now())
+      this.#logPoint(record, 'request_rejected', undefined, (err as Error).message)
+      if (err instanceof ResolveError) this.emit('resolve-failed', { point, error: err })
       this.emit('changed')
       throw err
     }
@@ -393,11 +491,15 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
 
   /**
    * The checks on an incoming socket before a byte is read (the welcome worker's, after the
-   * ACL's): the cap on handshakes in flight, then the per-address and per-subnet limits. Returns
-   * the refusal, or undefined when the socket is admitted and counted until it closes.
+   * ACL's): room in the handshake table (a free slot, or one its eviction rule frees) or else
+   * under the cap on handshakes in flight (to be answered Nack), then the per-address and
+   * per-subnet limits. Returns the refusal, or undefined when the socket is admitted and counted
+   * until it closes.
    */
   admitIncoming(ip: string, socket: Socket): string | undefined {
-    if (this.handshakesInFlight >= handshakeCap(this.config)) return 'too_many_handshakes'
+    const plan = this.#incoming.plan(ip)
+    if (plan.kind !== 'free' && plan.kind !== 'evict' && this.handshakesInFlight >= handshakeCap(this.config))
+      return 'too_many_handshakes'
     const admitted = this.admission.admit(ip)
     if (typeof admitted === 'string') return admitted
     socket.once('close', admitted)
@@ -405,8 +507,10 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   }
 
   /**
-   * Takes an incoming socket (already admitted and reading). Beyond max_incoming_connections
-   * handshakes in progress, it is answered Nack(too_many_connections) with alternatives.
+   * Takes an incoming socket (already admitted and reading) into the handshake table: a free
+   * slot, or the slot of a pending handshake of the most represented subnet (closed). When its
+   * own subnet holds its share or is the most represented, it is answered
+   * Nack(too_many_connections) with alternatives instead.
    */
   accept(socket: Socket): void {
     const ip = remoteIpOf(socket)
@@ -414,11 +518,18 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       socket.destroy()
       return
     }
-    if (this.#incomingHandshakes < this.config.maxIncomingConnections) {
-      this.#incomingHandshakes++
-      this.#handshake(socket, true, undefined)
+    const plan = this.#incoming.plan(ip)
+    if (plan.kind === 'evict') {
+      const { victim } = plan
+      this.#incoming.remove(victim)
+      victim.handle.destroy()
+      this.emit('refused', { remoteAddress: victim.ip, reason: 'handshake_evicted' })
+    }
+    if (plan.kind === 'free' || plan.kind === 'evict') {
+      const entry = this.#incoming.add(socket, ip)
+      this.#handshake(socket, true, undefined, entry)
         .catch(() => {})
-        .finally(() => this.#incomingHandshakes--)
+        .finally(() => this.#incoming.remove(entry))
       return
     }
     this.#rejectingHandshakes++
@@ -433,7 +544,10 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     try {
       let pending: PendingHandshake<C>
       try {
-        pending = await authenticate(socket, true, this.#handshakeConfig())
+        pending = await authenticate(socket, true, {
+          ...this.#handshakeConfig(),
+          connectionMessageTimeoutMs: this.config.admission.connectionMessageTimeoutMs,
+        })
       } catch (err) {
         this.#handshakeFailed(err, ip, true, undefined)
         return
@@ -450,9 +564,17 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     }
   }
 
-  #handshakeConfig() {
+  #handshakeConfig(entry?: PendingHandshakeEntry<Socket>) {
     const c = this.config
     return {
+      ...(entry === undefined
+        ? {}
+        : {
+            connectionMessageTimeoutMs: c.admission.connectionMessageTimeoutMs,
+            onConnectionMessage: () => {
+              entry.stage = 'authenticating'
+            },
+          }),
       identity: c.identity,
       expectedProofOfWork: c.expectedProofOfWork,
       versions: {
@@ -471,6 +593,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     socket: Socket,
     incoming: boolean,
     dialed: PointRecord | undefined,
+    entry?: PendingHandshakeEntry<Socket>,
   ): Promise<ActiveConnection<A, C>> {
     const ip = remoteIpOf(socket)
     this.#handshaking.add(socket)
@@ -479,7 +602,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       let pending: PendingHandshake<C>
       const began = performance.now()
       try {
-        pending = await authenticate(socket, incoming, this.#handshakeConfig())
+        pending = await authenticate(socket, incoming, this.#handshakeConfig(entry))
       } catch (err) {
         this.#handshakeFailed(err, ip, incoming, dialed)
         throw err
@@ -515,8 +638,14 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     const trusted = peerRecord.trusted || (pointRecord?.trusted ?? false)
 
     let refusal: { motive: NackMotive; reason: RefusalReason } | undefined
+    const expected = pointRecord?.expectedPeerId
     if (this.#closed) refusal = { motive: 'no_motive', reason: 'stopped' }
-    else if (!trusted && this.acl.isPeerBanned(peerId))
+    else if (!trusted && this.#greylistedAt(ip, listening))
+      refusal = { motive: 'no_motive', reason: 'greylisted' }
+    else if (expected !== undefined && expected !== peerId) {
+      refusal = { motive: 'no_motive', reason: 'unexpected_peer_id' }
+      this.#unexpectedPeer(pointRecord!.point, ip, expected, peerId)
+    } else if (!trusted && this.acl.isPeerBanned(peerId))
       refusal = { motive: 'no_motive', reason: 'peer_banned' }
     else if (!peer.version.ok) refusal = { motive: peer.version.motive, reason: peer.version.motive }
     else if (!trusted && this.totalScore(peerId) < this.config.score.disconnectBelow)
@@ -549,6 +678,8 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
         if (pointRecord && !pointRecord.trusted && pointRecord.state === 'disconnected')
           this.points.delete(pointRecord.point)
       }
+      if (pointRecord) this.#logPoint(pointRecord, 'rejecting_request', peerId, refusal.reason)
+      this.#logPeer(peerRecord, 'rejecting_request', ip, listening, refusal.reason)
       const error = new ConnectionRefusedError(refusal.reason, listening, peerId)
       this.emit('handshake-failed', { remoteAddress: ip, incoming, error })
       this.emit('changed')
@@ -557,6 +688,8 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
 
     if (pointRecord) this.points.accepted(pointRecord, peerId)
     peerRecord.state = 'accepted'
+    if (pointRecord) this.#logPoint(pointRecord, 'accepting_request', peerId)
+    this.#logPeer(peerRecord, 'incoming_request', ip, listening)
     let result: HandshakeResult<C>
     try {
       try {
@@ -632,6 +765,36 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     )
   }
 
+  /**
+   * The peer at a pinned point is not the one expected (Octez's Identity_check_failure): the
+   * event, and the IP greylisted (unless the administrator trusts it), as Octez does.
+   */
+  #unexpectedPeer(point: string, ip: string, expected: string, got: string): void {
+    this.emit('unexpected-peer', { point, remoteAddress: ip, expected, got })
+    if (!this.acl.isIpTrusted(ip)) this.acl.greylistIp(ip, `unexpected peer id at ${point}`)
+  }
+
+  /**
+   * Pins `point` to `peerId` (as Octez's set_expected_peer_id): the point is registered if new;
+   * a live connection there with another peer is closed and its IP greylisted. False when the
+   * point is invalid or the table is full.
+   */
+  setExpectedPeerId(pointText: string, peerId: string): boolean {
+    const address = parsePointAddress(pointText)
+    const record = this.registerAddress(address)
+    if (record === undefined) return false
+    record.expectedPeerId = peerId
+    if (record.state === 'running' && record.peerId !== undefined && record.peerId !== peerId) {
+      const active = this.#active.get(record.peerId)
+      if (active) {
+        this.#unexpectedPeer(record.point, active.ip, peerId, record.peerId)
+        void active.connection.close({ kind: 'local', detail: 'unexpected peer id' })
+      }
+    }
+    this.emit('changed')
+    return true
+  }
+
   /** Records a failed handshake; greylists on the causes of SPEC 5 (not on timeouts or closes). */
   #handshakeFailed(err: unknown, ip: string, incoming: boolean, dialed: PointRecord | undefined): void {
     if (err instanceof HandshakeError) {
@@ -647,7 +810,13 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
         this.registerPoints(err.alternativePoints, err.peerId)
       }
     }
-    if (dialed) this.points.failed(dialed, this.now())
+    if (dialed) {
+      this.points.failed(dialed, this.now())
+      const peerId = err instanceof HandshakeError ? err.peerId : undefined
+      this.#logPoint(dialed, 'request_rejected', peerId, (err as Error).message)
+      const peerRecord = peerId === undefined ? undefined : this.peers.get(peerId)
+      if (peerRecord) this.#logPeer(peerRecord, 'request_rejected', ip, dialed.point, (err as Error).message)
+    }
     this.emit('handshake-failed', {
       remoteAddress: ip,
       incoming,
@@ -665,15 +834,21 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     peerRecord: PeerRecord<P>,
     latencyMs: number,
   ): ActiveConnection<A, C> {
-    const { incomingQueueBytes, outgoingQueueBytes } = this.config
+    const { incomingQueueBytes, outgoingQueueBytes, writeStallTimeoutMs } = this.config
     const peerId = result.peer.peerIdB58
+    let active: ActiveConnection<A, C> | undefined
     const connection = new Connection(result, this.#messages, this.#scheduler, {
       ...(incomingQueueBytes ? { incomingQueueBytes } : {}),
       ...(outgoingQueueBytes ? { outgoingQueueBytes } : {}),
+      writeStallTimeoutMs,
+      budget: this.budget,
+      onEmptyChunk: () => {
+        if (active) this.#violated(active, 'empty_chunk')
+      },
       score: () => this.scores.behaviour(peerId) + this.#peerMetadata.score(peerRecord.metadata),
     })
     const now = this.now()
-    const active: ActiveConnection<A, C> = {
+    active = {
       connection,
       peerId,
       ip,
@@ -681,6 +856,11 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       incoming,
       private: this.#connectionMetadata.isPrivate(result.peer.remoteMetadata),
       throttle: new AnswerThrottle(this.now),
+      violations: new ViolationCounter(
+        this.config.violationBudget,
+        this.config.violationsForgivenPerSecond,
+        this.now,
+      ),
       connectedAt: now,
       latencyMs,
       sentSwapRequest: undefined,
@@ -689,6 +869,8 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     if (incoming) this.#inbound++
     this.scores.connected(peerId)
     if (pointRecord) this.points.running(pointRecord, peerId, now)
+    if (pointRecord) this.#logPoint(pointRecord, 'connection_established', peerId)
+    this.#logPeer(peerRecord, 'connection_established', ip, point)
     peerRecord.state = 'running'
     peerRecord.lastSeen = now
     if (point !== undefined) this.peers.seenAt(peerRecord, point)
@@ -697,8 +879,13 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     if (this.#active.size >= ceiling)
       this.emit('too-many-connections', { active: this.#active.size, max: ceiling })
     this.emit('changed')
-    void connection.closed.then((reason) => this.#onClosed(active, reason))
-    runAnswerer(connection, this.#discovery.handlersFor(active), active.throttle).catch((err: Error) =>
+    const adopted = active
+    void connection.closed.then((reason) => this.#onClosed(adopted, reason))
+    const handlers = {
+      ...this.#discovery.handlersFor(adopted),
+      excess: (kind: ViolationKind) => this.#violated(adopted, kind),
+    }
+    runAnswerer(connection, handlers, active.throttle).catch((err: Error) =>
       connection.destroy({ kind: 'local', detail: `answerer failed: ${err.message}` }),
     )
     return active
@@ -720,9 +907,20 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       peerRecord.state = 'disconnected'
       peerRecord.lastSeen = now
     }
+    const closedBy: PointEventKind & PeerEventKind =
+      reason.kind === 'local' ? 'disconnection' : 'external_disconnection'
+    const why = describeCloseReason(reason)
+    if (pointRecord) this.#logPoint(pointRecord, closedBy, active.peerId, why)
+    if (peerRecord) this.#logPeer(peerRecord, closedBy, active.ip, active.point, why)
     if (reason.kind === 'mac_error' || reason.kind === 'decode_error') {
       this.#misbehaved(active.ip, active.peerId, active.point, reason.kind)
       this.scores.add(active.peerId, wireFaultOf(reason))
+    } else if (reason.kind === 'flood') {
+      this.#misbehaved(active.ip, active.peerId, active.point, `flood: ${reason.last}`)
+      this.scores.add(active.peerId, 'violation')
+    } else if (reason.kind === 'write_stall' || reason.kind === 'memory_budget') {
+      // Not greylisted: a dead or slow peer may be honest; its score remembers the cost.
+      this.scores.add(active.peerId, 'violation')
     }
     this.emit('disconnection', {
       peerId: active.peerId,
@@ -737,8 +935,48 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   }
 
   /**
+   * Whether an untrusted peer is refused by the greylist once its point is known: its IP (let
+   * through the accept check because some trusted peer or point might be on it) or its point.
+   */
+  #greylistedAt(ip: string, point: string | undefined): boolean {
+    if (this.acl.ipStatus(ip) === 'greylisted') return true
+    return point !== undefined && !isNamedPoint(point) && this.acl.isPointGreylisted(point)
+  }
+
+  /**
+   * Charges a protocol violation to the connection: every VIOLATIONS_PER_SCORE_CHARGE of them cost
+   * the score; past the connection's budget it is closed (`flood`, then greylisted by #onClosed).
+   */
+  #violated(active: ActiveConnection<A, C>, kind: ViolationKind): void {
+    const over = active.violations.charge()
+    if (active.violations.total % VIOLATIONS_PER_SCORE_CHARGE === 0)
+      this.penalize(active.peerId, 'violation', VIOLATIONS_PER_SCORE_CHARGE * VIOLATION_SCORE_SHARE)
+    if (over && active.connection.closeReason === undefined && !this.#isTrusted(active))
+      active.connection.destroy({ kind: 'flood', violations: active.violations.total, last: kind })
+  }
+
+  /** Over the memory budget: drops the connections holding the most until back under it. */
+  #shedMemory(): void {
+    const budgetBytes = this.budget.limit
+    while (this.budget.held > budgetBytes) {
+      const holders = [...this.#active.values()]
+        .filter((a) => a.connection.closeReason === undefined)
+        .map((a) => ({ active: a, queuedBytes: a.connection.queuedBytes, trusted: this.#isTrusted(a) }))
+      const victim = budgetVictim(holders)
+      if (victim === undefined) return
+      victim.active.connection.destroy({
+        kind: 'memory_budget',
+        queuedBytes: victim.queuedBytes,
+        budgetBytes,
+      })
+    }
+  }
+
+  /**
    * Greylists the IP (when given) and the peer id of a misbehaving peer, unless the peer, its
-   * point or its IP is trusted.
+   * point or its IP is trusted. On an address exempt from the admission limits (loopback by
+   * default: the nodes of one machine share it) the point is greylisted instead of the IP, so
+   * one bad node does not lock the others out.
    */
   #misbehaved(
     ip: string | undefined,
@@ -749,11 +987,41 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     if (peerId !== undefined && this.isPeerTrusted(peerId)) return
     if (point !== undefined && this.isPointTrusted(point)) return
     if (ip !== undefined && this.acl.isIpTrusted(ip)) return
-    if (ip !== undefined && this.acl.greylistIp(ip, reason)) {
-      const until = this.now() + this.acl.greylistTimeoutMs
-      for (const r of this.points.values()) if (parsePoint(r.point).host === ip) r.greylistedUntil = until
+    const until = this.now() + this.acl.greylistTimeoutMs
+    if (ip !== undefined && this.admission.isExempt(ip)) {
+      // A named point (the operator's) is greylisted through its peer id only.
+      const ipPoint = point === undefined || isNamedPoint(point) ? undefined : point
+      const record = ipPoint === undefined ? undefined : this.points.get(ipPoint)
+      if (ipPoint !== undefined && this.acl.greylistPoint(ipPoint, reason) && record)
+        record.greylistedUntil = until
+    } else if (ip !== undefined && this.acl.greylistIp(ip, reason)) {
+      for (const r of this.points.values())
+        if ((r.lastAddress ?? hostOfPoint(r.point)) === ip) r.greylistedUntil = until
     }
     if (peerId !== undefined) this.acl.greylistPeer(peerId, reason)
+  }
+
+  // ---- History ----
+
+  #logPoint(r: PointRecord, kind: PointEventKind, peerId: string | undefined, detail?: string): void {
+    const event: PointEvent = { kind, at: this.now(), peerId, detail }
+    r.history ??= new History()
+    r.history.push(event)
+    this.emit('point-event', { point: r.point, event })
+  }
+
+  #logPeer(
+    r: PeerRecord<P>,
+    kind: PeerEventKind,
+    address: string,
+    point: string | undefined,
+    detail?: string,
+  ): void {
+    const port = point === undefined ? undefined : Number(point.slice(point.lastIndexOf(':') + 1))
+    const event: PeerEvent = { kind, at: this.now(), address, port, detail }
+    r.history ??= new History()
+    r.history.push(event)
+    this.emit('peer-event', { peerId: r.peerId, event })
   }
 
   // ---- Live connections ----
@@ -853,7 +1121,21 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
    */
   registerPoint(pointText: string, source?: string): PointRecord | undefined {
     const point = canonicalPoint(pointText)
-    if (point === undefined || this.#ownPoints.has(point) || parsePoint(point).port === 0) return undefined
+    return point === undefined ? undefined : this.#register(point, source)
+  }
+
+  /**
+   * The record of a point an operator gave (config, connect, RPC): an IP or a DNS name, kept by
+   * name; a "#PEER_ID" pins it. Undefined as registerPoint.
+   */
+  registerAddress(address: PointAddress, source?: string): PointRecord | undefined {
+    const record = this.#register(address.point, source)
+    if (record !== undefined && address.peerId !== undefined) record.expectedPeerId = address.peerId
+    return record
+  }
+
+  #register(point: string, source: string | undefined): PointRecord | undefined {
+    if (this.#ownPoints.has(point) || point.endsWith(':0')) return undefined
     const registered = this.points.register(point)
     if (!registered) return undefined
     if (registered.created) {
@@ -863,10 +1145,54 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     return registered.record
   }
 
-  /** Learns points from an Advertise or a Nack: each is checked alone, bad ones are dropped. */
-  registerPoints(points: readonly string[], source: string | undefined): void {
-    for (const point of points.slice(0, MAX_ADVERTISED_POINTS)) this.registerPoint(point, source)
+  /**
+   * A point heard by local discovery (Octez's register_new_point ~trusted): the sender's IP
+   * and the port it announced, learned as any other point, and trusted when `trusted`.
+   */
+  registerDiscoveredPoint(ip: string, port: number, trusted: boolean): PointRecord | undefined {
+    const point = formatPoint(ip, port)
+    const known = this.points.get(point) !== undefined
+    const record = this.registerPoint(point, 'local-discovery')
+    if (record === undefined) return undefined
+    let changed = !known
+    if (trusted && !record.trusted && this.#discoveredTrusted.size < this.config.maxKnownPoints.max) {
+      this.#discoveredTrusted.add(record.point)
+      record.trusted = true
+      changed = true
+    }
+    if (changed) this.emit('changed')
+    return record
+  }
+
+  /**
+   * Learns points from an Advertise or a Nack: each is checked alone; bad ones, and those whose
+   * address may not be learnt (mayLearn), are dropped. Returns how many were dropped.
+   */
+  registerPoints(points: readonly string[], source: string | undefined): number {
+    let dropped = 0
+    for (const point of points.slice(0, MAX_ADVERTISED_POINTS)) {
+      if (this.mayLearn(point)) this.registerPoint(point, source)
+      else dropped++
+    }
     this.emit('changed')
+    return dropped
+  }
+
+  /**
+   * Whether a point a peer names (Advertise, Swap, Nack alternatives) may be learnt: a valid
+   * point whose address is routable, in discovery.allowRanges, or in the special range of our
+   * own listening address (see LearnableAddresses); trusted and configured points always.
+   */
+  mayLearn(pointText: string): boolean {
+    const point = canonicalPoint(pointText)
+    if (point === undefined) return false
+    if (this.#configured.has(point) || this.isPointTrusted(point)) return true
+    return this.#learnable.allows(hostOfPoint(point))
+  }
+
+  /** Why a point's address may not be learnt, or undefined (see mayLearn). */
+  learnRefusal(host: string): string | undefined {
+    return this.#learnable.refusal(host)
   }
 
   #registerPeer(peerId: string): PeerRecord<P> {
@@ -881,8 +1207,14 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   /** Puts back saved records (at start). */
   restore(points: readonly PointRecord[], peers: readonly PeerRecord<P>[]): void {
     for (const r of points) {
-      const point = canonicalPoint(r.point)
-      if (point !== undefined) this.points.restore({ ...r, point, trusted: this.isPointTrusted(point) })
+      const point = canonicalPointAddress(r.point)
+      if (point === undefined) continue
+      // Points learnt before the rule of mayLearn (an older peers.json) are dropped too; named
+      // points are the operator's (peers teach IP literals only).
+      if (!isNamedPoint(point) && !this.mayLearn(point)) continue
+      // A pin of the config wins over a saved one; a saved pin (PATCH, connect) is kept.
+      const expectedPeerId = this.points.get(point)?.expectedPeerId ?? r.expectedPeerId
+      this.points.restore({ ...r, point, trusted: this.isPointTrusted(point), expectedPeerId })
     }
     for (const r of peers) this.peers.restore({ ...r, trusted: this.acl.isPeerTrusted(r.peerId) })
   }
@@ -896,6 +1228,8 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     for (const r of this.points.values()) {
       if (r.private || r.point === exclude || this.#ownPoints.has(r.point)) continue
       if (r.state !== 'running' && r.failures > 0) continue
+      // Points travel as IP addresses (Octez's P2p_point.Id): a name stays ours.
+      if (isNamedPoint(r.point)) continue
       if (!r.trusted && this.acl.isPointBanned(r.point)) continue
       good.push(r)
     }
@@ -909,21 +1243,44 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
 
   /** Whether the point is trusted: by the config or the ACL (itself or its IP). */
   isPointTrusted(point: string): boolean {
-    return this.#configTrusted.has(point) || this.acl.isPointTrusted(point)
+    return (
+      this.#configTrusted.has(point) ||
+      this.#discoveredTrusted.has(point) ||
+      (!isNamedPoint(point) && this.acl.isPointTrusted(point))
+    )
+  }
+
+  /** The ACL refuses the point (a named point: never by itself; its addresses are checked at each dial). */
+  #isPointBanned(point: string): boolean {
+    return !isNamedPoint(point) && this.acl.isPointBanned(point)
   }
 
   isPeerTrusted(peerId: string): boolean {
     return this.acl.isPeerTrusted(peerId)
   }
 
+  /** Whether a trusted peer or point (ACL or config) may be behind a connection from `ip`. */
+  mayTrustSomeoneAt(ip: string): boolean {
+    if (this.acl.mayTrustSomeoneAt(ip)) return true
+    for (const point of this.#configTrusted)
+      if (!isNamedPoint(point) && hostOfPoint(point) === ip) return true
+    return false
+  }
+
   pointInfo(r: PointRecord): PointInfo {
-    const status = this.acl.pointStatus(r.point)
+    const named = isNamedPoint(r.point)
+    const status = named ? 'ok' : this.acl.pointStatus(r.point)
+    const ip = named ? r.lastAddress : hostOfPoint(r.point)
     return {
       point: r.point,
       state: r.state,
       trusted: r.trusted,
       banned: status === 'banned',
-      greylisted: this.acl.isIpGreylisted(parsePoint(r.point).host),
+      // A trusted point is dialed whatever the greylist says of its IP.
+      greylisted:
+        !r.trusted &&
+        ((ip !== undefined && this.acl.isIpGreylisted(ip)) ||
+          (!named && this.acl.isPointGreylisted(r.point))),
       peerId: r.peerId,
       lastAttempt: r.lastAttempt,
       lastFailure: r.lastFailure,
@@ -931,6 +1288,8 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       lastDisconnect: r.lastDisconnect,
       failures: r.failures,
       greylistedUntil: r.greylistedUntil,
+      expectedPeerId: r.expectedPeerId,
+      lastAddress: r.lastAddress,
       nextAttemptAt: nextAttemptAt(r, 0, this.#backoff),
     }
   }
@@ -1033,7 +1392,12 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
 
   #bannedNow(active: ActiveConnection<A, C>): boolean {
     if (this.acl.peerStatus(active.peerId) === 'banned') return true
-    if (active.point !== undefined && this.acl.pointStatus(active.point) === 'banned') return true
+    if (
+      active.point !== undefined &&
+      !isNamedPoint(active.point) &&
+      this.acl.pointStatus(active.point) === 'banned'
+    )
+      return true
     return this.acl.ipStatus(active.ip) === 'banned'
   }
 

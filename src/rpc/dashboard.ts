@@ -1,7 +1,8 @@
-// The live dashboard: serves the static page in `dashboard/` (at the package root) under
-// /dashboard/ and redirects / to it; only the files of an allow-list, so no path leaves the folder.
+// The live dashboard: serves the static page in `dashboard/` (an allow-list of files, no path leaves
+// the folder) under /dashboard/, redirects / to it, and gives the page its RPC token (same origin).
 import { readFile } from 'node:fs/promises'
 import type { FastifyInstance, FastifyReply } from 'fastify'
+import { RpcError } from './errors.js'
 
 /** The dashboard's folder, the same from src/rpc (tsx) and dist/rpc (built). */
 const DASHBOARD_DIR = new URL('../../dashboard/', import.meta.url)
@@ -22,8 +23,23 @@ async function sendFile(reply: FastifyReply, name: string): Promise<FastifyReply
   return reply.type(type).header('cache-control', 'no-cache').send(body)
 }
 
-/** Registers GET / and GET /dashboard (redirects) and GET /dashboard/* on the admin RPC server. */
-export function registerDashboard(app: FastifyInstance): void {
+/**
+ * Registers GET / and GET /dashboard (redirects), GET /dashboard/* and GET /dashboard/token on
+ * the admin RPC server. The token route answers only a same-origin request (the browser's
+ * Sec-Fetch-Site; the server's Host check has already refused any other name, so a rebound
+ * DNS name cannot read it), so that the page can send the token on its state-changing calls.
+ */
+export function registerDashboard(app: FastifyInstance, token: string): void {
+  app.get('/dashboard/token', (request, reply) => {
+    const site = request.headers['sec-fetch-site']
+    if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+      throw new RpcError(
+        'FORBIDDEN',
+        `the token is only given to the node's own dashboard (Sec-Fetch-Site ${site})`,
+      )
+    }
+    return reply.header('cache-control', 'no-store').send({ token })
+  })
   app.get('/', (_request, reply) => reply.redirect('/dashboard/'))
   app.get('/dashboard/', (_request, reply) => sendFile(reply, 'index.html'))
   // Unless the server ignores trailing slashes (then the route above already answers it).

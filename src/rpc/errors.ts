@@ -2,11 +2,24 @@
 // body `{ "error": { "code", "message", "cause"? } }` (docs/RPC.md).
 import { DuneP2pError } from '../errors.js'
 
-export type RpcErrorCode = 'BAD_REQUEST' | 'NOT_FOUND' | 'CONFLICT' | 'CONNECT_FAILED' | 'INTERNAL'
+export type RpcErrorCode =
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'MISDIRECTED'
+  | 'CONNECT_FAILED'
+  | 'BUSY'
+  | 'INTERNAL'
 
 const STATUS: Record<RpcErrorCode, number> = {
   BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
+  MISDIRECTED: 421,
+  BUSY: 503,
   CONFLICT: 409,
   CONNECT_FAILED: 502,
   INTERNAL: 500,

@@ -8,6 +8,8 @@ import type { GossipEvent, GossipService } from '../node/gossip.js'
 import type { ConnectionEvent, StepReport } from '../p2p.js'
 import type { CloseReason } from '../socket/errors.js'
 import { describeCloseReason } from '../socket/index.js'
+import { RpcError } from './errors.js'
+import type { RpcLimits } from './limits.js'
 import { failureCause } from './metrics.js'
 import { schemas } from './schemas.js'
 import { type AnyP2p, maintenanceJson, statJson } from './shapes.js'
@@ -54,7 +56,9 @@ export class EventFeed extends EventEmitter<{ event: [LogEvent] }> {
         'greylisted',
         e.kind === 'ip'
           ? { ip: e.ip, reason: e.reason, until: e.until }
-          : { peer_id: e.peerId, reason: e.reason, until: e.until },
+          : e.kind === 'point'
+            ? { point: e.point, reason: e.reason, until: e.until }
+            : { peer_id: e.peerId, reason: e.reason, until: e.until },
       ),
     )
     listen(
@@ -102,12 +106,36 @@ function sseFrame(kind: string, data: unknown): string {
   return `event: ${kind}\ndata: ${JSON.stringify(data)}\n\n`
 }
 
-/** Registers GET /network/log; the streams end when the server closes. */
+/** The `stat_interval_ms` query parameter (digits, 100..3600000), or undefined; 400 otherwise. */
+function statInterval(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined
+  const ms = Number(text)
+  if (!/^\d{1,7}$/.test(text) || ms < 100 || ms > 3_600_000) {
+    throw new RpcError(
+      'BAD_REQUEST',
+      `bad request: stat_interval_ms must be an integer from 100 to 3600000 (milliseconds), got ${JSON.stringify(text)}`,
+    )
+  }
+  return ms
+}
+
+const STREAM_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  'x-accel-buffering': 'no',
+}
+
+/**
+ * Registers GET (and HEAD) /network/log; the streams end when the server closes. At most
+ * `limits.maxLogSubscribers` streams at once (503 past it); a subscriber with more than
+ * `limits.logBufferBytes` waiting (it does not read) is dropped.
+ */
 export function registerEventLog(
   app: FastifyInstance,
   feed: EventFeed,
   p2p: AnyP2p,
   startedAt: number,
+  limits: Pick<RpcLimits, 'maxLogSubscribers' | 'logBufferBytes'>,
 ): void {
   const open = new Set<ServerResponse>()
   app.addHook('preClose', (done) => {
@@ -115,42 +143,59 @@ export function registerEventLog(
     open.clear()
     done()
   })
-  app.get<{ Querystring: { stat_interval_ms?: number } }>(
+  app.get<{ Querystring: { stat_interval_ms?: string } }>(
     '/network/log',
     { schema: schemas.log },
     (request, reply) => {
+      const period = statInterval(request.query.stat_interval_ms)
+      // HEAD: the headers of the stream, at once.
+      if (request.method === 'HEAD') return reply.headers(STREAM_HEADERS).code(200).send()
+      if (open.size >= limits.maxLogSubscribers) {
+        throw new RpcError(
+          'BUSY',
+          `${open.size} event streams are open, the most this node serves (rpc.max_log_subscribers); close one and retry`,
+        )
+      }
       reply.hijack()
       const raw = reply.raw
       raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache',
+        ...(reply.getHeaders() as Record<string, string>),
+        ...STREAM_HEADERS,
         connection: 'keep-alive',
-        'x-accel-buffering': 'no',
       })
-      raw.write(': dune-node event log\n\n')
       open.add(raw)
-      const onEvent = (e: LogEvent): void => {
-        raw.write(sseFrame(e.kind, e.data))
+      let keepalive: NodeJS.Timeout | undefined
+      let stats: NodeJS.Timeout | undefined
+      /** Writes, or drops the subscriber when its unread output passed the bound. */
+      const send = (text: string): void => {
+        if (raw.destroyed) return
+        if (raw.writableLength > limits.logBufferBytes) {
+          stop()
+          raw.destroy()
+          return
+        }
+        raw.write(text)
       }
+      send(': dune-node event log\n\n')
+      const onEvent = (e: LogEvent): void => send(sseFrame(e.kind, e.data))
       feed.on('event', onEvent)
-      const keepalive = setInterval(() => raw.write(': keepalive\n\n'), KEEPALIVE_MS)
+      keepalive = setInterval(() => send(': keepalive\n\n'), KEEPALIVE_MS)
       keepalive.unref()
-      const period = request.query.stat_interval_ms
-      const stats = period
+      stats = period
         ? setInterval(() => {
             const connections_flows = p2p.connections().map((c) => ({
               peer_id: c.peerId,
               current_inflow: Math.round(c.stats.flowIn),
               current_outflow: Math.round(c.stats.flowOut),
             }))
-            raw.write(sseFrame('stat', { time: Date.now(), ...statJson(p2p, startedAt), connections_flows }))
+            send(sseFrame('stat', { time: Date.now(), ...statJson(p2p, startedAt), connections_flows }))
           }, period)
         : undefined
       stats?.unref()
-      const stop = (): void => {
+      function stop(): void {
         feed.off('event', onEvent)
         clearInterval(keepalive)
-        if (stats) clearInterval(stats)
+        clearInterval(stats)
         open.delete(raw)
       }
       raw.on('close', stop)

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { parseCidr } from '../acl/index.js'
 import { peerIdFromB58 } from '../crypto/index.js'
 import type { ObservedHeads } from '../node/observer.js'
-import { canonicalPoint } from '../pool/index.js'
+import { canonicalPoint, canonicalPointAddress, isNamedPoint } from '../pool/index.js'
 import { RpcError } from './errors.js'
 import type { EventFeed } from './event-log.js'
 import { type AclAction, schemas } from './schemas.js'
@@ -24,6 +24,7 @@ import {
 type PeerParams = { Params: { peer_id: string } }
 type PointParams = { Params: { point: string } }
 type AclBody = { Body: { acl: AclAction } }
+type PointPatchBody = { Body: { acl?: AclAction; peer_id?: string } }
 
 /** A checked peer id; 400 when it is not one. */
 function peerIdParam(text: string): string {
@@ -39,13 +40,13 @@ function peerIdParam(text: string): string {
   return text
 }
 
-/** The canonical point; 400 when it is not HOST:PORT. */
+/** The canonical point (an IP or a DNS name, and a port); 400 when it is not HOST:PORT. */
 function pointParam(text: string): string {
-  const point = canonicalPoint(text)
+  const point = text.includes('#') ? undefined : canonicalPointAddress(text)
   if (point === undefined) {
     throw new RpcError(
       'BAD_REQUEST',
-      `point ${JSON.stringify(text)} is not IP:PORT (an IPv6 address in brackets; URL-encode the ':')`,
+      `point ${JSON.stringify(text)} is not HOST:PORT (an IP address, an IPv6 address in brackets, or a DNS name; URL-encode the ':')`,
     )
   }
   return point
@@ -171,28 +172,54 @@ export function registerNetworkRoutes(
     async (request) => {
       const point = pointParam(request.params.point)
       const timeoutMs = request.body?.timeout_ms
+      // The dial and handshake have their own deadlines (up to timeout_ms): the connection's idle
+      // timeout must not cut a long one short.
+      const socket = request.raw.socket
+      socket.setTimeout(0)
       try {
         return connectionJson(await p2p.connect(point, timeoutMs ? { timeoutMs } : {}))
       } catch (err) {
         throw new RpcError('CONNECT_FAILED', `cannot connect to ${point}: ${(err as Error).message}`, {
           cause: err,
         })
+      } finally {
+        socket.setTimeout(app.initialConfig.connectionTimeout ?? 0)
       }
     },
   )
 
-  app.patch<PointParams & AclBody>(
+  app.patch<PointParams & PointPatchBody>(
     '/network/points/:point',
     { schema: schemas.pointAcl },
     async (request) => {
-      const address = addressParam(request.params.point)
+      const { acl: action, peer_id: peerId } = request.body
+      if (peerId !== undefined) {
+        // Pinning (Octez's PATCH with a peer id): the point may be a DNS name.
+        const point = pointParam(request.params.point)
+        peerIdParam(peerId)
+        if (!p2p.setExpectedPeerId(point, peerId))
+          throw new RpcError('CONFLICT', `the table of known points is full; cannot pin ${point}`)
+        if (action === undefined) return { point, expected_peer_id: peerId }
+      }
+      const text = request.params.point
+      if (isNamedPoint(text) && canonicalPointAddress(text) !== undefined) {
+        throw new RpcError(
+          'BAD_REQUEST',
+          `the ACL holds IP addresses: ban or trust the address ${JSON.stringify(text)} resolves to, not its name`,
+        )
+      }
+      const address = addressParam(text)
       const acl = p2p.acl
       const actions =
         address.kind === 'point'
           ? { ban: acl.banPoint, unban: acl.unbanPoint, trust: acl.trustPoint, untrust: acl.untrustPoint }
           : { ban: acl.banIp, unban: acl.unbanIp, trust: acl.trustIp, untrust: acl.untrustIp }
-      actions[request.body.acl].call(acl, address.value)
-      return { point: address.value, ...addressStatus(p2p, address) }
+      actions[action!].call(acl, address.value)
+      return {
+        point: address.value,
+        ...addressStatus(p2p, address),
+        ...(peerId === undefined ? {} : { expected_peer_id: peerId }),
+      }
     },
   )
 

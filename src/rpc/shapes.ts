@@ -164,6 +164,10 @@ export interface PointJson {
   failures: number
   greylisted_until: number | null
   next_attempt_at: number
+  /** The peer id pinned at this point (another one is refused), or null. */
+  expected_peer_id: string | null
+  /** A point named by DNS name: the IP address last dialed for it, or null. */
+  last_address: string | null
 }
 
 /** The answer of PATCH /network/peers/:peer_id for a peer the node does not know. */
@@ -182,6 +186,8 @@ export interface PointAclJson {
 
 export interface GreylistJson {
   ips: { ip: string; until: number; reason: string }[]
+  /** Points greylisted instead of their IP (nodes sharing an IP exempt from the admission limits). */
+  points?: { point: string; until: number; reason: string }[]
   peers: { peer_id: string; until: number; reason: string }[]
 }
 
@@ -388,6 +394,8 @@ export function pointJson(p: PointInfo): PointJson {
     failures: p.failures,
     greylisted_until: orNull(p.greylistedUntil),
     next_attempt_at: p.nextAttemptAt,
+    expected_peer_id: orNull(p.expectedPeerId),
+    last_address: orNull(p.lastAddress),
   }
 }
 
@@ -395,6 +403,7 @@ export function greylistJson(p2p: AnyP2p): GreylistJson {
   const g = p2p.acl.greylist()
   return {
     ips: g.ips.map(({ ip, until, reason }) => ({ ip, until, reason })),
+    points: g.points.map(({ point, until, reason }) => ({ point, until, reason })),
     peers: g.peers.map(({ peerId, until, reason }) => ({ peer_id: peerId, until, reason })),
   }
 }

@@ -4,12 +4,14 @@ import type { Socket } from 'node:net'
 import { type ChunkCipher, MAC_BYTES, MAX_CHUNK_PLAINTEXT, MacError } from '../crypto/index.js'
 import { BoundedQueue } from '../io/bounded-queue.js'
 import { QueueClosedError } from '../io/errors.js'
+import type { MemoryBudget } from '../io/memory-budget.js'
 import type { IoHandle, IoScheduler } from '../io/scheduler.js'
 import { DecodeError, type MessageRegistry, type P2pMessage } from '../wire/index.js'
 import { type CloseReason, ConnectionClosedError, socketErrorReason } from './errors.js'
 import type { AuthenticatedPeer, HandshakeResult } from './handshake.js'
 import { readsIntoSharedBuffer } from './shared-read.js'
 import type { NegotiatedVersion } from './versions.js'
+import { WriteStallWatch } from './write-stall.js'
 
 /** Tunables of one connection. Queue sizes are in bytes of encoded frames. */
 export interface ConnectionOptions {
@@ -23,6 +25,15 @@ export interface ConnectionOptions {
   readonly closeTimeoutMs?: number
   /** The peer's score, read by the I/O scheduler to weigh this connection's share. */
   readonly score?: () => number
+  /**
+   * How long the outgoing queue may stay full with nothing leaving it before the connection is
+   * closed (`write_stall`). Default: never.
+   */
+  readonly writeStallTimeoutMs?: number
+  /** A budget shared with other connections: queued bytes and bytes in the socket count in it. */
+  readonly budget?: MemoryBudget
+  /** Called for each empty chunk (a MAC and no plaintext: legal on the wire, but useless). */
+  readonly onEmptyChunk?: () => void
 }
 
 /** Traffic figures of one connection (wire bytes, chunk headers and MACs included). */
@@ -117,6 +128,9 @@ export class Connection<A, M = unknown> {
   /** The socket reads into a shared buffer: bytes kept past a read are copied. */
   readonly #copyReads: boolean
   readonly #establishedAt = Date.now()
+  readonly #budget: MemoryBudget | undefined
+  readonly #writeStall: WriteStallWatch
+  readonly #onEmptyChunk: (() => void) | undefined
 
   /** Writer state: bytes written to the socket whose write callback has not come yet, and the writer waiting on them. */
   #unconfirmed = 0
@@ -165,8 +179,20 @@ export class Connection<A, M = unknown> {
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 2000
     this.#copyReads = readsIntoSharedBuffer(handshake.socket)
     this.#writeSlice = scheduler.maxUploadSpeed === undefined ? Number.POSITIVE_INFINITY : LIMITED_WRITE_SLICE
-    this.#incoming = new BoundedQueue({ capacity: options.incomingQueueBytes ?? Number.POSITIVE_INFINITY })
-    this.#outgoing = new BoundedQueue({ capacity: options.outgoingQueueBytes ?? Number.POSITIVE_INFINITY })
+    this.#budget = options.budget
+    const budget = this.#budget ? { budget: this.#budget } : {}
+    this.#incoming = new BoundedQueue({
+      capacity: options.incomingQueueBytes ?? Number.POSITIVE_INFINITY,
+      ...budget,
+    })
+    this.#outgoing = new BoundedQueue({
+      capacity: options.outgoingQueueBytes ?? Number.POSITIVE_INFINITY,
+      ...budget,
+    })
+    this.#writeStall = new WriteStallWatch(options.writeStallTimeoutMs ?? Number.POSITIVE_INFINITY, (ms) =>
+      this.#terminate({ kind: 'write_stall', stalledMs: ms, queuedBytes: this.#outgoing.bytes }),
+    )
+    this.#onEmptyChunk = options.onEmptyChunk
     this.#closed = new Promise((resolve) => {
       this.#resolveClosed = resolve
     })
@@ -206,6 +232,7 @@ export class Connection<A, M = unknown> {
     const queued = this.#outgoing.push(message, this.#registry.sizeOf(message)).catch((err) => {
       throw err instanceof QueueClosedError ? this.#closedError() : err
     })
+    if (this.#outgoing.waitingPushes > 0) this.#writeStall.refused()
     this.#startWriter()
     return queued
   }
@@ -213,7 +240,10 @@ export class Connection<A, M = unknown> {
   /** Queues `message` if it fits now; false (nothing queued) when the queue is full or closed. */
   writeNow(message: P2pMessage<A>): boolean {
     if (!this.isOpen) return false
-    if (!this.#outgoing.tryPush(message, this.#registry.sizeOf(message))) return false
+    if (!this.#outgoing.tryPush(message, this.#registry.sizeOf(message))) {
+      this.#writeStall.refused()
+      return false
+    }
     this.#startWriter()
     return true
   }
@@ -249,6 +279,11 @@ export class Connection<A, M = unknown> {
         throw err
       }
     }
+  }
+
+  /** Bytes this connection holds: both queues, and what the socket has not yet written. */
+  get queuedBytes(): number {
+    return this.#incoming.bytes + this.#outgoing.bytes + this.#unconfirmed
   }
 
   stats(): ConnectionStats {
@@ -323,12 +358,20 @@ export class Connection<A, M = unknown> {
     this.#socket.off('data', this.#onData)
     this.#socket.destroy()
     this.#io.close()
-    this.#undelivered = this.#incoming.drain()
-    for (const { message } of this.#overflow) this.#undelivered.push(message)
+    this.#writeStall.progressed()
+    // What the socket held is gone with it; later write callbacks release nothing.
+    this.#budget?.release(this.#unconfirmed)
+    // A peer dropped for abuse gets none of its last messages read; the others' still are.
+    const discard = reason.kind === 'flood' || reason.kind === 'memory_budget'
+    const received = this.#incoming.drain()
+    this.#undelivered = discard ? [] : received
+    if (!discard) for (const { message } of this.#overflow) this.#undelivered.push(message)
     this.#overflow = NO_OVERFLOW
     const error = new ConnectionClosedError(reason)
     this.#incoming.close(error)
     this.#outgoing.close(error)
+    // Closed first, so no waiting push takes the room: unsent messages free their budget.
+    this.#outgoing.drain()
     this.#notifyWriterIdle()
     this.#carry = undefined
     this.#frame = undefined
@@ -430,6 +473,11 @@ export class Connection<A, M = unknown> {
     if (boxed.length < MAC_BYTES)
       throw new MacError(`a chunk of ${boxed.length} bytes is shorter than its MAC`)
     const plainLength = boxed.length - MAC_BYTES
+    if (plainLength === 0) {
+      this.#cipher.open(boxed, scratch, 0)
+      this.#onEmptyChunk?.()
+      return
+    }
     const frame = this.#frame
     if (frame) {
       if (plainLength <= frame.length - this.#frameFill) {
@@ -601,18 +649,31 @@ export class Connection<A, M = unknown> {
           wireBytes += this.#wireSize(frameSize)
           message = wireBytes < BATCH_BYTES ? queue.tryShift() : undefined
         }
-        const buffer = takeOutputBuffer(wireBytes)
+        this.#writeStall.progressed()
+        let buffer = takeOutputBuffer(wireBytes)
         this.#sealBatch(batch, frameSizes, buffer)
+        if (wireBytes * 4 <= buffer.length && this.#socket.writableLength > 0) {
+          // The socket is backed up, so this batch will wait: keep a copy of its size rather
+          // than a whole output buffer (a peer that stops reading would pin one per batch).
+          const small = Buffer.allocUnsafe(wireBytes)
+          buffer.copy(small, 0, 0, wireBytes)
+          giveBackOutputBuffer(buffer)
+          buffer = small
+        }
+        const written = buffer
         for (let start = 0; start < wireBytes; start += this.#writeSlice) {
           const end = Math.min(wireBytes, start + this.#writeSlice)
           const quota = this.#io.requestWrite(end - start)
           if (quota) await quota
           if (this.#closeReason) return
           const last = end === wireBytes
-          if (last) this.#unconfirmed += wireBytes
+          if (last) {
+            this.#unconfirmed += wireBytes
+            this.#budget?.reserve(wireBytes)
+          }
           this.#socket.write(
             buffer.subarray(start, end),
-            last ? () => this.#batchWritten(buffer, wireBytes) : undefined,
+            last ? () => this.#batchWritten(written, wireBytes) : undefined,
           )
         }
         this.#messagesSent += batch.length
@@ -669,6 +730,7 @@ export class Connection<A, M = unknown> {
   #batchWritten(buffer: Buffer, size: number): void {
     giveBackOutputBuffer(buffer)
     this.#unconfirmed -= size
+    if (this.#closeReason === undefined) this.#budget?.release(size)
     if (this.#unconfirmed <= SOCKET_WRITE_LOW_WATER) this.#writeConfirmed?.()
   }
 

@@ -39,8 +39,16 @@ export class HandshakeError extends DuneP2pError {
 
 /** authentication_timeout elapsed before the handshake finished. Not greylisted (SPEC 5). */
 export class HandshakeTimeoutError extends HandshakeError {
-  constructor(where: { point: string; peerId?: string | undefined }, timeoutMs: number) {
-    super('DUNE_HANDSHAKE_TIMEOUT', 'timeout', `handshake not finished within ${timeoutMs} ms`, where)
+  /** `step`: the part of the handshake that was late (default the whole handshake). */
+  constructor(where: { point: string; peerId?: string | undefined }, timeoutMs: number, step?: string) {
+    super(
+      'DUNE_HANDSHAKE_TIMEOUT',
+      'timeout',
+      step === undefined
+        ? `handshake not finished within ${timeoutMs} ms`
+        : `${step} not received within ${timeoutMs} ms`,
+      where,
+    )
   }
 }
 
@@ -121,6 +129,12 @@ export type CloseReason =
   | { readonly kind: 'socket_error'; readonly error: Error }
   /** The kernel gave up on the peer: keepalive probes or data unacknowledged for TCP_USER_TIMEOUT (ETIMEDOUT, EHOSTUNREACH). */
   | { readonly kind: 'dead_peer'; readonly error: Error }
+  /** The outgoing queue stayed full with nothing leaving it for `stalledMs` (the peer stopped reading). */
+  | { readonly kind: 'write_stall'; readonly stalledMs: number; readonly queuedBytes: number }
+  /** Dropped to bring the bytes queued by the whole layer back under its memory budget. */
+  | { readonly kind: 'memory_budget'; readonly queuedBytes: number; readonly budgetBytes: number }
+  /** The peer's protocol violations (empty chunks, layer messages within their cooldown) passed its budget. */
+  | { readonly kind: 'flood'; readonly violations: number; readonly last: string }
 
 /** One line for logs and CLIs. */
 export function describeCloseReason(reason: CloseReason): string {
@@ -139,6 +153,12 @@ export function describeCloseReason(reason: CloseReason): string {
       return `socket error: ${reason.error.message}`
     case 'dead_peer':
       return `dead peer: nothing acknowledged within the TCP user timeout (${reason.error.message})`
+    case 'write_stall':
+      return `write stall: the peer read nothing for ${Math.round(reason.stalledMs / 1000)} s while its outgoing queue was full (${reason.queuedBytes} bytes queued)`
+    case 'memory_budget':
+      return `dropped to keep the queued bytes under the memory budget of ${reason.budgetBytes} bytes: it held the most (${reason.queuedBytes} bytes)`
+    case 'flood':
+      return `flood: ${reason.violations} protocol violations passed the per-connection budget (last: ${reason.last})`
   }
 }
 

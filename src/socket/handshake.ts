@@ -54,6 +54,10 @@ export interface HandshakeConfig<M> {
   readonly localMetadata: M
   /** Bounds the whole handshake, Ack included (SPEC: authentication_timeout, 5 s). */
   readonly authenticationTimeoutMs: number
+  /** Bounds the wait for the peer's connection message, from the start (unset: only the whole timeout). */
+  readonly connectionMessageTimeoutMs?: number | undefined
+  /** Told once the peer's connection message has arrived (the handshake table's stage). */
+  readonly onConnectionMessage?: (() => void) | undefined
 }
 
 /** The peer as the handshake revealed it, before either side sent its Ack. */
@@ -183,6 +187,14 @@ export async function authenticate<M>(
     socket.destroy()
     return new HandshakeTimeoutError(where, config.authenticationTimeoutMs)
   })
+  const firstMs = config.connectionMessageTimeoutMs
+  const first =
+    firstMs !== undefined && firstMs < config.authenticationTimeoutMs
+      ? new Deadline(firstMs, () => {
+          socket.destroy()
+          return new HandshakeTimeoutError(where, firstMs, 'connection message')
+        })
+      : undefined
   const reader = new HandshakeReader(socket)
   socket.setNoDelay(true) // the handshake is a few small writes, each awaited by the peer
   try {
@@ -199,8 +211,11 @@ export async function authenticate<M>(
     const sentRaw = encode(connectionMessageEncoding, localMessage)
     socket.write(sentRaw)
 
-    const lengthPrefix = await deadline.race(reader.read(2))
-    const body = await deadline.race(reader.read(lengthPrefix.readUInt16BE(0)))
+    const readFirst = <T>(p: Promise<T>): Promise<T> => deadline.race(first ? first.race(p) : p)
+    const lengthPrefix = await readFirst(reader.read(2))
+    const body = await readFirst(reader.read(lengthPrefix.readUInt16BE(0)))
+    first?.clear()
+    config.onConnectionMessage?.()
     const recvRaw = Buffer.concat([lengthPrefix, body])
     const remote = decodeStep(connectionMessageEncoding, recvRaw, where, 'connection message')
     const peerId = peerIdOf(remote.publicKey)
@@ -230,6 +245,7 @@ export async function authenticate<M>(
     }
     return new PendingHandshake(peer, socket, reader, cipher, deadline)
   } catch (err) {
+    first?.clear()
     deadline.clear()
     reader.detach()
     socket.destroy()

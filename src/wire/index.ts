@@ -77,6 +77,7 @@ export {
 } from './p2p-message.js'
 export { PEER_ID_SIZE, peerIdEncoding } from './peer-id.js'
 export {
+  advertisedPointEncoding,
   formatPoint,
   MAX_POINT_LENGTH,
   type Point,

@@ -4,7 +4,7 @@ import { listToEnd, obj } from './combinators.js'
 import type { Encoding } from './encoding.js'
 import { EncodeError, within } from './errors.js'
 import { peerIdEncoding } from './peer-id.js'
-import { pointEncoding } from './point.js'
+import { advertisedPointEncoding, pointEncoding } from './point.js'
 import { Reader } from './reader.js'
 
 /** A P2P message carrying application messages of type A. */
@@ -29,8 +29,11 @@ const TAG_ADVERTISE = 0x03
 const TAG_SWAP_REQUEST = 0x04
 const TAG_SWAP_ACK = 0x05
 
-/** Body of Advertise (after its tag): points one after another to the end of the frame, at most 100. */
-export const advertiseBodyEncoding: Encoding<string[]> = listToEnd(pointEncoding, {
+/**
+ * Body of Advertise (after its tag): points one after another to the end of the frame, at most
+ * 100. A point of junk bytes is carried as it is (advertisedPointEncoding), not fatal.
+ */
+export const advertiseBodyEncoding: Encoding<string[]> = listToEnd(advertisedPointEncoding, {
   maxLength: MAX_ADVERTISED_POINTS,
 })
 

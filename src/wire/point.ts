@@ -136,3 +136,36 @@ export const pointEncoding: Encoding<string> = {
     return s
   },
 }
+
+/**
+ * A point in an Advertise: like pointEncoding, but any byte is carried (as the latin1 character
+ * of that code) instead of failing the whole message, so that one junk point costs only
+ * itself: the pool drops what is not a valid point and counts junk against the sender's score.
+ */
+export const advertisedPointEncoding: Encoding<string> = {
+  name: 'point',
+  kind: 'dynamic',
+  maxSize: 4 + MAX_POINT_LENGTH,
+  sizeOf: pointEncoding.sizeOf,
+  write(v, buf, offset) {
+    const length = advertisedPointEncoding.sizeOf(v) - 4
+    for (let i = 0; i < length; i++) {
+      if (v.charCodeAt(i) > 0xff)
+        throw new EncodeError(
+          'invalid_value',
+          `invalid point ${JSON.stringify(v)}: not one byte per character`,
+        )
+    }
+    buf.writeUInt32BE(length, offset)
+    return buf.write(v, offset + 4, 'latin1') + offset + 4
+  },
+  read(r) {
+    const at = r.pos
+    const length = r.u32()
+    if (length > MAX_POINT_LENGTH) {
+      r.fail('length_over_bound', `length ${length} exceeds the bound ${MAX_POINT_LENGTH}`, at)
+    }
+    const p = r.take(length)
+    return r.buf.toString('latin1', p, p + length)
+  },
+}

@@ -36,7 +36,15 @@ export interface WelcomeOptions {
   readonly keepalive?: TcpKeepaliveOptions
   /** Makes the listening server (default net.createServer); tests wrap it to inject accept errors. */
   readonly createServer?: typeof net.createServer
+  /**
+   * Told when listening on `::` failed because the host has no IPv6 (EAFNOSUPPORT,
+   * EADDRNOTAVAIL, EPROTONOSUPPORT) and the worker listens on 0.0.0.0 instead (tezos/tezos#49).
+   */
+  readonly onIpv6Fallback?: (error: Error) => void
 }
+
+/** Errors of listening on `::` that mean "no IPv6 here" (not a port in use): fall back to IPv4. */
+const NO_IPV6 = new Set(['EAFNOSUPPORT', 'EADDRNOTAVAIL', 'EPROTONOSUPPORT'])
 
 /** The listening socket could not be opened (code `DUNE_LISTEN`). */
 export class ListenError extends DuneP2pError {
@@ -56,13 +64,20 @@ export class WelcomeWorker {
   readonly #options: WelcomeOptions
   #server: net.Server | undefined
   #port: number | undefined
+  #host: string
   #backoffUntil = 0
   #nextBackoff: number
   #stopping: Promise<void> | undefined
 
   constructor(options: WelcomeOptions) {
     this.#options = options
+    this.#host = options.host
     this.#nextBackoff = options.backoffMs?.initial ?? 100
+  }
+
+  /** The address listened on: the configured host, or 0.0.0.0 after an IPv6 fallback. */
+  get host(): string {
+    return this.#host
   }
 
   /** The port listened on, once started. */
@@ -74,26 +89,47 @@ export class WelcomeWorker {
     return this.#server !== undefined && this.#stopping === undefined
   }
 
-  /** Opens the listening socket; resolves with the port. Throws ListenError (e.g. EADDRINUSE). */
+  /**
+   * Opens the listening socket; resolves with the port. `::` accepts IPv6 and IPv4 (mapped)
+   * peers; on a host without IPv6 it falls back to 0.0.0.0 (onIpv6Fallback). Throws ListenError
+   * (e.g. EADDRINUSE).
+   */
   async start(): Promise<number> {
     if (this.#server) throw new Error('WelcomeWorker: already started')
-    const { host, port, backlog } = this.#options
-    const createServer = this.#options.createServer ?? net.createServer
-    const server = createServer({ pauseOnConnect: true, noDelay: true }, (socket) => this.#welcome(socket))
+    const { host, port } = this.#options
+    let server: net.Server
+    try {
+      server = await this.#listen(host)
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (host !== '::' || code === undefined || !NO_IPV6.has(code))
+        throw new ListenError(host, port, { cause: err })
+      this.#options.onIpv6Fallback?.(err as Error)
+      try {
+        server = await this.#listen('0.0.0.0')
+      } catch (err4) {
+        throw new ListenError('0.0.0.0', port, { cause: err4 })
+      }
+      this.#host = '0.0.0.0'
+    }
     this.#server = server
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen({ host, port, backlog }, () => {
-        server.off('error', reject)
-        resolve()
-      })
-    }).catch((err) => {
-      this.#server = undefined
-      throw new ListenError(host, port, { cause: err })
-    })
     server.on('error', (err) => this.#acceptFailed(err))
     this.#port = (server.address() as net.AddressInfo).port
     return this.#port
+  }
+
+  /** A listening server on `host` (not yet the worker's); rejects with the listen error. */
+  #listen(host: string): Promise<net.Server> {
+    const { port, backlog } = this.#options
+    const createServer = this.#options.createServer ?? net.createServer
+    const server = createServer({ pauseOnConnect: true, noDelay: true }, (socket) => this.#welcome(socket))
+    return new Promise<net.Server>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen({ host, port, backlog }, () => {
+        server.off('error', reject)
+        resolve(server)
+      })
+    })
   }
 
   /**

@@ -6,6 +6,7 @@ import fc from 'fast-check'
 import {
   formatAge,
   formatBytes,
+  formatDue,
   formatDuration,
   formatFields,
   formatRate,
@@ -13,8 +14,8 @@ import {
   formatTable,
 } from '../../src/cli/admin-format.js'
 import { formatLogEvent, type LogEvent, readEventStream } from '../../src/cli/admin-log.js'
-import { admissionView, peerView, scoresView } from '../../src/cli/admin-views.js'
-import type { AdmissionJson, PeerJson, ScoreDetailJson, ScoresJson } from '../../src/rpc/shapes.js'
+import { admissionView, peerView, pointsView, pointView, scoresView } from '../../src/cli/admin-views.js'
+import type { AdmissionJson, PeerJson, PointJson, ScoreDetailJson, ScoresJson } from '../../src/rpc/shapes.js'
 
 describe('admin formatting', () => {
   test('formatTable aligns columns, numbers to the right, no trailing spaces', () => {
@@ -62,12 +63,12 @@ describe('admin formatting', () => {
     assert.equal(formatAge(now + 5000, now), 'in 5s')
   })
 
-  test('one line per log event kind', () => {
+  test('one sentence per log event kind', () => {
     const line = (event: string, data: Record<string, unknown>): string =>
       formatLogEvent({ event, data: { time: 0, ...data } }).replace(/^\d\d:\d\d:\d\d {2}/, '')
     assert.equal(
       line('connection', { peer_id: 'idA', point: '1.2.3.4:9732', remote_addr: '1.2.3.4', incoming: true }),
-      'connected to idA at 1.2.3.4:9732 (incoming)',
+      'Connected to idA at 1.2.3.4:9732 (it dialed us).',
     )
     assert.equal(
       line('disconnection', {
@@ -75,19 +76,27 @@ describe('admin formatting', () => {
         point: null,
         remote_addr: '1.2.3.4',
         incoming: false,
-        reason: 'eof',
+        reason: 'the peer sent Disconnect',
       }),
-      'disconnected from idA at 1.2.3.4 (outgoing): eof',
+      'Connection to idA at 1.2.3.4 (we dialed) closed: the peer sent Disconnect.',
     )
     assert.match(
-      line('greylisted', { ip: '1.2.3.4', reason: 'bad pow', until: 0 }),
-      /^greylisted 1\.2\.3\.4 until .+: bad pow$/,
+      line('greylisted', { ip: '1.2.3.4', reason: 'handshake: pow', until: 0 }),
+      /^IP 1\.2\.3\.4 greylisted until .+ \(handshake: pow\); `dune-admin-client flush greylist` lifts it\.$/,
     )
+    assert.match(
+      line('greylisted', { point: '127.0.0.1:9732', reason: 'mac_error', until: 0 }),
+      /^Point 127\.0\.0\.1:9732 greylisted until .+ \(mac_error\); `dune-admin-client flush greylist` lifts it\.$/,
+    )
+    assert.match(line('greylisted', { peer_id: 'idA', reason: 'x', until: 0 }), /^Peer idA greylisted until /)
     assert.equal(
       line('handshake_failed', { remote_addr: '1.2.3.4', incoming: true, error: 'bad', code: 'DUNE_POW' }),
-      'handshake from 1.2.3.4 failed: bad (DUNE_POW)',
+      'Handshake from 1.2.3.4 failed: bad (DUNE_POW).',
     )
-    assert.equal(line('refused', { remote_addr: '1.2.3.4', reason: 'banned' }), 'refused 1.2.3.4: banned')
+    assert.equal(
+      line('refused', { remote_addr: '1.2.3.4', reason: 'banned' }),
+      'Refused a connection from 1.2.3.4: banned.',
+    )
     assert.equal(
       line('maintenance', {
         reason: 'timer',
@@ -98,17 +107,24 @@ describe('admin formatting', () => {
         disconnected: 0,
         low_score_disconnected: 0,
       }),
-      'maintenance (timer): 3 -> 5 connections, 2 connected, 1 failed dials, 0 disconnected, 0 for a low score',
+      'Maintenance step (timer): 3 connections before, 5 after; 2 new, 1 failed dials, 0 dropped, 0 dropped for a low score.',
     )
     assert.equal(
       line('evicted', { peer_id: 'idA', remote_addr: '1.2.3.4', newcomer: 'idB' }),
-      'evicted idA at 1.2.3.4 to make room for idB',
+      'Evicted idA at 1.2.3.4 to make room for idB.',
     )
-    assert.equal(line('low_score', { peer_id: 'idA', score: -20.5 }), 'low score -20.50: idA greylisted')
-    assert.equal(line('acl', { action: 'ban', target: '10.0.0.0/8' }), 'acl ban 10.0.0.0/8')
-    assert.equal(line('acl', { action: 'flush_greylist', target: null }), 'acl flush_greylist')
-    assert.equal(line('gossip', { from: 'idB', id: '00', text: 'hi' }), 'gossip from idB: hi')
-    assert.equal(line('gossip', { from: null, id: '00', text: 'hi' }), 'gossip published here: hi')
+    assert.equal(
+      line('low_score', { peer_id: 'idA', score: -20.5 }),
+      'Disconnected and greylisted idA: its score -20.50 is too low.',
+    )
+    assert.equal(line('acl', { action: 'ban', kind: 'ip', target: '10.0.0.0/8' }), 'Banned ip 10.0.0.0/8.')
+    assert.equal(
+      line('acl', { action: 'untrust', kind: 'peer', target: 'idA' }),
+      'Stopped trusting peer idA.',
+    )
+    assert.equal(line('acl', { action: 'flush_greylist', target: null }), 'Flushed the greylist.')
+    assert.equal(line('gossip', { from: 'idB', id: '00', text: 'hi' }), 'Gossip from idB: "hi"')
+    assert.equal(line('gossip', { from: null, id: '00', text: 'hi' }), 'Gossip published here: "hi"')
     assert.equal(
       line('stat', {
         connections: 2,
@@ -117,9 +133,49 @@ describe('admin formatting', () => {
         total_recv: 2000,
         total_sent: 10,
       }),
-      'stat: 2 connections, in 1.5 kB/s, out 0.0 kB/s, received 2.0 kB, sent 10 B',
+      '2 connections; now in 1.5 kB/s, out 0.0 kB/s; 2.0 kB received and 10 B sent in all.',
     )
     assert.equal(line('future_kind', { x: 1 }), 'future_kind {"time":0,"x":1}')
+  })
+})
+
+describe('times of points', () => {
+  const now = 1_700_000_000_000
+  const point = (over: Partial<PointJson>): PointJson => ({
+    point: '192.0.2.7:9732',
+    state: 'disconnected',
+    trusted: false,
+    banned: false,
+    greylisted: false,
+    peer_id: null,
+    last_attempt: null,
+    last_failure: null,
+    last_established: null,
+    last_disconnect: null,
+    failures: 0,
+    greylisted_until: null,
+    expected_peer_id: null,
+    last_address: null,
+    next_attempt_at: 0,
+    ...over,
+  })
+
+  test('a point never tried: no epoch-0 age ("20790d ago"), `-`', () => {
+    assert.equal(formatDue(0, now), '-')
+    assert.equal(formatAge(0, now), 'never')
+    const table = pointsView([point({})], now)
+    assert.doesNotMatch(table, /\d+d \d+h ago/)
+    assert.match(table.split('\n')[1]!, /192\.0\.2\.7:9732 +disconnected +- +- +never +0 +-$/)
+    assert.match(pointView(point({}), now), /Next attempt: +-\n$/)
+  })
+
+  test('a past-due attempt is `now`, a future one `in …`', () => {
+    assert.equal(formatDue(now - 30_000, now), 'now')
+    assert.equal(formatDue(now + 5000, now), 'in 5s')
+    const overdue = point({ last_attempt: now - 60_000, failures: 1, next_attempt_at: now - 30_000 })
+    assert.match(pointsView([overdue], now).split('\n')[1]!, / 1 +now$/)
+    assert.match(pointView(overdue, now), /Last attempt: +1m ago\n/)
+    assert.match(pointView(overdue, now), /Next attempt: +now\n$/)
   })
 })
 

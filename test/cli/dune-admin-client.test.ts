@@ -2,10 +2,14 @@
 // --json, what reaches the node), the error paths, and the real process once (answer, node down).
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { main } from '../../src/cli/dune-admin-client.js'
 import type { DuneNode } from '../../src/node/daemon.js'
 import {
+  adminArgs,
   closedPort,
   connectAll,
   netPoint,
@@ -14,6 +18,7 @@ import {
   stopNodes,
   waitFor,
 } from '../support/admin-nodes.js'
+import { startShippedNode } from '../support/shipped-node.js'
 
 interface Run {
   code: number
@@ -44,7 +49,7 @@ async function run(
 
 /** Runs the client on `node` and expects success; returns stdout. */
 async function ok(node: DuneNode, args: string[]): Promise<string> {
-  const result = await run(['--endpoint', rpcUrl(node), ...args])
+  const result = await run([...adminArgs(node), ...args])
   assert.equal(result.code, 0, `${args.join(' ')}: ${result.err}`)
   assert.equal(result.err, '')
   return result.out
@@ -56,7 +61,7 @@ async function json<T>(node: DuneNode, args: string[]): Promise<T> {
 
 /** Runs the client on `node` and expects exit 1 with one error line; returns it. */
 async function fails(node: DuneNode, args: string[]): Promise<string> {
-  const result = await run(['--endpoint', rpcUrl(node), ...args])
+  const result = await run([...adminArgs(node), ...args])
   assert.equal(result.code, 1, `${args.join(' ')} should fail: ${result.out}`)
   assert.equal(result.out, '')
   return result.err
@@ -181,6 +186,7 @@ describe('dune-admin-client against three connected nodes', () => {
     assert.equal(admission.eviction.protect_groups, 4)
   })
 
+  // A trusted point is dialed by the maintenance: a loopback one where nobody listens.
   test('ban, is banned, unban, trust, untrust an address (IP, CIDR or point) reach the node', async () => {
     assert.equal(await ok(a, ['ban', 'address', '10.0.0.0/8']), 'Banned 10.0.0.0/8.\n')
     assert.ok(a.p2p.acl.isIpBanned('10.1.2.3'))
@@ -188,15 +194,17 @@ describe('dune-admin-client against three connected nodes', () => {
     assert.deepEqual(await json(a, ['is', 'address', '10.1.2.3', 'banned']), { banned: true })
     assert.equal(await ok(a, ['unban', 'address', '10.0.0.0/8']), 'Unbanned 10.0.0.0/8.\n')
     assert.ok(!a.p2p.acl.isIpBanned('10.1.2.3'))
-    assert.equal(await ok(a, ['is', 'address', 'banned', '10.1.2.3']), '10.1.2.3 is not banned.\n')
+    // Exit status for scripts: 0 banned, 1 not banned, 2 could not tell.
+    const notBanned = await run(['--endpoint', rpcUrl(a), 'is', 'address', 'banned', '10.1.2.3'])
+    assert.deepEqual(notBanned, { code: 1, out: '10.1.2.3 is not banned.\n', err: '' })
 
-    assert.equal(await ok(a, ['trust', 'address', '192.0.2.7:9732']), 'Trusted 192.0.2.7:9732.\n')
-    assert.ok(a.p2p.acl.isPointTrusted('192.0.2.7:9732'))
+    assert.equal(await ok(a, ['trust', 'address', '127.7.7.7:9732']), 'Trusted 127.7.7.7:9732.\n')
+    assert.ok(a.p2p.acl.isPointTrusted('127.7.7.7:9732'))
     const acl = await json<{ trusted_points: string[] }>(a, ['list', 'acl'])
-    assert.deepEqual(acl.trusted_points, ['192.0.2.7:9732'])
-    assert.match(await ok(a, ['list', 'acl']), /trusted +point +192\.0\.2\.7:9732\n/)
-    assert.equal(await ok(a, ['untrust', 'address', '192.0.2.7:9732']), 'Untrusted 192.0.2.7:9732.\n')
-    assert.ok(!a.p2p.acl.isPointTrusted('192.0.2.7:9732'))
+    assert.deepEqual(acl.trusted_points, ['127.7.7.7:9732'])
+    assert.match(await ok(a, ['list', 'acl']), /trusted +point +127\.7\.7\.7:9732\n/)
+    assert.equal(await ok(a, ['untrust', 'address', '127.7.7.7:9732']), 'Untrusted 127.7.7.7:9732.\n')
+    assert.ok(!a.p2p.acl.isPointTrusted('127.7.7.7:9732'))
     assert.equal(await ok(a, ['list', 'acl']), 'No bans and no trusts.\n\nThe greylist is empty.\n')
   })
 
@@ -215,7 +223,9 @@ describe('dune-admin-client against three connected nodes', () => {
     assert.equal(await ok(c, ['is', 'peer', 'banned', b.peerId]), `${b.peerId} is banned.\n`)
     assert.match(await ok(c, ['list', 'acl']), new RegExp(`banned +peer +${b.peerId}\\n`))
     assert.equal(await ok(c, ['unban', 'peer', b.peerId]), `Unbanned ${b.peerId}.\n`)
-    assert.deepEqual(await json(c, ['is', 'peer', b.peerId, 'banned']), { banned: false })
+    const unbanned = await run(['--endpoint', rpcUrl(c), '--json', 'is', 'peer', b.peerId, 'banned'])
+    assert.equal(unbanned.code, 1, unbanned.err)
+    assert.deepEqual(JSON.parse(unbanned.out), { banned: false })
     // Back to three connected nodes for the next tests.
     assert.match(
       await ok(b, ['connect', 'address', netPoint(c)]),
@@ -274,8 +284,7 @@ describe('dune-admin-client against three connected nodes', () => {
   test('watch log --count: events as lines (and JSON), until the count', async () => {
     // Stat events every 100 ms: the stream is live at once.
     const stats = await run([
-      '--endpoint',
-      rpcUrl(a),
+      ...adminArgs(a),
       '--json',
       'watch',
       'log',
@@ -296,7 +305,7 @@ describe('dune-admin-client against three connected nodes', () => {
     assert.equal(events[0].data.peer_id, a.peerId)
 
     // An ACL change made while watching appears as its readable line.
-    const watching = run(['--endpoint', rpcUrl(a), 'watch', 'log', '--count', '1'])
+    const watching = run([...adminArgs(a), 'watch', 'log', '--count', '1'])
     let done = false
     void watching.then(() => {
       done = true
@@ -307,13 +316,13 @@ describe('dune-admin-client against three connected nodes', () => {
     }
     const watched = await watching
     assert.equal(watched.code, 0, watched.err)
-    assert.match(watched.out, /^\d\d:\d\d:\d\d {2}acl (un)?trust 198\.51\.100\.1\n$/)
+    assert.match(watched.out, /^\d\d:\d\d:\d\d {2}(Trusted|Stopped trusting) ip 198\.51\.100\.1\.\n$/)
     await ok(a, ['untrust', 'address', '198.51.100.1'])
   })
 
   test('watch log stops when asked (as on Ctrl-C), exit 0', async () => {
     const stop = new AbortController()
-    const watching = run(['--endpoint', rpcUrl(a), 'watch', 'log', '--stat-interval', '100'], {
+    const watching = run([...adminArgs(a), 'watch', 'log', '--stat-interval', '100'], {
       signal: stop.signal,
       onOutput: () => stop.abort(),
     })
@@ -340,7 +349,21 @@ describe('dune-admin-client against three connected nodes', () => {
       await fails(a, ['connect', 'address', `127.0.0.1:${port}`, '--timeout', '2000']),
       /^dune-admin-client: .+\n$/,
     )
-    assert.match(await fails(a, ['is', 'peer', 'maybe', b.peerId]), /expected "banned <target>"/)
+    const unclear = await run(['--endpoint', rpcUrl(a), 'is', 'peer', 'maybe', b.peerId])
+    assert.equal(unclear.code, 2, 'a question that could not be answered: exit 2')
+    assert.match(unclear.err, /expected "banned <target>"/)
+    const missing = await run(['--endpoint', rpcUrl(a), 'is', 'address'])
+    assert.equal(missing.code, 2, `a usage error: exit 2 (${missing.err})`)
+    const unreachable = await run([
+      '--endpoint',
+      `http://127.0.0.1:${port}`,
+      'is',
+      'peer',
+      'banned',
+      b.peerId,
+    ])
+    assert.equal(unreachable.code, 2)
+    assert.match(unreachable.err, /^dune-admin-client: cannot reach the node/)
   })
 
   test('the endpoint from $DUNE_ADMIN_ENDPOINT; --endpoint wins; a bad endpoint is refused', async () => {
@@ -360,6 +383,36 @@ describe('dune-admin-client against three connected nodes', () => {
     const badEnv = await run(['p2p', 'stat'], { env: { DUNE_ADMIN_ENDPOINT: 'ftp://x' } })
     assert.equal(badEnv.code, 1)
     assert.match(badEnv.err, /^dune-admin-client: DUNE_ADMIN_ENDPOINT: /)
+  })
+  test('changing commands send the token of --data-dir, $DUNE_NODE_DATA_DIR or --token-file; else 401 saying what to do', async () => {
+    const dataDir = a.p2p.config.dataDir!
+    const endpoint = ['--endpoint', rpcUrl(a)]
+    const empty = mkdtempSync(join(tmpdir(), 'dune-admin-no-node-'))
+    const missing = await run([...endpoint, '--data-dir', empty, 'trust', 'address', '198.51.100.2'])
+    assert.equal(missing.code, 1)
+    assert.match(
+      missing.err,
+      /no token file at .+rpc\.cookie .*--data-dir DIR or \$DUNE_NODE_DATA_DIR\) or --token-file FILE/,
+    )
+    assert.equal(a.p2p.acl.isIpTrusted('198.51.100.2'), false)
+    const wrong = join(empty, 'wrong.cookie')
+    writeFileSync(wrong, 'ab'.repeat(32))
+    const bad = await run([...endpoint, '--token-file', wrong, 'trust', 'address', '198.51.100.2'])
+    assert.equal(bad.code, 1)
+    assert.match(bad.err, /is not the running node's/)
+    // Reads need no token.
+    assert.equal((await run([...endpoint, '--data-dir', empty, 'list', 'acl'])).code, 0)
+
+    const fromEnv = await run([...endpoint, 'trust', 'address', '198.51.100.2'], {
+      env: { DUNE_NODE_DATA_DIR: dataDir },
+    })
+    assert.equal(fromEnv.code, 0, fromEnv.err)
+    assert.equal(a.p2p.acl.isIpTrusted('198.51.100.2'), true)
+    const copy = join(empty, 'copy.cookie')
+    writeFileSync(copy, readFileSync(join(dataDir, 'rpc.cookie')))
+    const fromFile = await run([...endpoint, '--token-file', copy, 'untrust', 'address', '198.51.100.2'])
+    assert.equal(fromFile.code, 0, fromFile.err)
+    assert.equal(a.p2p.acl.isIpTrusted('198.51.100.2'), false)
   })
 })
 
@@ -384,7 +437,7 @@ describe('dune-admin-client without a node', () => {
     const [node] = await startNodes(1)
     try {
       let live = false
-      const watching = run(['--endpoint', rpcUrl(node), 'watch', 'log', '--stat-interval', '100', '--json'], {
+      const watching = run([...adminArgs(node), 'watch', 'log', '--stat-interval', '100', '--json'], {
         onOutput: () => {
           live = true
         },
@@ -422,13 +475,13 @@ describe('dune-admin-client as a process', () => {
     const nodes = await startNodes(2)
     try {
       await connectAll(nodes)
-      const listed = await spawnClient(['--endpoint', rpcUrl(nodes[0]), 'list', 'connections', '--json'])
+      const listed = await spawnClient([...adminArgs(nodes[0]), 'list', 'connections', '--json'])
       assert.equal(listed.code, 0, listed.err)
       assert.deepEqual(
         (JSON.parse(listed.out) as { peer_id: string }[]).map((x) => x.peer_id),
         [nodes[1].peerId],
       )
-      const invalid = await spawnClient(['--endpoint', rpcUrl(nodes[0]), 'ban', 'address', '300.1.1.1'])
+      const invalid = await spawnClient([...adminArgs(nodes[0]), 'ban', 'address', '300.1.1.1'])
       assert.equal(invalid.code, 1)
       assert.match(invalid.err, /^dune-admin-client: .*300\.1\.1\.1.*\n$/)
     } finally {
@@ -441,5 +494,20 @@ describe('dune-admin-client as a process', () => {
       down.err,
       `dune-admin-client: cannot reach the node at ${endpoint}: connection refused (is dune-node running? use --endpoint)\n`,
     )
+  })
+
+  test('pointed at the P2P port: "this is not an admin RPC endpoint; is it the P2P port?", exit 1', async () => {
+    const node = await startShippedNode('127.0.0.57')
+    try {
+      const endpoint = `http://127.0.0.57:${node.netPort}`
+      const wrong = await spawnClient(['--endpoint', endpoint, 'p2p', 'stat'])
+      assert.equal(wrong.code, 1)
+      assert.match(
+        wrong.err,
+        /^dune-admin-client: http:\/\/127\.0\.0\.57:\d+ .*this is not an admin RPC endpoint; is it the P2P port\? .*--rpc-addr.*\n$/,
+      )
+    } finally {
+      await node.stop()
+    }
   })
 })

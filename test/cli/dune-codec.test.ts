@@ -520,28 +520,38 @@ describe('dune-codec crypto', () => {
     )
   })
 
-  test('pow-check: the vector is valid at its bits, not at many more; exit 0 both ways', async () => {
+  test('pow-check: the vector is valid at its bits, not at many more; exit 0 valid, 1 not valid', async () => {
     for (const { public_key, stamp, target_bits, valid } of vectors.proof_of_work) {
-      const check = async (bits: number) =>
-        JSON.parse(
-          await ok(
-            'crypto',
-            'pow-check',
-            '--public-key',
-            public_key,
-            '--stamp',
-            stamp,
-            '--bits',
-            String(bits),
-          ),
+      const check = async (bits: number) => {
+        const r = await codec(
+          'crypto',
+          'pow-check',
+          '--public-key',
+          public_key,
+          '--stamp',
+          stamp,
+          '--bits',
+          String(bits),
         )
+        assert.equal(r.stderr, '')
+        const answer = JSON.parse(r.stdout) as { valid: boolean }
+        assert.equal(r.code, answer.valid ? 0 : 1, `exit code at ${bits} bits`)
+        return answer
+      }
       assert.deepEqual(await check(target_bits), { valid })
       assert.deepEqual(await check(0), { valid: true })
       assert.deepEqual(await check(256), { valid: false })
     }
   })
 
-  test('pow-check refuses wrong sizes and bits', async () => {
+  test('pow-check refuses wrong sizes and bits: one line, exit 2 (neither valid nor invalid)', async () => {
+    const fails = async (argv: string[], pattern: RegExp) => {
+      const r = await codec(...argv)
+      assert.equal(r.code, 2, `exit code of ${argv.join(' ')}: ${r.stderr}`)
+      assert.equal(r.stdout, '')
+      assert.match(r.stderr, /^[^\n]+\n$/)
+      assert.match(r.stderr, pattern)
+    }
     const { public_key, stamp } = vectors.proof_of_work[0]
     const args = (k: string, s: string, bits: string) => [
       'crypto',
@@ -560,6 +570,7 @@ describe('dune-codec crypto', () => {
     await fails(args(public_key.slice(2), stamp, '24'), /--public-key: expected 32 bytes/)
     await fails(args(public_key, stamp, '300'), /--bits: expected a number from 0 to 256, got "300"/)
     await fails(args(public_key, stamp, 'many'), /--bits: expected a number from 0 to 256/)
+    await fails(['crypto', 'pow-check', '--public-key', public_key], /required option/)
   })
 
   test('peer-id of a public key, and wrong sizes', async () => {

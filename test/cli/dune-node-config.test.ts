@@ -29,9 +29,9 @@ describe('dune-node config', () => {
       '--net-addr',
       '127.0.0.1:19732',
       '--peer',
-      '10.0.0.1:9732',
+      '192.0.2.1:9732',
       '--peer',
-      '10.0.0.2:9732',
+      '192.0.2.2:9732',
       '--connections',
       '8',
     ])
@@ -44,7 +44,7 @@ describe('dune-node config', () => {
       json.p2p.$comment.some((line: string) => /^listen_addr: .*\[--net-addr HOST:PORT\]$/.test(line)),
     )
     assert.equal(json.p2p.listen_addr, '127.0.0.1:19732')
-    assert.deepEqual(json.p2p.bootstrap_peers, ['10.0.0.1:9732', '10.0.0.2:9732'])
+    assert.deepEqual(json.p2p.bootstrap_peers, ['192.0.2.1:9732', '192.0.2.2:9732'])
     const loaded = await loadNodeConfig(file)
     assert.equal(loaded.data_dir, dir)
     assert.equal(loaded.p2p.connections, 8)
@@ -70,10 +70,63 @@ describe('dune-node config', () => {
     assert.match(doc.stdout, /^rpc\.listen_addr: /m)
   })
 
-  test('a bad flag is named with its fix', async () => {
+  test('--peer by DNS name and pinned, --advertised-net-port, --discovery-addr (issue 16)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dune-node-config-test-'))
+    const id = 'idtqxHUjbjbCfaDn4jczoPGsnhacKX'
+    const show = await cli([
+      'config',
+      'show',
+      '--data-dir',
+      dir,
+      '--peer',
+      `boot.example.net:9732#${id}`,
+      '--advertised-net-port',
+      '19732',
+      '--discovery-addr',
+      '10.0.0.255:10733',
+    ])
+    assert.equal(show.code, 0, show.stderr)
+    const shown = JSON.parse(show.stdout)
+    assert.deepEqual(shown.p2p.bootstrap_peers, [`boot.example.net:9732#${id}`])
+    assert.equal(shown.p2p.advertised_net_port, 19732)
+    assert.equal(shown.p2p.discovery_addr, '10.0.0.255:10733')
+    const doc = await cli(['config', 'show', '--doc'])
+    assert.match(doc.stdout, /^p2p\.discovery_addr: .*\[--discovery-addr ADDR\[:PORT\]\]$/m)
+    assert.match(doc.stdout, /^p2p\.advertised_net_port: .*\[--advertised-net-port PORT\]$/m)
+    const bad = await cli(['config', 'show', '--data-dir', dir, '--discovery-addr', 'lan.example.net'])
+    assert.equal(bad.code, 1)
+    assert.match(bad.stderr, /^dune-node: --discovery-addr: .*IPv4/)
+  })
+
+  test('a bad flag is named with its value and the fix', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dune-node-config-test-'))
     const bad = await cli(['config', 'init', '--data-dir', dir, '--rpc-addr', '127.0.0.1'])
     assert.equal(bad.code, 1)
-    assert.match(bad.stderr, /^dune-node: config field rpc\.listen_addr: .* Fix: .*--rpc-addr/)
+    assert.match(
+      bad.stderr,
+      /^dune-node: --rpc-addr: "127\.0\.0\.1" is not HOST:PORT \(.*\); write IP:PORT, e\.g\. 127\.0\.0\.1:9732/,
+    )
+  })
+
+  test('show --doc: every field has its meaning, and every setting its default', async () => {
+    const doc = await cli(['config', 'show', '--doc'])
+    assert.equal(doc.code, 0, doc.stderr)
+    const lines = doc.stdout.trimEnd().split('\n')
+    assert.ok(lines.length >= 70, `${lines.length} lines`)
+    const fields = lines.map((line) => line.slice(0, line.indexOf(':')))
+    lines.forEach((line, i) => {
+      // A description of its own, not only the default derived from the schema.
+      assert.match(line, /^[\w.]+: (?!\(default)\S/, `no description: ${line}`)
+      const leaf = !fields.some((f) => f.startsWith(`${fields[i]}.`))
+      if (leaf && fields[i] !== 'data_dir') assert.match(line, /\bdefault\b/i, `no default: ${line}`)
+    })
+    for (const section of ['p2p.score.', 'p2p.admission.', 'p2p.eviction.', 'p2p.slots.'])
+      assert.ok(
+        fields.some((f) => f.startsWith(section)),
+        section,
+      )
+    assert.match(doc.stdout, /^p2p\.score\.invalid\.weight: .*default -2/m)
+    assert.match(doc.stdout, /^p2p\.eviction\.graceMs: milliseconds .*default 60000/m)
+    assert.match(doc.stdout, /^p2p\.listen_addr: .*\(default "0\.0\.0\.0:9732"\)/m)
   })
 })

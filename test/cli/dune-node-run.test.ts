@@ -73,16 +73,19 @@ describe('dune-node run', () => {
 
     const flag = runNode(['run', '--data-dir', dataDir(), '--expected-pow', 'lots'])
     assert.equal(await flag.exited, 1)
-    assert.match(flag.stderr(), /config field p2p\.expected_proof_of_work: .*expected number/)
+    assert.match(flag.stderr(), /^dune-node: --expected-pow: "lots" is not a number\n$/)
 
     const level = runNode(['run', '--data-dir', dataDir(), '--log-level', 'loud'])
     assert.equal(await level.exited, 1)
-    assert.match(level.stderr(), /config field log\.level/)
+    assert.match(
+      level.stderr(),
+      /^dune-node: --log-level: "loud" is not a level; use one of trace, debug, info/,
+    )
 
     writeFileSync(join(dir, 'config.json'), '{ "p2p": ')
     const broken = runNode(['run', '--data-dir', dir])
     assert.equal(await broken.exited, 1)
-    assert.match(broken.stderr(), /config field \(file\): .*not valid JSON/)
+    assert.match(broken.stderr(), /config field \(file\): .*not valid JSON at line 1, column 10/)
   })
 
   test('first run: identity generated, flags over the file, JSON logs; SIGTERM saves and exits 0', async () => {
@@ -175,5 +178,139 @@ describe('dune-node run', () => {
     )
     other.child.kill('SIGTERM')
     assert.equal(await other.exited, 0)
+  })
+
+  test('a bad flag is named with its value, before anything starts (exit 1, one line)', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--connections', 'four'], /^dune-node: --connections: "four" is not a number\n$/],
+      [['--peer', '1.2.3.4'], /^dune-node: --peer: "1\.2\.3\.4" is not a point \(.*\); write IP:PORT/],
+      [['--log-level', 'verbose'], /^dune-node: --log-level: "verbose" is not a level; use one of /],
+      [
+        ['--max-upload-speed', '1MB'],
+        /^dune-node: --max-upload-speed: "1MB" is not a number \(bytes per second/,
+      ],
+      [['--net-addr', '9732'], /^dune-node: --net-addr: "9732" is not HOST:PORT \(.*\); write IP:PORT/],
+      [['--rpc-addr', '127.0.0.1:70000'], /^dune-node: --rpc-addr: "127\.0\.0\.1:70000" is not HOST:PORT/],
+      [['--connections', '0'], /^dune-node: --connections: "0": need a whole number of at least 1\n$/],
+      [
+        ['--peer', 'boot.example.net:9732'],
+        /^dune-node: --peer: "boot\.example\.net:9732" is not a point: only IP addresses are accepted \(IP:PORT, e\.g\. 192\.0\.2\.7:9732\)\n$/,
+      ],
+    ]
+    for (const [flags, expected] of cases) {
+      const dir = dataDir()
+      const run = runNode(['run', '--data-dir', dir, ...flags])
+      assert.equal(await run.exited, 1, flags.join(' '))
+      assert.match(run.stderr(), expected)
+      assert.equal(run.stderr().split('\n').length, 2, 'one line')
+      assert.equal(existsSync(join(dir, 'identity.json')), false, 'nothing started')
+    }
+  })
+
+  test('the config file: a host name is refused as such, a missing file and bad JSON say where and what to run', async () => {
+    const dir = dataDir()
+    const file = join(dir, 'config.json')
+    writeFileSync(file, JSON.stringify({ p2p: { bootstrap_peers: ['boot.example.net:9732'] } }))
+    const named = runNode(['run', '--data-dir', dir])
+    assert.equal(await named.exited, 1)
+    assert.match(
+      named.stderr(),
+      /config field p2p\.bootstrap_peers\.0: "boot\.example\.net:9732" is not a point: only IP addresses are accepted/,
+    )
+    assert.match(named.stderr(), new RegExp(`in ${file}`))
+
+    const missing = join(dir, 'elsewhere.json')
+    const absent = runNode(['run', '--config-file', missing])
+    assert.equal(await absent.exited, 1)
+    assert.match(
+      absent.stderr(),
+      new RegExp(`no config file at ${missing}.*dune-node config init --config-file ${missing}`),
+    )
+    // What the message suggests writes that very file.
+    const init = runNode(['config', 'init', '--config-file', missing])
+    assert.equal(await init.exited, 0, init.stderr())
+    assert.ok(existsSync(missing))
+
+    writeFileSync(file, '{\n  "p2p": {\n    "listen_addr": 127.0.0.1:9732\n  }\n}\n')
+    const broken = runNode(['run', '--data-dir', dir])
+    assert.equal(await broken.exited, 1)
+    assert.match(broken.stderr(), new RegExp(`${file} is not valid JSON at line 3, column 25`))
+  })
+
+  test('an identity below expected_proof_of_work: one warning line at start, saying how to fix it', async () => {
+    const dir = dataDir()
+    const generate = runNode(['identity', 'generate', '--data-dir', dir, '--pow', '1'])
+    assert.equal(await generate.exited, 0, generate.stderr())
+    const flags = ['--data-dir', dir, '--net-addr', '127.0.0.54:0', '--rpc-addr', 'none']
+    // Default expected_proof_of_work: 26 bits; a stamp searched for 1 bit has that by chance only once in 2^25.
+    const weak = runNode(['run', ...flags])
+    await waitFor(running(weak), 'the node to run')
+    const warnings = weak.logs().filter((l) => l.level === 40)
+    assert.equal(warnings.length, 1, JSON.stringify(warnings))
+    const warning = warnings[0]!
+    assert.match(
+      String(warning.msg),
+      /below p2p\.expected_proof_of_work \(26\): peers expecting 26 bits will refuse it/,
+    )
+    assert.match(String(warning.msg), /dune-node identity generate --data-dir .* --force --pow 26/)
+    assert.match(String(warning.msg), /--expected-pow \d+/)
+    weak.child.kill('SIGTERM')
+    assert.equal(await weak.exited, 0)
+
+    const matching = runNode(['run', ...flags, '--expected-pow', '1'])
+    await waitFor(running(matching), 'the node to run')
+    assert.ok(!matching.logs().some((l) => l.level === 40), 'no warning when the identity meets it')
+    matching.child.kill('SIGTERM')
+    assert.equal(await matching.exited, 0)
+  })
+
+  test('a P2P or RPC address in use: one line naming the address and the flag, exit 1', async () => {
+    const { createServer } = await import('node:net')
+    const busy = createServer()
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.55', r))
+    const port = (busy.address() as { port: number }).port
+    try {
+      const rpc = runNode([
+        'run',
+        '--data-dir',
+        dataDir(),
+        '--expected-pow',
+        '1',
+        '--net-addr',
+        '127.0.0.55:0',
+        '--rpc-addr',
+        `127.0.0.55:${port}`,
+      ])
+      assert.equal(await rpc.exited, 1)
+      assert.match(
+        rpc.stderr(),
+        new RegExp(
+          `^dune-node: cannot listen for the admin RPC on 127\\.0\\.0\\.55:${port}: the address is already in use.*--rpc-addr HOST:PORT.*\\n$`,
+        ),
+      )
+      assert.equal(rpc.stderr().split('\n').length, 2, `one line: ${rpc.stderr()}`)
+
+      const p2p = runNode([
+        'run',
+        '--data-dir',
+        dataDir(),
+        '--expected-pow',
+        '1',
+        '--net-addr',
+        `127.0.0.55:${port}`,
+        '--rpc-addr',
+        'none',
+      ])
+      assert.equal(await p2p.exited, 1)
+      assert.match(
+        p2p.stderr(),
+        new RegExp(
+          `^dune-node: cannot listen for P2P on 127\\.0\\.0\\.55:${port}: the address is already in use.*--net-addr HOST:PORT.*\\n$`,
+        ),
+      )
+      assert.equal(p2p.stderr().split('\n').length, 2, `one line: ${p2p.stderr()}`)
+    } finally {
+      busy.close()
+    }
   })
 })

@@ -1,29 +1,15 @@
 // Dead peers are noticed: two shipped nodes on two netns hosts; one host vanishes (its link
 // down: no FIN, no RST) and the other closes the connection as `dead_peer` within 60 s.
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { ChildNode } from './support/child-node.js'
+import { ip, netnsSubnet, netnsUnavailable } from './support/netns.js'
 
-const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8', stdio: 'pipe' })
-
-/** Why this test cannot run here, or undefined when it can. */
-function unavailable(): string | undefined {
-  if (process.platform !== 'linux') return 'network namespaces need Linux'
-  if (process.getuid?.() !== 0) return 'network namespaces need root'
-  try {
-    ip('netns', 'list')
-  } catch (err) {
-    return `\`ip netns\` is unavailable: ${(err as Error).message.split('\n')[0]}`
-  }
-  return undefined
-}
-
-const skip = unavailable()
+const skip = netnsUnavailable()
 const tag = randomBytes(3).toString('hex')
-const subnet = `10.${100 + (randomBytes(1)[0]! % 100)}.${randomBytes(1)[0]!}`
+const subnet = netnsSubnet()
 const hosts = ['a', 'b'] as const
 type Host = (typeof hosts)[number]
 const ns = (h: Host) => `dune-${tag}-${h}`

@@ -5,20 +5,7 @@ import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { ChildNode } from './support/child-node.js'
-
-const ip = (...args: string[]): string => execFileSync('ip', args, { encoding: 'utf8', stdio: 'pipe' })
-
-/** Why these tests cannot run here, or undefined when they can. */
-function unavailable(): string | undefined {
-  if (process.platform !== 'linux') return 'network namespaces need Linux'
-  if (process.getuid?.() !== 0) return 'network namespaces need root'
-  try {
-    ip('netns', 'list')
-  } catch (err) {
-    return `\`ip netns\` is unavailable: ${(err as Error).message.split('\n')[0]}`
-  }
-  return undefined
-}
+import { ip, netnsSubnet, netnsUnavailable } from './support/netns.js'
 
 /** Deletes the namespaces left by earlier runs that died before their cleanup. */
 function deleteStaleNamespaces(): void {
@@ -28,9 +15,9 @@ function deleteStaleNamespaces(): void {
   }
 }
 
-const skip = unavailable()
+const skip = netnsUnavailable()
 const tag = randomBytes(3).toString('hex')
-const subnet = `10.${100 + (randomBytes(1)[0]! % 100)}.${randomBytes(1)[0]!}`
+const subnet = netnsSubnet()
 const hub = `dune-${tag}-hub`
 const hosts = ['a', 'b', 'c'] as const
 type Host = (typeof hosts)[number]

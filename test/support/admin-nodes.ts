@@ -1,5 +1,6 @@
 // Running dune-nodes for the admin client and dashboard tests: in-process nodes on 127.0.0.1 with
 // free ports, tiny proof of work, no maintenance dialing, each with its admin RPC; and a poller.
+import './dial-guard.mjs' // no test that starts a node dials outside loopback
 import { mkdtempSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -16,6 +17,19 @@ export function netPoint(node: DuneNode): string {
 export function rpcUrl(node: DuneNode): string {
   if (node.rpcUrl === undefined) throw new Error('the node has no RPC server')
   return node.rpcUrl
+}
+
+/** The admin client's arguments for `node`: its endpoint, and its data dir (the token's rpc.cookie). */
+export function adminArgs(node: DuneNode): string[] {
+  const dataDir = node.p2p.config.dataDir
+  if (dataDir === undefined) throw new Error('the node has no data dir')
+  return ['--endpoint', rpcUrl(node), '--data-dir', dataDir]
+}
+
+/** Headers of a state-changing request as the operator: the node's RPC token. */
+export function operatorHeaders(node: DuneNode): Record<string, string> {
+  if (node.rpcToken === undefined) throw new Error('the node has no RPC server')
+  return { authorization: `Bearer ${node.rpcToken}` }
 }
 
 /**

@@ -10,7 +10,7 @@ export function testPeerId(i: number): string {
   return peerIdToB58(id)
 }
 
-const pointOf = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:9732`
+const pointOf = (i: number) => `127.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}:9732`
 
 /** A state of `size` points and `size` peers, every entry carrying `generation`. */
 export function generationState(generation: number, size: number, peerIds: string[]): PoolState {

@@ -1,5 +1,6 @@
 // dune-nodes as they ship, for the attack, limit and fault tests: `startDuneNode` with the
 // default config, changed only where a test machine must (addresses, data dir, proof of work, logs).
+import './dial-guard.mjs' // no test that starts a node dials outside loopback
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'

@@ -1,5 +1,6 @@
 // Two ends of a real TCP connection on loopback (listener on 127.0.0.1, dialer bound to
 // another 127.x address), and handshake configurations for tests of the socket layer.
+import './dial-guard.mjs' // no test dials outside loopback
 import net from 'node:net'
 import type { Identity } from '../../src/crypto/index.js'
 import { IoScheduler } from '../../src/io/scheduler.js'

@@ -1,5 +1,6 @@
 // Test nodes for the pool's integration tests: a chat application, P2p instances each on its
 // own 127.0.0.x address (listening and dialing from it), and waits on events and conditions.
+import '../../support/dial-guard.mjs' // no test that starts a node dials outside loopback
 import { after } from 'node:test'
 import { createP2p, type P2p } from '../../../src/p2p.js'
 import type { P2pConfigInput } from '../../../src/pool/config.js'

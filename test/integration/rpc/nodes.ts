@@ -47,7 +47,7 @@ export function pointOf(node: DuneNode): string {
   return `${node.p2p.config.listenHost}:${node.netPort}`
 }
 
-/** One RPC call: JSON in and out; resolves with the status and the parsed body. */
+/** One RPC call as the operator (with the token): JSON in and out; resolves with the status and the parsed body. */
 export async function api(
   node: DuneNode,
   method: string,
@@ -55,14 +55,15 @@ export async function api(
   body?: unknown,
   // biome-ignore lint/suspicious/noExplicitAny: the tests read the JSON answers' fields directly
 ): Promise<{ status: number; body: any }> {
+  const headers: Record<string, string> = {}
+  if (body !== undefined) headers['content-type'] = 'application/json'
+  // The operator's token (DATA_DIR/rpc.cookie) on the state-changing routes.
+  if (method !== 'GET' && method !== 'HEAD' && node.rpcToken)
+    headers.authorization = `Bearer ${node.rpcToken}`
   const response = await fetch(`${node.rpcUrl}${path}`, {
     method,
-    ...(body === undefined
-      ? {}
-      : {
-          body: typeof body === 'string' ? body : JSON.stringify(body),
-          headers: { 'content-type': 'application/json' },
-        }),
+    headers,
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   })
   const text = await response.text()
   let parsed: unknown = text

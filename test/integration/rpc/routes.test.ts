@@ -152,7 +152,12 @@ describe('admin RPC /network routes', () => {
   test('greylist: listed, then cleared', async () => {
     a.p2p.acl.greylistIp('127.0.0.77', 'test')
     a.p2p.acl.greylistPeer(STRANGER, 'test')
+    a.p2p.acl.greylistPoint('127.0.0.78:9732', 'test')
     const list = (await api(a, 'GET', '/network/greylist')).body
+    assert.deepEqual(
+      list.points.map((e: { point: string; reason: string }) => [e.point, e.reason]),
+      [['127.0.0.78:9732', 'test']],
+    )
     assert.deepEqual(
       list.ips.map((e: { ip: string; reason: string }) => [e.ip, e.reason]),
       [['127.0.0.77', 'test']],
@@ -160,8 +165,8 @@ describe('admin RPC /network routes', () => {
     assert.equal(list.peers[0].peer_id, STRANGER)
     assert.equal(typeof list.peers[0].until, 'number')
     assert.deepEqual((await api(a, 'GET', '/network/acl')).body.greylist, list)
-    assert.deepEqual((await api(a, 'DELETE', '/network/greylist')).body, { cleared: 2 })
-    assert.deepEqual((await api(a, 'GET', '/network/greylist')).body, { ips: [], peers: [] })
+    assert.deepEqual((await api(a, 'DELETE', '/network/greylist')).body, { cleared: 3 })
+    assert.deepEqual((await api(a, 'GET', '/network/greylist')).body, { ips: [], points: [], peers: [] })
   })
 
   test('bad input is a 4xx with a message, never a crash', async () => {

@@ -265,7 +265,7 @@ describe('AccessControl: greylist', () => {
     assert.equal(acl.isIpBanned('198.51.100.7'), false)
     assert.equal(acl.isIpGreylisted('198.51.100.7'), false)
     assert.equal(acl.isPeerBanned(peer), false)
-    assert.deepEqual(acl.greylist(), { ips: [], peers: [] })
+    assert.deepEqual(acl.greylist(), { ips: [], points: [], peers: [] })
     assert.deepEqual(events.greylisted, [])
     // A banned (not trusted) IP can be greylisted.
     acl.banIp('203.0.113.1')
@@ -303,6 +303,58 @@ describe('AccessControl: greylist', () => {
     assert.equal(acl.isPeerBanned(peer), false)
   })
 
+  test('a greylisted point is refused, not its IP; bounded, expiring, lifted by flush, unban and trust', () => {
+    const { acl, clock } = withClock({ greylistTimeoutMs: 1000, maxGreylistedPoints: 2 })
+    const events = record(acl)
+    assert.equal(acl.greylistPoint('127.0.0.1:9732', 'handshake: proof_of_work'), true)
+    assert.deepEqual(events.greylisted, [
+      { kind: 'point', point: '127.0.0.1:9732', reason: 'handshake: proof_of_work', until: clock.t + 1000 },
+    ])
+    assert.equal(acl.pointStatus('127.0.0.1:9732'), 'greylisted')
+    assert.equal(acl.isPointBanned('[::ffff:127.0.0.1]:9732'), true)
+    assert.equal(acl.isPointBanned('127.0.0.1:9733'), false, 'another node on the same IP')
+    assert.equal(acl.ipStatus('127.0.0.1'), 'ok')
+    // Bounded: the oldest falls out.
+    acl.greylistPoint('127.0.0.1:9734', 'a')
+    acl.greylistPoint('[::1]:9732', 'b')
+    assert.deepEqual(
+      acl.greylist().points.map((e) => e.point),
+      ['127.0.0.1:9734', '[::1]:9732'],
+    )
+    assert.equal(acl.isPointBanned('127.0.0.1:9732'), false)
+    // Saved and restored.
+    const restored = AccessControl.fromJSON(JSON.parse(JSON.stringify(acl)), { now: () => clock.t })
+    assert.equal(restored.isPointGreylisted('[::1]:9732'), true)
+    // Lifted by unbanning or trusting the point, by unbanning its IP, by flush; expires.
+    assert.equal(acl.unbanPoint('[::1]:9732'), true)
+    assert.equal(acl.isPointGreylisted('[::1]:9732'), false)
+    assert.equal(acl.unbanIp('127.0.0.0/8'), true)
+    assert.equal(acl.isPointGreylisted('127.0.0.1:9734'), false)
+    acl.greylistPoint('127.0.0.1:9735', 'c')
+    assert.equal(acl.flushGreylist(), 1)
+    acl.greylistPoint('127.0.0.1:9736', 'd')
+    clock.t += 1000
+    assert.equal(acl.isPointBanned('127.0.0.1:9736'), false)
+    assert.equal(acl.gcGreylist(), 1)
+    // A trusted point (or one on a trusted IP) is never greylisted.
+    acl.trustPoint('127.0.0.1:9737')
+    assert.equal(acl.greylistPoint('127.0.0.1:9737', 'e'), false)
+    acl.trustIp('10.0.0.0/8')
+    assert.equal(acl.greylistPoint('10.1.2.3:9732', 'e'), false)
+  })
+
+  test('mayTrustSomeoneAt: a trusted peer id (from anywhere) or a trusted point on the IP', () => {
+    const { acl } = withClock()
+    assert.equal(acl.mayTrustSomeoneAt('127.0.0.1'), false)
+    acl.trustPoint('127.0.0.1:9732')
+    assert.equal(acl.mayTrustSomeoneAt('127.0.0.1'), true)
+    assert.equal(acl.mayTrustSomeoneAt('127.0.0.11'), false)
+    acl.trustPoint('[2001:db8::1]:9732')
+    assert.equal(acl.mayTrustSomeoneAt('2001:db8::1'), true)
+    acl.trustPeer(newPeer())
+    assert.equal(acl.mayTrustSomeoneAt('192.0.2.1'), true)
+  })
+
   test('gcGreylist removes only expired entries and returns how many', () => {
     const { acl, clock } = withClock({ greylistTimeoutMs: 1000 })
     const peers = [newPeer(), newPeer()]
@@ -318,7 +370,7 @@ describe('AccessControl: greylist', () => {
     assert.equal(acl.isIpGreylisted('192.0.2.2'), true)
     assert.equal(acl.isPeerGreylisted(peers[1]!), true)
     assert.equal(acl.gcGreylist(clock.t + 10_000), 2) // an explicit time
-    assert.deepEqual(acl.greylist(), { ips: [], peers: [] })
+    assert.deepEqual(acl.greylist(), { ips: [], points: [], peers: [] })
   })
 
   test('flushGreylist clears the greylist but not the bans', () => {
@@ -400,6 +452,7 @@ describe('AccessControl: snapshots', () => {
         { ip: 'fe80::1', reason: 'decryption error', until: clock.t + 1000 },
       ],
       greylistedPeers: [{ peerId: peers[2], reason: 'decoding error', until: clock.t + 1000 }],
+      greylistedPoints: [],
     })
     const restored = AccessControl.fromJSON(snapshot, { now: () => clock.t, greylistTimeoutMs: 1000 })
     assert.deepEqual(restored.toJSON(), acl.toJSON())
@@ -427,7 +480,7 @@ describe('AccessControl: snapshots', () => {
       trustedPeers: [],
     }
     const acl = AccessControl.fromJSON({ ...lists, unknownKey: 1 })
-    assert.deepEqual(acl.toJSON(), { ...lists, greylistedIps: [], greylistedPeers: [] })
+    assert.deepEqual(acl.toJSON(), { ...lists, greylistedIps: [], greylistedPeers: [], greylistedPoints: [] })
     const now = Date.now()
     const withGreylist = AccessControl.fromJSON({
       ...lists,
@@ -439,6 +492,7 @@ describe('AccessControl: snapshots', () => {
     })
     assert.deepEqual(withGreylist.greylist(), {
       ips: [{ ip: '192.0.2.1', reason: 'unknown', until: now + 60_000 }],
+      points: [],
       peers: [{ peerId: peer, reason: 'unknown', until: now + 60_000 }],
     })
   })
@@ -520,7 +574,8 @@ describe('AccessControl: model', () => {
     const v4 = (ip: string) => ip.split('.').reduce((n, part) => n * 256 + Number(part), 0)
     const covers = (cidr: string, ip: string): number => {
       const [base, bits] = cidr.split('/') as [string, string | undefined]
-      if (base.includes(':') !== ip.includes(':')) return base === '::' ? 0 : -1 // ::/0 covers all
+      // An IPv6 prefix (even ::/0) covers no IPv4 address; an IPv4 one no IPv6 address.
+      if (base.includes(':') !== ip.includes(':')) return -1
       if (ip.includes(':')) {
         if (cidr === '::/0') return 0
         if (cidr === '2001:db8::/32') return ip.startsWith('2001:db8:') ? 32 : -1

@@ -235,7 +235,11 @@ describe('CIDR prefixes', () => {
     assert.equal(prefixContains(ten, parseIp('10.255.0.1')), true)
     assert.equal(prefixContains(ten, parseIp('::ffff:10.1.2.3')), true)
     assert.equal(prefixContains(ten, parseIp('11.0.0.0')), false)
-    assert.equal(prefixContains(parseCidr('::/0'), parseIp('1.2.3.4')), true)
+    // An IPv6 prefix names no IPv4 address (IPv4 is stored as ::ffff:a.b.c.d).
+    assert.equal(prefixContains(parseCidr('::/0'), parseIp('1.2.3.4')), false)
+    assert.equal(prefixContains(parseCidr('::/8'), parseIp('1.2.3.4')), false)
+    assert.equal(prefixContains(parseCidr('::/8'), parseIp('::1')), true)
+    assert.equal(prefixContains(parseCidr('::ffff:0:0/96'), parseIp('1.2.3.4')), true)
     assert.equal(prefixContains(parseCidr('0.0.0.0/0'), parseIp('1.2.3.4')), true)
     assert.equal(prefixContains(parseCidr('0.0.0.0/0'), parseIp('2001:db8::1')), false)
     assert.equal(prefixContains(parseCidr('2001:db8::/33'), parseIp('2001:db8:7fff::1')), true)

@@ -68,8 +68,26 @@ describe('IpPrefixSet', () => {
     const all = new IpPrefixSet()
     all.add('::/0')
     assert.equal(all.has('::1'), true)
-    assert.equal(all.has('1.2.3.4'), true)
+    // An IPv6 prefix does not name IPv4 addresses (stored as ::ffff:a.b.c.d): 0.0.0.0/0 does.
+    assert.equal(all.has('1.2.3.4'), false)
     assert.equal(all.has('ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'), true)
+  })
+
+  test('an IPv6 prefix shorter than /96 never covers IPv4; ::ffff:0:0/96-based ones do', () => {
+    const set = new IpPrefixSet()
+    set.add('::/8')
+    assert.equal(set.has('1.2.3.4'), false)
+    assert.equal(set.has('127.0.0.1'), false)
+    assert.equal(set.has('::1'), true)
+    assert.equal(set.has('::ffff:1.2.3.4'), false)
+    set.add('::fffe:0:0/95')
+    assert.equal(set.has('1.2.3.4'), false)
+    set.add('::ffff:10.0.0.0/104')
+    assert.equal(set.has('10.9.9.9'), true)
+    assert.deepEqual(set.entries().includes('10.0.0.0/8'), true)
+    set.add('::ffff:0:0/96')
+    assert.equal(set.has('1.2.3.4'), true)
+    assert.equal(set.match('1.2.3.4'), '0.0.0.0/0')
   })
 
   test('match returns the longest covering entry', () => {
@@ -79,9 +97,12 @@ describe('IpPrefixSet', () => {
     assert.equal(set.match('10.1.2.4'), '10.1.0.0/16')
     assert.equal(set.match('10.1.200.1'), '10.1.128.0/17')
     assert.equal(set.match('10.2.0.0'), '10.0.0.0/8')
-    assert.equal(set.match('11.0.0.0'), '::/0')
+    assert.equal(set.match('11.0.0.0'), undefined)
+    assert.equal(set.match('2001:db8::1'), '::/0')
     assert.equal(set.matchLength(parseIp('10.1.2.4')), 112)
-    set.delete('::/0')
+    set.add('0.0.0.0/0')
+    assert.equal(set.match('11.0.0.0'), '0.0.0.0/0')
+    set.delete('0.0.0.0/0')
     assert.equal(set.match('11.0.0.0'), undefined)
     assert.equal(set.matchLength(parseIp('11.0.0.0')), -1)
   })
@@ -185,7 +206,10 @@ describe('IpPrefixSet', () => {
             const address = Uint16Array.from(step.address)
             const n = toBigInt(address)
             let longest = -1
+            // IPv4-mapped addresses are covered by prefixes of /96 and longer only.
+            const mapped = top(n, 96) === 0xffffn
             for (const p of model.values()) {
+              if (mapped && p.length < 96) continue
               if (p.length > longest && top(n, p.length) === top(p.n, p.length)) longest = p.length
             }
             assert.equal(set.matchLength(address), longest)

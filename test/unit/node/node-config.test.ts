@@ -84,6 +84,39 @@ describe('node config', () => {
     assert.equal(file.p2p.listen_addr, '127.0.0.1:1', 'the file values are not changed')
   })
 
+  test('points by DNS name and pinned points; the advertised port and local discovery (issue 16)', () => {
+    const id = 'idtqxHUjbjbCfaDn4jczoPGsnhacKX'
+    const merged = applyOverrides(
+      {},
+      {
+        peer: ['boot.example.net:9732', `localhost:9732#${id}`, '[2001:db8::1]:9732'],
+        advertisedNetPort: '19732',
+        discoveryAddr: '192.168.1.255',
+      },
+    )
+    const c = parseNodeConfig(merged, 'test.json', '/tmp/x')
+    assert.deepEqual(c.p2p.bootstrap_peers, [
+      'boot.example.net:9732',
+      `localhost:9732#${id}`,
+      '[2001:db8::1]:9732',
+    ])
+    assert.equal(c.p2p.advertised_net_port, 19732)
+    assert.equal(c.p2p.discovery_addr, '192.168.1.255')
+    assert.equal(c.p2p.trust_discovered_peers, false)
+    assert.equal(defaultNodeConfig().p2p.discovery_addr, null, 'local discovery is off by default')
+    const badName = errorOf({ p2p: { trusted_points: ['bad_name!:9732'] } })
+    assert.equal(badName.field, 'p2p.trusted_points.0')
+    assert.match(badName.message, /HOST:PORT#PEER_ID/)
+    assert.match(errorOf({ p2p: { bootstrap_peers: ['a.example.net:1#idbad'] } }).message, /peer id/)
+    const port = errorOf(applyOverrides({}, { advertisedNetPort: 'x' }))
+    assert.equal(port.field, 'p2p.advertised_net_port')
+    assert.match(port.fix, /--advertised-net-port/)
+    const discovery = errorOf({ p2p: { discovery_addr: 'lan.example.net' } })
+    assert.equal(discovery.field, 'p2p.discovery_addr')
+    assert.match(discovery.message, /IPv4/)
+    assert.match(discovery.fix, /--discovery-addr/)
+  })
+
   test('the documented text loads back to the same config', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dune-node-config-unit-'))
     const config = parseNodeConfig(

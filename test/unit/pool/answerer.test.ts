@@ -70,6 +70,35 @@ describe('runAnswerer', () => {
     ])
   })
 
+  test('what exceeds the rate is reported as an excess of its kind (a violation the pool charges)', async () => {
+    const excess: string[] = []
+    const peerId = Buffer.alloc(16)
+    const point = '192.0.2.1:1'
+    await runAnswerer(
+      fakeConnection([
+        { kind: 'bootstrap' },
+        { kind: 'bootstrap' },
+        { kind: 'bootstrap' },
+        { kind: 'advertise', points: [] },
+        { kind: 'advertise', points: [] },
+        { kind: 'swap_request', point, peerId },
+        { kind: 'swap_request', point, peerId },
+        { kind: 'swap_ack', point, peerId },
+        { kind: 'swap_ack', point, peerId },
+      ]),
+      {
+        application: async () => {},
+        bootstrap: () => {},
+        advertise: () => {},
+        swapRequest: () => {},
+        swapAck: () => {},
+        excess: (kind) => excess.push(kind),
+      },
+      new AnswerThrottle(() => 0),
+    )
+    assert.deepEqual(excess, ['bootstrap', 'bootstrap', 'advertise', 'swap_request', 'swap_ack'])
+  })
+
   test('stops when the application side rejects (the pool stopped)', async () => {
     let handled = 0
     await runAnswerer(

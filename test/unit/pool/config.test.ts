@@ -29,7 +29,13 @@ describe('parseP2pConfig', () => {
     assert.equal(c.expectedProofOfWork, 26)
     assert.equal(c.privateMode, false)
     assert.equal(c.listenPort, 9732)
-    assert.equal(c.incomingQueueBytes, undefined)
+    // Every queue is bounded by default, and so is the whole layer (docs/SECURITY.md, Memory).
+    assert.equal(c.incomingQueueBytes, 1024 * 1024)
+    assert.equal(c.outgoingQueueBytes, 1024 * 1024)
+    assert.equal(c.applicationQueueBytes, 4 * 1024 * 1024)
+    assert.equal(c.memoryBudgetBytes, 64 * 1024 * 1024)
+    assert.equal(c.writeStallTimeoutMs, 30_000)
+    assert.equal(c.violationBudget, 100)
     assert.equal(c.maxUploadSpeed, undefined)
     // SPEC 5: with maintenance on, new connections are refused from max_threshold (84) on.
     assert.equal(connectionCeiling(c), 84)

@@ -1,0 +1,46 @@
+// The points routes with names and pins (issue 16): PATCH /network/points/<p> {peer_id} pins a
+// point (a live connection with another peer is closed, its IP greylisted), named points shown.
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { until } from '../pool/nodes.js'
+import { api, nodeFixture, pointOf } from './nodes.js'
+
+describe('points by name and pinned points over the RPC', () => {
+  const start = nodeFixture()
+
+  test('PATCH {peer_id} pins a point: shown in GET, a live connection with another peer closed and greylisted', async () => {
+    const a = await start('127.0.16.71')
+    const b = await start('127.0.16.72')
+    const c = await start('127.0.16.73')
+    await a.p2p.connect(pointOf(b))
+    const pinned = await api(a, 'PATCH', `/network/points/${pointOf(b)}`, { peer_id: c.peerId })
+    assert.equal(pinned.status, 200, JSON.stringify(pinned.body))
+    assert.deepEqual(pinned.body, { point: pointOf(b), expected_peer_id: c.peerId })
+    await until(() => a.p2p.connection(b.peerId) === undefined, 'the connection with b to close')
+    const shown = await api(a, 'GET', `/network/points/${pointOf(b)}`)
+    assert.equal(shown.body.expected_peer_id, c.peerId)
+    assert.equal(shown.body.greylisted, true)
+    const list = await api(a, 'GET', '/network/greylist')
+    assert.ok(list.body.ips.some((g: { ip: string }) => g.ip === '127.0.16.72'))
+  })
+
+  test('a point named by DNS name can be pinned and read by name; the ACL refuses names', async () => {
+    const a = await start('127.0.16.74')
+    const b = await start('127.0.16.75')
+    const name = `peer.example.net:${b.netPort}`
+    const pinned = await api(a, 'PATCH', `/network/points/${name}`, { peer_id: b.peerId })
+    assert.equal(pinned.status, 200, JSON.stringify(pinned.body))
+    const shown = await api(a, 'GET', `/network/points/${name.toUpperCase()}`)
+    assert.equal(shown.status, 200)
+    assert.equal(shown.body.point, name)
+    assert.equal(shown.body.expected_peer_id, b.peerId)
+    assert.equal(shown.body.last_address, null, 'never dialed (and never resolved: no public lookup)')
+    const ban = await api(a, 'PATCH', `/network/points/${name}`, { acl: 'ban' })
+    assert.equal(ban.status, 400)
+    assert.match(ban.body.message ?? JSON.stringify(ban.body), /ACL holds IP addresses/)
+    const badId = await api(a, 'PATCH', `/network/points/${pointOf(b)}`, { peer_id: 'idbad' })
+    assert.equal(badId.status, 400)
+    const empty = await api(a, 'PATCH', `/network/points/${pointOf(b)}`, {})
+    assert.equal(empty.status, 400)
+  })
+})
