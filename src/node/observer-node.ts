@@ -7,7 +7,7 @@ import { octezMessages } from '../octez/index.js'
 import type { OctezMessage } from '../octez/messages.js'
 import { createP2p, type P2p, type P2pConfigInput } from '../p2p.js'
 import { NodeMetrics } from '../rpc/metrics.js'
-import { type Metadata, metadataEncoding, parsePoint } from '../wire/index.js'
+import { type Metadata, metadataEncoding } from '../wire/index.js'
 import {
   type DuneNode,
   type DuneNodeOptions,
