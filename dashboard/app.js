@@ -235,6 +235,50 @@ function renderFlows() {
   }
 }
 
+// The peers' heads (nodes running the observer: /network/peers carries a `head` per peer).
+const HEADS_EVERY_MS = 5000
+let headsTimer = null
+
+function renderHeads(peers) {
+  const withHead = peers.filter((p) => p.head)
+  const observing = peers.some((p) => 'head' in p)
+  $('heads').hidden = !observing
+  if (!observing) return
+  if (!headsTimer) headsTimer = setInterval(refreshHeads, HEADS_EVERY_MS)
+  const levels = withHead.map((p) => p.head.level).sort((a, b) => a - b)
+  const highest = levels.at(-1)
+  // As /metrics: the middle level, or the mean of the two middle ones rounded down.
+  const mid = levels.length >> 1
+  const median = levels.length % 2 === 1 ? levels[mid] : Math.floor((levels[mid - 1] + levels[mid]) / 2)
+  $('heads-spread').textContent =
+    levels.length === 0
+      ? 'no head announced yet'
+      : `${levels.length} peers: levels ${levels[0]} to ${highest} (spread ${highest - levels[0]}, median ${median})`
+  const rows = withHead
+    .sort((a, b) => b.head.level - a.head.level)
+    .map((p) =>
+      el(
+        'tr',
+        { 'data-testid': 'head-row', 'data-peer-id': p.peer_id },
+        el('td', {}, el('code', { title: p.peer_id }, p.peer_id)),
+        el('td', { class: 'num', 'data-testid': 'head-level' }, String(p.head.level)),
+        el('td', {}, el('code', { title: p.head.block_hash }, `${p.head.block_hash.slice(0, 12)}…`)),
+        el('td', {}, p.head.timestamp),
+        el('td', {}, el('code', {}, p.head.fitness.join(' '))),
+        el('td', { class: 'num', 'data-testid': 'head-behind' }, String(highest - p.head.level)),
+      ),
+    )
+  $('heads-body').replaceChildren(...rows)
+}
+
+async function refreshHeads() {
+  try {
+    renderHeads(await api('GET', '/network/peers'))
+  } catch (err) {
+    showError(err)
+  }
+}
+
 // The ACL lists.
 const ACL_LISTS = [
   { key: 'banned_ips', title: 'banned IPs', action: 'unban', path: pointPath },
@@ -439,15 +483,17 @@ async function refresh() {
     do {
       refreshAgain = false
       try {
-        const [stat, connections, acl] = await Promise.all([
+        const [stat, connections, acl, peers] = await Promise.all([
           api('GET', '/network/stat'),
           api('GET', '/network/connections'),
           api('GET', '/network/acl'),
+          api('GET', '/network/peers'),
         ])
         state.connections = connections
         renderStat(stat)
         renderConnections()
         renderAcl(acl)
+        renderHeads(peers)
       } catch (err) {
         showError(err)
       }

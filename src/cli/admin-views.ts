@@ -81,8 +81,15 @@ export function connectionsView(connections: readonly ConnectionJson[]): string 
   )
 }
 
+/** A peer's announced head: level and the start of its block hash, or '-'. */
+function headCell(p: PeerJson): string {
+  return p.head ? `${p.head.level} ${p.head.block_hash.slice(0, 12)}…` : '-'
+}
+
 export function peersView(peers: readonly PeerJson[], now: number): string {
   if (peers.length === 0) return 'No known peers.\n'
+  // The HEAD column when the node runs the observer (its peers carry a `head`).
+  const withHead = peers.some((p) => p.head !== undefined)
   return formatTable(
     [
       { header: 'PEER ID' },
@@ -91,6 +98,7 @@ export function peersView(peers: readonly PeerJson[], now: number): string {
       { header: 'SCORE', align: 'right' },
       { header: 'LAST SEEN' },
       { header: 'POINTS' },
+      ...(withHead ? [{ header: 'HEAD' }] : []),
     ],
     peers.map((p) => [
       p.peer_id,
@@ -99,6 +107,7 @@ export function peersView(peers: readonly PeerJson[], now: number): string {
       formatScore(p.score),
       formatAge(p.last_seen, now),
       p.points.join(' ') || '-',
+      ...(withHead ? [headCell(p)] : []),
     ]),
   )
 }

@@ -3,6 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { Command } from 'commander'
+import { type NetworkPreset, networkPreset } from '../node/network-presets.js'
 import { documentedConfigText, nodeConfigDoc } from '../node/node-config.js'
 import type { CliContext } from './dune-node.js'
 import { refusesToReplace } from './files.js'
@@ -33,6 +34,19 @@ export function addConfigCommand(program: Command, ctx: CliContext): void {
         return
       }
       const { config: values } = await resolveNodeConfig(flags)
-      ctx.stdout.write(`${JSON.stringify(values, null, 2)}\n`)
+      const preset = networkPreset(values.network)
+      // What the preset sets beyond the fields: a note the loader ignores, so the output still loads.
+      const shown = preset ? { $comment: networkNote(preset), ...values } : values
+      ctx.stdout.write(`${JSON.stringify(shown, null, 2)}\n`)
     })
+}
+
+/** The settings of a network preset that are not config fields. */
+function networkNote(p: NetworkPreset): string[] {
+  return [
+    `network ${p.name} (Octez's built-in): chain_name ${p.chainName}, chain id ${p.chainId}, genesis ${p.genesisBlock}`,
+    `distributed_db_versions ${p.distributedDbVersions.join(', ')}; p2p_versions ${p.p2pVersions.join(', ')}`,
+    `expected_proof_of_work ${p.expectedProofOfWork}; bootstrap peers ${p.bootstrapPeers.join(', ') || 'none'} (port 9732 unless given)`,
+    'the node runs the observer: it asks peers for their heads (Get_current_branch, Get_current_head) and claims none',
+  ]
 }

@@ -4,7 +4,6 @@ import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { DuneP2pError } from '../errors.js'
 import { applyOverrides, type ConfigOverrides, FlagError } from '../node/config-overrides.js'
-import { startDuneNode } from '../node/daemon.js'
 import { createLogger } from '../node/logger.js'
 import {
   configFilePath,
@@ -15,6 +14,7 @@ import {
   parseNodeConfig,
   readConfigFile,
 } from '../node/node-config.js'
+import { startNode } from '../node/observer-node.js'
 import { ListenError } from '../p2p.js'
 import type { CliContext } from './dune-node.js'
 import { exists } from './files.js'
@@ -48,6 +48,14 @@ export function addConfigFlags(command: Command): Command {
     .option('--max-download-speed <BYTES_PER_S>', 'global download limit')
     .option('--log-level <LEVEL>', 'trace, debug, info, warn, error, fatal or silent')
     .option('--gossip-every <SECONDS>', 'publish a demo gossip message every SECONDS (0: none)')
+    .option(
+      '--network <NAME>',
+      'join an Octez network (mainnet, ghostnet, sandbox): its chain name, versions, pow and bootstrap peers (flags win); runs the observer',
+    )
+    .option(
+      '--head-every <SECONDS>',
+      'observer: ask each peer for its current head every SECONDS (default 30)',
+    )
 }
 
 export type ConfigFlags = ConfigOverrides & { configFile?: string }
@@ -147,7 +155,7 @@ export function addRunCommand(program: Command, ctx: CliContext): void {
       process.on('SIGINT', onSignal)
       process.on('SIGTERM', onSignal)
       try {
-        const node = await startDuneNode(config, { logger }).catch((err: unknown) => {
+        const node = await startNode(config, { logger }).catch((err: unknown) => {
           throw listenErrorOf(err, config) ?? err
         })
         const signal = await stopSignal

@@ -1,6 +1,7 @@
 // The command-line flags of `dune-node run` and `config init` as config-file values: each flag
 // is checked on its own (errors name the flag), then replaces its field in the file's JSON.
 import { DuneP2pError } from '../errors.js'
+import { NETWORK_NAMES, networkPreset } from './network-presets.js'
 import { dialPointProblem, discoveryAddrProblem, LOG_LEVELS, pointProblem } from './node-config.js'
 
 /** The flags, as given (numbers still text: `checkFlags` names the flag of a bad one). */
@@ -18,6 +19,9 @@ export interface ConfigOverrides {
   readonly maxDownloadSpeed?: string
   readonly logLevel?: string
   readonly gossipEvery?: string
+  /** An Octez built-in network (mainnet, ghostnet, sandbox). */
+  readonly network?: string
+  readonly headEvery?: string
   readonly advertisedNetPort?: string
   readonly discoveryAddr?: string
 }
@@ -53,6 +57,7 @@ export function checkFlags(flags: ConfigOverrides): {
   maxDownloadSpeed?: number
   gossipEvery?: number
   advertisedNetPort?: number
+  headEvery?: number
 } {
   for (const [flag, text] of [
     ['--net-addr', flags.netAddr],
@@ -66,6 +71,11 @@ export function checkFlags(flags: ConfigOverrides): {
     const problem = dialPointProblem(text)
     if (problem !== undefined) throw new FlagError('--peer', problem)
   }
+  if (flags.network !== undefined && networkPreset(flags.network) === undefined)
+    throw new FlagError(
+      '--network',
+      `${JSON.stringify(flags.network)} is not a network; use one of ${NETWORK_NAMES.join(', ')}`,
+    )
   if (flags.discoveryAddr !== undefined) {
     const problem = discoveryAddrProblem(flags.discoveryAddr)
     if (problem !== undefined) throw new FlagError('--discovery-addr', problem)
@@ -89,6 +99,10 @@ export function checkFlags(flags: ConfigOverrides): {
   const out: ReturnType<typeof checkFlags> = {}
   if (flags.connections !== undefined)
     out.connections = numberFlag('--connections', flags.connections, positiveInteger)
+  if (flags.headEvery !== undefined)
+    out.headEvery = numberFlag('--head-every', flags.headEvery, (n) =>
+      n >= 1 && n <= 86_400 ? undefined : 'need a number of seconds from 1 to 86400',
+    )
   if (flags.advertisedNetPort !== undefined)
     out.advertisedNetPort = numberFlag('--advertised-net-port', flags.advertisedNetPort, (n) =>
       Number.isInteger(n) && n >= 1 && n <= 65535 ? undefined : 'need a port from 1 to 65535',
@@ -128,6 +142,15 @@ export function applyOverrides(
   const rpc = section(raw, 'rpc')
   const log = section(raw, 'log')
   const gossip = section(raw, 'gossip')
+  const observer = section(raw, 'observer')
+  // --network sets its preset's fields over the file's (then the other flags win over it);
+  // `network` in the file only fills the file's unset fields (node-config.ts withNetworkPreset).
+  const preset = flags.network === undefined ? undefined : networkPreset(flags.network)
+  if (preset) {
+    out.chain_name = preset.chainName
+    p2p.expected_proof_of_work = preset.expectedProofOfWork
+    p2p.bootstrap_peers = [...preset.bootstrapPeers]
+  }
   if (flags.dataDir !== undefined) out.data_dir = flags.dataDir
   if (flags.chainName !== undefined) out.chain_name = flags.chainName
   if (flags.netAddr !== undefined) p2p.listen_addr = flags.netAddr
@@ -148,7 +171,9 @@ export function applyOverrides(
   if (flags.allowAllRpc) rpc.allow_all = true
   if (flags.logLevel !== undefined) log.level = flags.logLevel
   if (numbers.gossipEvery !== undefined) gossip.every_seconds = numbers.gossipEvery
-  for (const [name, value] of Object.entries({ p2p, rpc, log, gossip })) {
+  if (flags.network !== undefined) out.network = flags.network
+  if (numbers.headEvery !== undefined) observer.head_every_seconds = numbers.headEvery
+  for (const [name, value] of Object.entries({ p2p, rpc, log, gossip, observer })) {
     if (Object.keys(value).length > 0 || name in raw) out[name] = value
   }
   return out

@@ -15,12 +15,12 @@ import { parseDiscoveryAddress } from '../pool/point-address.js'
 import type { Resolver } from '../pool/resolver.js'
 import { cookiePath, newRpcToken, removeCookie, writeCookie } from '../rpc/cookie.js'
 import { NodeMetrics } from '../rpc/metrics.js'
-import { startRpcServer } from '../rpc/server.js'
+import { type RpcServer, type RpcServerOptions, startRpcServer } from '../rpc/server.js'
 import { describeCloseReason } from '../socket/index.js'
 import { type Metadata, parsePoint } from '../wire/index.js'
 import { type GossipMessage, GossipService, gossipMessages } from './gossip.js'
 import { IdentityFileError, identityFilePath, readIdentityFile, writeIdentityFile } from './identity-file.js'
-import type { NodeConfig } from './node-config.js'
+import { type NodeConfig, NodeConfigError } from './node-config.js'
 
 /** Up to this many bits, a fresh identity's stamp is searched on this thread (no workers to start). */
 const INLINE_POW_BITS = 14
@@ -50,7 +50,7 @@ export interface DuneNode {
 }
 
 /** The identity in the data dir, or a new one (written there) meeting `bits` when there is none. */
-async function identityOf(dataDir: string, bits: number, logger: pino.Logger): Promise<Identity> {
+export async function identityOf(dataDir: string, bits: number, logger: pino.Logger): Promise<Identity> {
   try {
     return await readIdentityFile(dataDir)
   } catch (err) {
@@ -76,7 +76,7 @@ export function identityPowBits(identity: Identity): number {
 }
 
 /** Warns, in one line, when our identity is below what we expect of peers: they will refuse it. */
-function warnIfWeakIdentity(
+export function warnIfWeakIdentity(
   identity: Identity,
   expected: number,
   dataDir: string,
@@ -94,7 +94,7 @@ function warnIfWeakIdentity(
 }
 
 /** The P2p config a node config stands for. */
-function p2pConfigOf(config: NodeConfig, identity: Identity): P2pConfigInput {
+export function p2pConfigOf(config: NodeConfig, identity: Identity): P2pConfigInput {
   const p = config.p2p
   const { host, port } = parsePoint(p.listen_addr)
   const wildcard = host === '0.0.0.0' || host === '::'
@@ -158,12 +158,8 @@ function listenPointOf(host: string | undefined, port: number | undefined): stri
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
 }
 
-/** Logs the node's events: connections at info, the rest at debug or warn. */
-function logEvents(
-  p2p: P2p<GossipMessage, null, Metadata>,
-  gossip: GossipService,
-  logger: pino.Logger,
-): void {
+/** Logs the layer's events: connections at info, the rest at debug or warn. */
+export function logP2pEvents<A>(p2p: P2p<A, null, Metadata>, logger: pino.Logger): void {
   p2p.on('connection', (e) =>
     logger.info({ peer_id: e.peerId, point: e.point, incoming: e.incoming }, 'connection established'),
   )
@@ -204,9 +200,72 @@ function logEvents(
   p2p.on('maintenance-failed', (f) =>
     logger.error({ reason: f.reason, err: f.error }, 'maintenance step failed'),
   )
+}
+
+/** Logs the node's events: the layer's, and the gossip messages at debug. */
+function logEvents(
+  p2p: P2p<GossipMessage, null, Metadata>,
+  gossip: GossipService,
+  logger: pino.Logger,
+): void {
+  logP2pEvents(p2p, logger)
   gossip.on('message', (m) =>
     logger.debug({ id: m.id, origin: m.origin, from: m.from, text: m.text }, 'gossip message'),
   )
+}
+
+/** The admin RPC of a running node and its cookie (DATA_DIR/rpc.cookie). */
+export interface NodeRpc {
+  readonly server: RpcServer
+  readonly cookie: string
+  /** Closes the server, then removes the cookie. */
+  close(): Promise<void>
+}
+
+/**
+ * Starts the admin RPC of `config.rpc` (undefined when `rpc.listen_addr` is null): a fresh token
+ * written to the cookie first (a client never finds the server without it), the Host check,
+ * ACL and limits of the config. On failure the cookie is removed and the error rethrown.
+ */
+export async function startNodeRpc(
+  config: NodeConfig,
+  parts: Pick<RpcServerOptions, 'p2p' | 'gossip' | 'heads' | 'metrics' | 'startedAt' | 'logger'>,
+): Promise<NodeRpc | undefined> {
+  const r = config.rpc
+  if (r.listen_addr === null) return undefined
+  const { host, port } = parsePoint(r.listen_addr)
+  const cookie = cookiePath(config.data_dir)
+  const token = newRpcToken()
+  await writeCookie(cookie, token)
+  try {
+    const server = await startRpcServer({
+      ...parts,
+      host,
+      port,
+      token,
+      tokenHint: `the token in ${cookie}`,
+      allowedHosts: r.allowed_hosts,
+      acl: r.acl,
+      allowAll: r.allow_all,
+      limits: {
+        maxConnections: r.max_connections,
+        maxLogSubscribers: r.max_log_subscribers,
+        logBufferBytes: r.log_buffer_bytes,
+        requestTimeoutMs: r.request_timeout_ms,
+      },
+    })
+    return {
+      server,
+      cookie,
+      async close() {
+        await server.close()
+        await removeCookie(cookie, token)
+      },
+    }
+  } catch (err) {
+    await removeCookie(cookie, token)
+    throw err
+  }
 }
 
 /**
@@ -214,6 +273,13 @@ function logEvents(
  * identity, loads peers.json, starts the P2P layer, the demo gossip and the admin RPC.
  */
 export async function startDuneNode(config: NodeConfig, options: DuneNodeOptions = {}): Promise<DuneNode> {
+  if (config.network !== undefined) {
+    throw new NodeConfigError(
+      'network',
+      `a node on ${config.network} runs the observer, not the demo gossip`,
+      'start it with startNode (src/node/observer-node.ts), as `dune-node run` does',
+    )
+  }
   const logger = options.logger ?? pino({ level: 'silent' })
   await mkdir(config.data_dir, { recursive: true, mode: 0o700 })
   const identity = await identityOf(config.data_dir, config.p2p.expected_proof_of_work, logger)
@@ -236,38 +302,10 @@ export async function startDuneNode(config: NodeConfig, options: DuneNodeOptions
   const startedAt = Date.now()
   await p2p.start()
   gossip.start(config.gossip.every_seconds)
-  let rpc: Awaited<ReturnType<typeof startRpcServer>> | undefined
-  const cookie = cookiePath(config.data_dir)
-  const token = newRpcToken()
+  let rpc: NodeRpc | undefined
   try {
-    if (config.rpc.listen_addr !== null) {
-      const { host, port } = parsePoint(config.rpc.listen_addr)
-      // The cookie before the server: a client never finds the server without it.
-      await writeCookie(cookie, token)
-      const r = config.rpc
-      rpc = await startRpcServer({
-        p2p,
-        gossip,
-        metrics,
-        startedAt,
-        host,
-        port,
-        logger,
-        token,
-        tokenHint: `the token in ${cookie}`,
-        allowedHosts: r.allowed_hosts,
-        acl: r.acl,
-        allowAll: r.allow_all,
-        limits: {
-          maxConnections: r.max_connections,
-          maxLogSubscribers: r.max_log_subscribers,
-          logBufferBytes: r.log_buffer_bytes,
-          requestTimeoutMs: r.request_timeout_ms,
-        },
-      })
-    }
+    rpc = await startNodeRpc(config, { p2p, gossip, metrics, startedAt, logger })
   } catch (err) {
-    await removeCookie(cookie, token)
     gossip.stop()
     await p2p.stop()
     throw err
@@ -276,8 +314,8 @@ export async function startDuneNode(config: NodeConfig, options: DuneNodeOptions
     {
       peer_id: p2p.peerId,
       net_addr: listenPointOf(p2p.listenHost, p2p.port),
-      rpc: rpc?.url,
-      rpc_cookie: rpc ? cookie : undefined,
+      rpc: rpc?.server.url,
+      rpc_cookie: rpc?.cookie,
       data_dir: config.data_dir,
     },
     'node running',
@@ -287,8 +325,8 @@ export async function startDuneNode(config: NodeConfig, options: DuneNodeOptions
     p2p,
     peerId: p2p.peerId,
     netPort: p2p.port,
-    rpcUrl: rpc?.url,
-    rpcToken: rpc?.token,
+    rpcUrl: rpc?.server.url,
+    rpcToken: rpc?.server.token,
     gossip,
     metrics,
     stop() {
@@ -296,7 +334,6 @@ export async function startDuneNode(config: NodeConfig, options: DuneNodeOptions
         logger.info({ connections: p2p.connections().length }, 'stopping: Disconnect to every peer')
         gossip.stop()
         await rpc?.close()
-        if (rpc) await removeCookie(cookie, token)
         await p2p.stop()
         await gossip.ended()
         metrics.close()

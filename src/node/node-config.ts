@@ -23,6 +23,7 @@ import { RPC_LIMITS } from '../rpc/limits.js'
 import { pointSyntaxError } from '../wire/index.js'
 import { DEFAULT_RELAY_BURST, DEFAULT_RELAY_PER_SECOND } from './gossip.js'
 import { jsonErrorPosition } from './json-syntax.js'
+import { NETWORK_NAMES, networkPreset } from './network-presets.js'
 
 /** The name of the config file in a data folder. */
 export const CONFIG_FILE_NAME = 'config.json'
@@ -71,6 +72,8 @@ export const FIELD_FLAGS: Readonly<Record<string, string>> = {
   'rpc.allow_all': '--allow-all-rpc',
   'log.level': '--log-level LEVEL',
   'gossip.every_seconds': '--gossip-every SECONDS',
+  network: '--network NAME',
+  'observer.head_every_seconds': '--head-every SECONDS',
 }
 
 /** A host name where an IP address belongs: letters, digits, dots and dashes, not an IP. */
@@ -135,7 +138,7 @@ const p2pSchema = z.strictObject({
     .array(point)
     .default([])
     .describe(
-      'points dialed at start and kept for the maintenance worker: IP:PORT, [IPv6]:PORT or NAME:PORT (a DNS name, resolved at each dial, every address tried); "#PEER_ID" after one pins it: another peer answering there is refused and greylisted',
+      'points dialed at start and kept for the maintenance worker: IP:PORT, [IPv6]:PORT or NAME:PORT (a DNS name, resolved at each dial, every address tried); "#PEER_ID" after one pins it: another peer answering there is refused and greylisted (default: none; with network, that network\'s bootstrap names)',
     ),
   trusted_points: z
     .array(point)
@@ -421,6 +424,18 @@ const gossipSchema = z.strictObject({
     .describe('gossip messages one peer may send in a burst above relay_per_second'),
 })
 
+const observerSchema = z.strictObject({
+  $comment: comment,
+  head_every_seconds: z
+    .number()
+    .min(1)
+    .max(86_400)
+    .default(30)
+    .describe(
+      'seconds between two Get_current_head asks to each connected peer (default 30; each peer is also asked at connection)',
+    ),
+})
+
 export const nodeConfigSchema = z
   .strictObject({
     $comment: comment,
@@ -438,6 +453,15 @@ export const nodeConfigSchema = z
     rpc: rpcSchema.prefault({}).describe('the admin RPC'),
     log: logSchema.prefault({}).describe('logging (JSON lines; readable lines on a terminal)'),
     gossip: gossipSchema.prefault({}).describe('the demo application: gossip of short text messages'),
+    network: z
+      .enum(NETWORK_NAMES)
+      .optional()
+      .describe(
+        `an Octez built-in network (${NETWORK_NAMES.join(', ')}): its chain name, versions, proof of work (26) and bootstrap names fill the fields left unset, and the node runs the observer instead of the gossip; unset: the Dune demo network`,
+      ),
+    observer: observerSchema
+      .prefault({})
+      .describe('the observer, the application run with network: asks peers for their heads'),
   })
   .superRefine((c, ctx) => {
     const { min_connections: min, expected_connections: expected, max_connections: max } = c.p2p
@@ -474,8 +498,9 @@ export function parseNodeConfig(raw: unknown, source: string, defaultDataDirOf?:
       'run `dune-node config init --force`',
     )
   }
-  const input =
+  const withDir =
     defaultDataDirOf !== undefined && !('data_dir' in raw) ? { data_dir: defaultDataDirOf, ...raw } : raw
+  const input = withNetworkPreset(withDir as Record<string, unknown>)
   const result = nodeConfigSchema.safeParse(input)
   if (result.success) return withoutComments(result.data)
   const issue = result.error.issues[0]!
@@ -495,14 +520,37 @@ export function parseNodeConfig(raw: unknown, source: string, defaultDataDirOf?:
   throw new NodeConfigError(field, `${issue.message} (in ${source})`, fix, { cause: result.error })
 }
 
+/**
+ * The config with the fields a `network` preset sets filled in where the file and flags left them
+ * unset: chain_name, p2p.expected_proof_of_work, p2p.bootstrap_peers (explicit values win).
+ */
+export function withNetworkPreset(raw: Record<string, unknown>): Record<string, unknown> {
+  const preset = typeof raw.network === 'string' ? networkPreset(raw.network) : undefined
+  if (!preset) return raw
+  const p2pRaw = raw.p2p
+  if (p2pRaw !== undefined && (typeof p2pRaw !== 'object' || p2pRaw === null || Array.isArray(p2pRaw)))
+    return raw // the schema reports the bad section
+  const p2p: Record<string, unknown> = { ...(p2pRaw as Record<string, unknown> | undefined) }
+  p2p.expected_proof_of_work ??= preset.expectedProofOfWork
+  p2p.bootstrap_peers ??= [...preset.bootstrapPeers]
+  return { ...raw, chain_name: raw.chain_name ?? preset.chainName, p2p }
+}
+
 /** The config without the operator's `$comment` notes (top level and sections). */
 function withoutComments(config: NodeConfig): NodeConfig {
   const strip = <T extends { $comment?: unknown }>(o: T): T => {
     const { $comment: _note, ...rest } = o
     return rest as T
   }
-  const { p2p, rpc, log, gossip } = config
-  return { ...strip(config), p2p: strip(p2p), rpc: strip(rpc), log: strip(log), gossip: strip(gossip) }
+  const { p2p, rpc, log, gossip, observer } = config
+  return {
+    ...strip(config),
+    p2p: strip(p2p),
+    rpc: strip(rpc),
+    log: strip(log),
+    gossip: strip(gossip),
+    observer: strip(observer),
+  }
 }
 
 /** Reads a config file as JSON, without checking it; throws NodeConfigError when missing or not JSON. */
@@ -618,14 +666,17 @@ export function documentedConfigText(config: NodeConfig): string {
       'dune-node configuration. Command-line flags override these values.',
       'data_dir: folder of identity.json, config.json and peers.json [--data-dir DIR]',
       'chain_name: the chain; peers on another chain are refused [--chain-name NAME]',
+      'network: an Octez built-in network (mainnet, ghostnet, sandbox): its settings fill unset fields, the observer runs [--network NAME]',
       'Unset optional fields take their defaults; `dune-node config show --doc` lists every field.',
     ],
     data_dir: config.data_dir,
+    ...(config.network === undefined ? {} : { network: config.network }),
     chain_name: config.chain_name,
     p2p: section('p2p', config.p2p),
     rpc: section('rpc', config.rpc),
     log: section('log', config.log),
     gossip: section('gossip', config.gossip),
+    ...(config.network === undefined ? {} : { observer: section('observer', config.observer) }),
   }
   return `${JSON.stringify(file, null, 2)}\n`
 }

@@ -3,6 +3,7 @@
 import { Counter, Gauge, Registry } from 'prom-client'
 import { DuneP2pError } from '../errors.js'
 import type { GossipService } from '../node/gossip.js'
+import type { ObservedHeads } from '../node/observer.js'
 import type { P2pEvents } from '../p2p.js'
 import { type AnyP2p, slotsJson } from './shapes.js'
 
@@ -18,7 +19,7 @@ export class NodeMetrics {
   /** Removes the event listeners that feed the counters. */
   readonly #detach: Array<() => void> = []
 
-  constructor(p2p: AnyP2p, gossip?: GossipService) {
+  constructor(p2p: AnyP2p, gossip?: GossipService, heads?: ObservedHeads) {
     this.#p2p = p2p
     const registers = [this.registry]
     const direction = (incoming: boolean) => (incoming ? 'incoming' : 'outgoing')
@@ -176,6 +177,30 @@ export class NodeMetrics {
           seen.published = counts.published
           seen.received = counts.received
           seen.duplicates = counts.duplicates
+        },
+      })
+    }
+    if (heads) {
+      new Gauge({
+        name: 'dune_p2p_peer_head_level',
+        help: 'Levels of the heads peers announced (the latest of each peer): highest, median, lowest',
+        labelNames: ['stat'],
+        registers,
+        collect() {
+          this.reset()
+          const levels = heads.levels()
+          for (const stat of ['highest', 'median', 'lowest'] as const) {
+            const value = levels[stat]
+            if (value !== undefined) this.set({ stat }, value)
+          }
+        },
+      })
+      new Gauge({
+        name: 'dune_p2p_peers_with_head',
+        help: 'Peers whose announced head the observer holds',
+        registers,
+        collect() {
+          this.set(heads.levels().peers)
         },
       })
     }

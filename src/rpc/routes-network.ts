@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import { parseCidr } from '../acl/index.js'
 import { peerIdFromB58 } from '../crypto/index.js'
+import type { ObservedHeads } from '../node/observer.js'
 import { canonicalPoint, canonicalPointAddress, isNamedPoint } from '../pool/index.js'
 import { RpcError } from './errors.js'
 import type { EventFeed } from './event-log.js'
@@ -14,6 +15,7 @@ import {
   connectionJson,
   greylistJson,
   peerJson,
+  peerWithHeadJson,
   pointJson,
   scoresJson,
   statJson,
@@ -82,6 +84,8 @@ export function registerNetworkRoutes(
   p2p: AnyP2p,
   feed: EventFeed,
   startedAt: number,
+  /** The observer's heads: /network/peers then shows each peer's `head`. */
+  heads?: ObservedHeads,
 ): void {
   app.get('/network/self', async () => ({ peer_id: p2p.peerId }))
   app.get('/network/stat', async () => statJson(p2p, startedAt))
@@ -106,13 +110,13 @@ export function registerNetworkRoutes(
 
   // ---- Peers ----
 
-  app.get('/network/peers', async () => p2p.peers().map(peerJson))
+  app.get('/network/peers', async () => p2p.peers().map((p) => peerWithHeadJson(p, heads)))
 
   app.get<PeerParams>('/network/peers/:peer_id', { schema: schemas.peer }, async (request) => {
     const id = peerIdParam(request.params.peer_id)
     const peer = p2p.peer(id)
     if (!peer) throw new RpcError('NOT_FOUND', `unknown peer ${id}`)
-    return peerJson(peer)
+    return peerWithHeadJson(peer, heads)
   })
 
   app.patch<PeerParams & AclBody>('/network/peers/:peer_id', { schema: schemas.peerAcl }, async (request) => {

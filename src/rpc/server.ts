@@ -10,6 +10,7 @@ import Fastify, {
 import type { pino } from 'pino'
 import { AclInputError } from '../acl/index.js'
 import type { GossipService } from '../node/gossip.js'
+import type { ObservedHeads } from '../node/observer.js'
 import { newRpcToken } from './cookie.js'
 import { registerDashboard } from './dashboard.js'
 import { errorBody, RpcError } from './errors.js'
@@ -32,6 +33,8 @@ export interface RpcServerOptions {
   readonly p2p: AnyP2p
   /** The demo gossip, for its events and counters (optional). */
   readonly gossip?: GossipService
+  /** The observer's record of the peers' heads (optional): shown in /network/peers and /metrics. */
+  readonly heads?: ObservedHeads
   /** The node's metrics (made here when absent: handshakes are then counted from now on). */
   readonly metrics?: NodeMetrics
   /** When the node started, for uptime_ms (default: now). */
@@ -123,10 +126,10 @@ function failure(err: unknown): { status: number; body: ReturnType<typeof errorB
 
 /** Starts the admin RPC on host:port; resolves once it listens. */
 export async function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
-  const { p2p, gossip } = options
+  const { p2p, gossip, heads } = options
   const startedAt = options.startedAt ?? Date.now()
   const ownMetrics = options.metrics === undefined
-  const metrics = options.metrics ?? new NodeMetrics(p2p, gossip)
+  const metrics = options.metrics ?? new NodeMetrics(p2p, gossip, heads)
   const feed = new EventFeed(p2p, gossip)
   let url = `http://${options.host}:${options.port}`
   const limits: RpcLimits = { ...RPC_LIMITS, ...options.limits }
@@ -230,7 +233,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
         errorBody('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]} (see docs/RPC.md)`),
       ),
   )
-  registerNetworkRoutes(app, p2p, feed, startedAt)
+  registerNetworkRoutes(app, p2p, feed, startedAt, heads)
   registerEventLog(app, feed, p2p, startedAt, limits)
   registerHistoryRoutes(app, p2p)
   app.get('/metrics', async (_request, reply) => {

@@ -1,5 +1,6 @@
 // The admin RPC's JSON shapes (docs/RPC.md): the library's connection, peer, point, ACL and
 // statistics records turned into snake_case objects with null for "never"; the admin client reads them.
+import type { ObservedHead, ObservedHeads } from '../node/observer.js'
 import type { ConnectionInfo, P2p, PeerInfo, PointInfo, ScoreDetail, SlotCounts } from '../p2p.js'
 import type { PeerState, PointState } from '../pool/index.js'
 // The only value imported (no other module is loaded), so the admin client may import this one.
@@ -125,6 +126,28 @@ export interface PeerJson {
   score_detail: ScoreDetailJson
   last_seen: number | null
   points: string[]
+  /** The head the peer announced last; only when the node runs the observer (null: none yet). */
+  head?: PeerHeadJson | null
+}
+
+/** A peer's announced head (the observer's record), as /network/peers shows it. */
+export interface PeerHeadJson {
+  level: number
+  block_hash: string
+  predecessor: string
+  /** The block's time, RFC 3339. */
+  timestamp: string
+  /** Hex, one string per element. */
+  fitness: string[]
+  proto: number
+  chain_id: string
+  /** 'current_head' or 'current_branch': the message it came in. */
+  source: string
+  /** When we received it, ms since the epoch. */
+  received_at: number
+  chain_name: string
+  distributed_db_version: number
+  p2p_version: number
 }
 
 export interface PointJson {
@@ -329,6 +352,31 @@ export function peerJson(p: PeerInfo<unknown>): PeerJson {
     last_seen: orNull(p.lastSeen),
     points: [...p.points],
   }
+}
+
+export function peerHeadJson(h: ObservedHead): PeerHeadJson {
+  return {
+    level: h.level,
+    block_hash: h.blockHash,
+    predecessor: h.predecessor,
+    timestamp: new Date(h.timestamp * 1000).toISOString(),
+    fitness: [...h.fitness],
+    proto: h.proto,
+    chain_id: h.chainId,
+    source: h.source,
+    received_at: h.receivedAt,
+    chain_name: h.chainName,
+    distributed_db_version: h.distributedDbVersion,
+    p2p_version: h.p2pVersion,
+  }
+}
+
+/** peerJson, with the peer's head when an observer runs. */
+export function peerWithHeadJson(p: PeerInfo<unknown>, heads: ObservedHeads | undefined): PeerJson {
+  const json = peerJson(p)
+  if (heads === undefined) return json
+  const head = heads.head(p.peerId)
+  return { ...json, head: head === undefined ? null : peerHeadJson(head) }
 }
 
 export function pointJson(p: PointInfo): PointJson {
