@@ -26,7 +26,7 @@ export interface NetworkPreset {
   readonly p2pVersions: readonly number[]
   /** Proof-of-work bits demanded of peers (Octez's p2p default, every network: 26). */
   readonly expectedProofOfWork: number
-  /** Octez's default_bootstrap_peers, as given there (DNS names; port 9732 when none). */
+  /** Octez's default_bootstrap_peers (DNS names), with Octez's default port 9732 written out where it gives none. */
   readonly bootstrapPeers: readonly string[]
 }
 
@@ -49,7 +49,7 @@ function preset(
     distributedDbVersions: OCTEZ_DISTRIBUTED_DB_VERSIONS,
     p2pVersions: [0, 1],
     expectedProofOfWork: 26,
-    bootstrapPeers,
+    bootstrapPeers: bootstrapPeers.map((p) => (p.includes(':') ? p : `${p}:${OCTEZ_DEFAULT_P2P_PORT}`)),
   }
 }
 

@@ -99,7 +99,9 @@ describe('the observer (--network mainnet, bootstrap peers overridden to local p
     })
     const info = node.p2p.peer(bad.peerId)!
     assert.ok(info.scoreDetail.components.invalid.value > 0, 'scored as invalid input')
-    assert.ok(node.p2p.acl.isIpGreylisted('127.0.0.84'), 'greylisted')
+    // Its peer id is greylisted; not its loopback IP, which the shipped admission rules exempt.
+    assert.ok(node.p2p.acl.isPeerGreylisted(bad.peerId), 'peer greylisted')
+    assert.ok(!node.p2p.acl.isIpGreylisted('127.0.0.84'), 'exempt IP not greylisted')
     assert.equal(node.observer.head(bad.peerId), undefined)
     // The others stay connected, and a new head they announce is recorded.
     assert.equal(node.p2p.connections().length, 3)
