@@ -457,7 +457,7 @@ export const nodeConfigSchema = z
       .enum(NETWORK_NAMES)
       .optional()
       .describe(
-        `an Octez built-in network (${NETWORK_NAMES.join(', ')}): its chain name, versions, proof of work (26) and bootstrap names fill the fields left unset, and the node runs the observer instead of the gossip; unset: the Dune demo network`,
+        `an Octez built-in network (${NETWORK_NAMES.join(', ')}): its chain name, versions, proof of work (26) and bootstrap names fill the fields left unset, and the node runs the observer instead of the gossip; default unset: the Dune demo network`,
       ),
     observer: observerSchema
       .prefault({})

@@ -26,7 +26,11 @@ test("config show --network mainnet prints Octez's mainnet settings", async () =
   assert.equal(json.network, 'mainnet')
   assert.equal(json.chain_name, 'TEZOS_MAINNET')
   assert.equal(json.p2p.expected_proof_of_work, 26)
-  assert.deepEqual(json.p2p.bootstrap_peers, ['boot.tzinit.org:9732', 'boot.tzboot.net:9732', 'boot.tzbeta.net:9732'])
+  assert.deepEqual(json.p2p.bootstrap_peers, [
+    'boot.tzinit.org:9732',
+    'boot.tzboot.net:9732',
+    'boot.tzbeta.net:9732',
+  ])
   const note = json.$comment.join('\n')
   assert.match(note, /chain id NetXdQprcVkpaWU/)
   assert.match(note, /distributed_db_versions 0, 1, 2; p2p_versions 0, 1/)

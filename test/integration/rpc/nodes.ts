@@ -4,25 +4,33 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after } from 'node:test'
-import { type DuneNode, startDuneNode } from '../../../src/node/daemon.js'
+import { type DuneNode, type DuneNodeOptions, startDuneNode } from '../../../src/node/daemon.js'
 import { parseNodeConfig } from '../../../src/node/node-config.js'
 
 /**
  * A describe block's nodes: `start(host, p2p)` starts one on `host` (RPC on the same address)
  * with `p2p` config fields; every node it started is stopped after the block.
  */
-export function nodeFixture(): (host: string, p2p?: Record<string, unknown>) => Promise<DuneNode> {
+export function nodeFixture(): (
+  host: string,
+  p2p?: Record<string, unknown>,
+  options?: DuneNodeOptions,
+) => Promise<DuneNode> {
   const nodes: DuneNode[] = []
   after(() => Promise.all(nodes.map((n) => n.stop())))
-  return async (host, p2p = {}) => {
-    const node = await startTestNode(host, p2p)
+  return async (host, p2p = {}, options = {}) => {
+    const node = await startTestNode(host, p2p, options)
     nodes.push(node)
     return node
   }
 }
 
 /** Starts a node on `host` (RPC on the same address), with `p2p` config fields; the caller stops it. */
-export async function startTestNode(host: string, p2p: Record<string, unknown> = {}): Promise<DuneNode> {
+export async function startTestNode(
+  host: string,
+  p2p: Record<string, unknown> = {},
+  options: DuneNodeOptions = {},
+): Promise<DuneNode> {
   const config = parseNodeConfig(
     {
       data_dir: mkdtempSync(join(tmpdir(), 'dune-rpc-test-')),
@@ -39,7 +47,7 @@ export async function startTestNode(host: string, p2p: Record<string, unknown> =
     },
     'the test',
   )
-  return startDuneNode(config)
+  return startDuneNode(config, options)
 }
 
 /** The point a node listens on. */

@@ -25,7 +25,11 @@ describe('network presets', () => {
     assert.equal(c.network, 'mainnet')
     assert.equal(c.chain_name, 'TEZOS_MAINNET')
     assert.equal(c.p2p.expected_proof_of_work, 26)
-    assert.deepEqual(c.p2p.bootstrap_peers, ['boot.tzinit.org:9732', 'boot.tzboot.net:9732', 'boot.tzbeta.net:9732'])
+    assert.deepEqual(c.p2p.bootstrap_peers, [
+      'boot.tzinit.org:9732',
+      'boot.tzboot.net:9732',
+      'boot.tzbeta.net:9732',
+    ])
     assert.equal(c.observer.head_every_seconds, 30)
     const own = parseNodeConfig(
       {
@@ -47,15 +51,7 @@ describe('network presets', () => {
     for (const ok of ['boot.tzinit.org:9732', 'ghostnet.stakenow.de:9733', 'localhost:9732']) {
       assert.equal(dialPointProblem(ok), undefined, ok)
     }
-    for (const bad of [
-      '10.0.0.1',
-      '300.1.1.1:9732',
-      '-a.example:1',
-      'a..b',
-      'a.b:70000',
-      'a b',
-      '',
-    ]) {
+    for (const bad of ['10.0.0.1', '300.1.1.1:9732', '-a.example:1', 'a..b', 'a.b:70000', 'a b', '']) {
       assert.notEqual(dialPointProblem(bad), undefined, bad)
     }
   })
