@@ -425,6 +425,21 @@ function addSample(stat) {
   while (state.samples.length > 0 && state.samples[0].t < now - CHART_WINDOW_MS) state.samples.shift()
 }
 
+/** Fills the chart at once with the node's last two minutes of flows (GET /network/stat/flows). */
+async function loadFlowHistory() {
+  try {
+    const { samples } = await api('GET', '/network/stat/flows')
+    const first = state.samples[0]?.t ?? Number.POSITIVE_INFINITY
+    const past = samples
+      .filter((s) => s.time < first)
+      .map((s) => ({ t: s.time, in: s.inflow, out: s.outflow }))
+    state.samples.unshift(...past)
+    renderChart()
+  } catch (err) {
+    showError(err)
+  }
+}
+
 // The event log.
 function describe(kind, d) {
   const where = d.point ?? d.remote_addr
@@ -541,4 +556,5 @@ setUpAclForm()
 setUpLogFilter()
 renderChart()
 refresh()
+loadFlowHistory()
 follow()

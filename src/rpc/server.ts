@@ -15,6 +15,7 @@ import { newRpcToken } from './cookie.js'
 import { registerDashboard } from './dashboard.js'
 import { errorBody, RpcError } from './errors.js'
 import { EventFeed, registerEventLog } from './event-log.js'
+import { FlowHistory, registerFlowHistory } from './flow-history.js'
 import {
   bearerMatches,
   HostCheck,
@@ -236,6 +237,8 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   registerNetworkRoutes(app, p2p, feed, startedAt, heads)
   registerEventLog(app, feed, p2p, startedAt, limits)
   registerHistoryRoutes(app, p2p)
+  const flows = new FlowHistory(p2p)
+  registerFlowHistory(app, flows)
   app.get('/metrics', async (_request, reply) => {
     const { contentType, text } = await metrics.render()
     return reply.type(contentType).send(text)
@@ -243,6 +246,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   registerDashboard(app, token)
   app.addHook('onClose', (_app, done) => {
     feed.close()
+    flows.close()
     if (ownMetrics) metrics.close()
     done()
   })

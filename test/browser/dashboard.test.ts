@@ -160,4 +160,24 @@ describe('dashboard in headless Chromium', { skip: missing }, () => {
       assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'NOT_FOUND')
     }
   })
+
+  test('the bandwidth chart is full at load: the node serves its last two minutes of flows', async () => {
+    const [a] = nodes
+    const served = await fetch(`${rpcUrl(a)}/network/stat/flows`)
+    const { samples } = (await served.json()) as { samples: { time: number; inflow: number }[] }
+    assert.ok(samples.length >= 3, `${samples.length} samples after the node ran a while`)
+    assert.ok(
+      samples.every((s, i) => i === 0 || s.time > samples[i - 1]!.time),
+      'oldest first',
+    )
+    const page = await browser.newPage()
+    // No live stat events: what the chart shows comes from the history alone.
+    await page.route('**/network/log**', (route) => route.abort())
+    await page.goto(`${rpcUrl(a)}/dashboard/`)
+    await waitFor('the chart drawn from the history', async () => {
+      const points = (await page.getByTestId('chart-in').getAttribute('points')) ?? ''
+      return points.split(' ').filter(Boolean).length >= 3
+    })
+    await page.close()
+  })
 })
