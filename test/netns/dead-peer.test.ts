@@ -1,14 +1,13 @@
 // Dead peers are noticed: two shipped nodes on two netns hosts; one host vanishes (its link
 // down: no FIN, no RST) and the other closes the connection as `dead_peer` within 60 s.
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { ChildNode } from './support/child-node.js'
-import { ip, netnsSubnet, netnsUnavailable } from './support/netns.js'
+import { ip, netnsSubnet, netnsTag, netnsUnavailable } from './support/netns.js'
 
 const skip = netnsUnavailable()
-const tag = randomBytes(3).toString('hex')
+const tag = netnsTag()
 const subnet = netnsSubnet()
 const hosts = ['a', 'b'] as const
 type Host = (typeof hosts)[number]

@@ -2,56 +2,34 @@
 // across addresses, an IP ban, greylisting per address, a partition (link down) and its healing.
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { ChildNode } from './support/child-node.js'
-import { ip, netnsSubnet, netnsUnavailable } from './support/netns.js'
-
-/** Deletes the namespaces left by earlier runs that died before their cleanup. */
-function deleteStaleNamespaces(): void {
-  for (const line of ip('netns', 'list').split('\n')) {
-    const name = line.split(' ')[0]
-    if (name?.startsWith('dune-')) ip('netns', 'del', name)
-  }
-}
+import {
+  bridgeNetwork,
+  deleteStaleNamespaces,
+  ip,
+  netnsSubnet,
+  netnsTag,
+  netnsUnavailable,
+} from './support/netns.js'
 
 const skip = netnsUnavailable()
-const tag = randomBytes(3).toString('hex')
+const tag = netnsTag()
 const subnet = netnsSubnet()
-const hub = `dune-${tag}-hub`
 const hosts = ['a', 'b', 'c'] as const
 type Host = (typeof hosts)[number]
-const ns = (h: Host) => `dune-${tag}-${h}`
-const link = (h: Host) => `d${tag}${h}` // the host's end; `${link}h` is the hub's end
-const address = (h: Host) => `${subnet}.${hosts.indexOf(h) + 1}`
-const exec = (h: Host) => ['ip', 'netns', 'exec', ns(h)]
+const network = bridgeNetwork<Host>(tag, hosts, subnet)
+const { ns, link, address, exec } = network
 
 function createNetwork(): void {
-  ip('netns', 'add', hub)
-  ip('-n', hub, 'link', 'add', 'br0', 'type', 'bridge')
-  ip('-n', hub, 'link', 'set', 'br0', 'up')
-  for (const h of hosts) {
-    ip('netns', 'add', ns(h))
-    ip('link', 'add', link(h), 'type', 'veth', 'peer', 'name', `${link(h)}h`)
-    ip('link', 'set', link(h), 'netns', ns(h))
-    ip('link', 'set', `${link(h)}h`, 'netns', hub)
-    ip('-n', hub, 'link', 'set', `${link(h)}h`, 'master', 'br0', 'up')
-    ip('-n', ns(h), 'addr', 'add', `${address(h)}/24`, 'dev', link(h))
-    ip('-n', ns(h), 'link', 'set', link(h), 'up')
-    ip('-n', ns(h), 'link', 'set', 'lo', 'up')
+  network.create((h) =>
     // Give up on an unacknowledged segment after ~3 s, so that a partition is seen in a test.
-    execFileSync('ip', ['netns', 'exec', ns(h), 'sh', '-c', 'echo 3 > /proc/sys/net/ipv4/tcp_retries2'])
-  }
+    execFileSync('ip', ['netns', 'exec', ns(h), 'sh', '-c', 'echo 3 > /proc/sys/net/ipv4/tcp_retries2']),
+  )
 }
 
 function deleteNetwork(): void {
-  for (const name of [hub, ...hosts.map(ns)]) {
-    try {
-      ip('netns', 'del', name)
-    } catch {
-      // not created
-    }
-  }
+  network.delete()
 }
 
 async function until(

@@ -2,48 +2,26 @@
 // bridge's subnet finds and connects the nodes; a host with IPv6 disabled still listens on [::].
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { ChildNode } from './support/child-node.js'
-import { ip, netnsSubnet, netnsUnavailable } from './support/netns.js'
+import { bridgeNetwork, netnsSubnet, netnsTag, netnsUnavailable } from './support/netns.js'
 
 const skip = netnsUnavailable()
-const tag = randomBytes(3).toString('hex')
+const tag = netnsTag()
 const subnet = netnsSubnet()
-const hub = `dune-${tag}-hub`
 const hosts = ['a', 'b', 'c'] as const
 type Host = (typeof hosts)[number]
-const ns = (h: Host) => `dune-${tag}-${h}`
-const link = (h: Host) => `d${tag}${h}`
-const address = (h: Host) => `${subnet}.${hosts.indexOf(h) + 1}`
-const exec = (h: Host) => ['ip', 'netns', 'exec', ns(h)]
+const network = bridgeNetwork<Host>(tag, hosts, subnet)
+const { address, exec } = network
 
 function createNetwork(): void {
-  ip('netns', 'add', hub)
-  ip('-n', hub, 'link', 'add', 'br0', 'type', 'bridge')
-  ip('-n', hub, 'link', 'set', 'br0', 'up')
-  for (const h of hosts) {
-    ip('netns', 'add', ns(h))
-    ip('link', 'add', link(h), 'type', 'veth', 'peer', 'name', `${link(h)}h`)
-    ip('link', 'set', link(h), 'netns', ns(h))
-    ip('link', 'set', `${link(h)}h`, 'netns', hub)
-    ip('-n', hub, 'link', 'set', `${link(h)}h`, 'master', 'br0', 'up')
-    ip('-n', ns(h), 'addr', 'add', `${address(h)}/24`, 'brd', '+', 'dev', link(h))
-    ip('-n', ns(h), 'link', 'set', link(h), 'up')
-    ip('-n', ns(h), 'link', 'set', 'lo', 'up')
-  }
+  network.create()
   // c is an IPv4-only host (tezos/tezos#49).
   execFileSync('ip', [...exec('c').slice(1), 'sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1'])
 }
 
 function deleteNetwork(): void {
-  for (const name of [hub, ...hosts.map(ns)]) {
-    try {
-      ip('netns', 'del', name)
-    } catch {
-      // not created
-    }
-  }
+  network.delete()
 }
 
 const connections = async (n: ChildNode) =>
