@@ -3,6 +3,7 @@
 import { isIP } from 'node:net'
 import type { Encoding } from './encoding.js'
 import { EncodeError, InvalidPointError } from './errors.js'
+import type { Reader } from './reader.js'
 
 /** Longest point string: "[" + 39-char IPv6 + "]:" + 5-digit port (Octez's bound). */
 export const MAX_POINT_LENGTH = 47
@@ -90,6 +91,20 @@ export function pointWireError(s: string): string | undefined {
 }
 
 /**
+ * Reads a point's u32 length (refusing one over MAX_POINT_LENGTH) and its bytes as latin1,
+ * which maps each byte to the character of the same code, so indices are byte offsets.
+ */
+function readPointBytes(r: Reader): string {
+  const at = r.pos
+  const length = r.u32()
+  if (length > MAX_POINT_LENGTH) {
+    r.fail('length_over_bound', `length ${length} exceeds the bound ${MAX_POINT_LENGTH}`, at)
+  }
+  const p = r.take(length)
+  return r.buf.toString('latin1', p, p + length)
+}
+
+/**
  * A point on the wire: u32 length then printable ASCII, at most 47 bytes. The wire checks only
  * that (as the recorded vectors require: a 47-character "xxx…" swap point is valid on the
  * wire); whoever uses a point checks its syntax with `parsePoint`, so one bad point in an
@@ -117,14 +132,8 @@ export const pointEncoding: Encoding<string> = {
     return buf.write(v, offset + 4, 'latin1') + offset + 4
   },
   read(r) {
-    const at = r.pos
-    const length = r.u32()
-    if (length > MAX_POINT_LENGTH) {
-      r.fail('length_over_bound', `length ${length} exceeds the bound ${MAX_POINT_LENGTH}`, at)
-    }
-    const p = r.take(length)
-    // latin1 maps each byte to the character of the same code, so indices are byte offsets.
-    const s = r.buf.toString('latin1', p, p + length)
+    const p = r.pos + 4
+    const s = readPointBytes(r)
     const bad = firstNonPrintable(s)
     if (bad !== -1) {
       r.fail(
@@ -159,13 +168,5 @@ export const advertisedPointEncoding: Encoding<string> = {
     buf.writeUInt32BE(length, offset)
     return buf.write(v, offset + 4, 'latin1') + offset + 4
   },
-  read(r) {
-    const at = r.pos
-    const length = r.u32()
-    if (length > MAX_POINT_LENGTH) {
-      r.fail('length_over_bound', `length ${length} exceeds the bound ${MAX_POINT_LENGTH}`, at)
-    }
-    const p = r.take(length)
-    return r.buf.toString('latin1', p, p + length)
-  },
+  read: readPointBytes,
 }
