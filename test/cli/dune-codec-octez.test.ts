@@ -4,17 +4,10 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { findEncoding } from '../../src/cli/codec-encodings.js'
 import { main } from '../../src/cli/dune-codec.js'
+import { runMain } from '../support/cli.js'
 import { recordedSentFrames } from '../support/recorded-session-frames.js'
 
-async function codec(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const code = await main(argv, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  })
-  return { code, stdout, stderr }
-}
+const codec = (...argv: string[]) => runMain(main, argv)
 
 async function ok(...argv: string[]): Promise<string> {
   const r = await codec(...argv)

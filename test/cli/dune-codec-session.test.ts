@@ -1,46 +1,23 @@
 // `dune-codec session decode`: the recorded Carthagenet session as a process (chunk and tag
 // counts, the Received MAC failure, exit 2), a synthetic session cut at every byte, and bad input.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { describe, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { main } from '../../src/cli/dune-codec.js'
 import { ChunkCipher, channelKey, deriveNonces, generateKeyPair, MAC_BYTES } from '../../src/crypto/index.js'
 import { encodeConnectionMessage } from '../../src/wire/connection-message.js'
+import { type CliRun, runScript } from '../support/cli.js'
 import { vectorsDir } from '../support/vectors.js'
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const capturePath = join(vectorsDir, 'recorded-session.csv')
 const identityPath = join(vectorsDir, 'recorded-session-identity.json')
 const work = mkdtempSync(join(tmpdir(), 'dune-codec-session-'))
 
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
+type Run = CliRun
 
-function runProcess(args: string[]): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/dune-codec.ts', ...args], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (data) => {
-    stdout += data
-  })
-  child.stderr.on('data', (data) => {
-    stderr += data
-  })
-  return new Promise((resolvePromise, reject) => {
-    child.on('error', reject)
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }))
-  })
-}
+const runProcess = (args: string[]): Promise<Run> => runScript('src/cli/dune-codec.ts', args)
 
 async function codec(...argv: string[]): Promise<Run> {
   let stdout = ''

@@ -1,18 +1,14 @@
 // `dune-codec` in-process through main() (Octez vectors, round trips of every encoding, every
 // bad-input path) and a few runs as a process (exit codes, one-line errors on stderr).
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { dirname, resolve } from 'node:path'
 import { describe, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
 import { main } from '../../src/cli/dune-codec.js'
 import { generateKeyPair, peerIdOf, peerIdToB58 } from '../../src/crypto/index.js'
 import { NACK_MOTIVES } from '../../src/wire/index.js'
+import { type CliRun, runMain, runScript } from '../support/cli.js'
 import { readVectorJson } from '../support/vectors.js'
 import { LONGEST_POINT, pointArb, wirePointArb } from '../unit/wire/arbitraries.js'
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 interface Vectors {
   connection_messages: { a: string; a_decoded: Record<string, unknown>; b: string; b_peer_id: string }
@@ -33,15 +29,7 @@ interface Result {
   stderr: string
 }
 
-async function codec(...argv: string[]): Promise<Result> {
-  let stdout = ''
-  let stderr = ''
-  const code = await main(argv, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  })
-  return { code, stdout, stderr }
-}
+const codec = (...argv: string[]): Promise<Result> => runMain(main, argv)
 
 /** Runs a command that must succeed and returns its stdout. */
 async function ok(...argv: string[]): Promise<string> {
@@ -586,30 +574,8 @@ describe('dune-codec crypto', () => {
 })
 
 describe('dune-codec as a process', () => {
-  interface Run {
-    code: number | null
-    stdout: string
-    stderr: string
-  }
-
-  function runProcess(args: string[]): Promise<Run> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/dune-codec.ts', ...args], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (data) => {
-      stdout += data
-    })
-    child.stderr.on('data', (data) => {
-      stderr += data
-    })
-    return new Promise((resolvePromise, reject) => {
-      child.on('error', reject)
-      child.on('close', (code) => resolvePromise({ code, stdout, stderr }))
-    })
-  }
+  type Run = CliRun
+  const runProcess = (args: string[]): Promise<Run> => runScript('src/cli/dune-codec.ts', args)
 
   test('exit codes, stdout and one-line stderr', async () => {
     const [decoded, encoded, truncated, badHex] = await Promise.all([

@@ -7,16 +7,9 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { main } from '../../src/cli/dune-node.js'
 import { loadNodeConfig } from '../../src/node/node-config.js'
+import { runMain } from '../support/cli.js'
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const code = await main(args, {
-    stdout: { write: (t: string) => (stdout += t) },
-    stderr: { write: (t: string) => (stderr += t) },
-  })
-  return { code, stdout, stderr }
-}
+const cli = (args: string[]) => runMain(main, args)
 
 test("config show --network mainnet prints Octez's mainnet settings", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dune-network-'))
