@@ -3,6 +3,8 @@
 // The types use Node's (Buffer, sockets): this directive, kept in dist/index.d.ts, loads them for
 // consumers whose tsconfig lists no "types" (TypeScript 6 and later include no @types by default).
 /// <reference types="node" preserve="true" />
+
+export { identityFilePath, readIdentityFile, writeIdentityFile } from './crypto/identity-file.js'
 export * from './crypto/index.js'
 export { DuneP2pError, isDuneP2pError } from './errors.js'
 export { BoundedQueue, type BoundedQueueOptions } from './io/bounded-queue.js'
@@ -17,7 +19,6 @@ export {
   LIMITED_READ_BUFFER_SIZE,
   scoreToWeight,
 } from './io/scheduler.js'
-export { identityFilePath, readIdentityFile, writeIdentityFile } from './node/identity-file.js'
 export * from './p2p.js'
 export * from './socket/index.js'
 export * from './wire/index.js'

@@ -6,12 +6,13 @@ import { peerIdToB58 } from './crypto/index.js'
 import { QueueClosedError } from './io/errors.js'
 import { pullIterator } from './io/pull-iterator.js'
 import { IoScheduler, type SchedulerStats } from './io/scheduler.js'
-import { type LoadResult, StateStore, type StateStoreLogger } from './node/state-store.js'
+import { maintenancePoolOf } from './maintenance-adapter.js'
 import { type P2pConfig, type P2pConfigInput, parseP2pConfig } from './pool/config.js'
+import type { MaintenanceBounds } from './pool/connection-bounds.js'
 import { NotConnectedError, P2pNotRunningError } from './pool/errors.js'
 import type { PeerEvent, PointEvent } from './pool/history.js'
-import { maintenancePoolOf } from './pool/maintenance-adapter.js'
-import { poolStateOf, recordsOf } from './pool/persistence.js'
+import { poolStateOf, recordsOf } from './pool/persistence/pool-state.js'
+import { type LoadResult, StateStore, type StateStoreLogger } from './pool/persistence/state-store.js'
 import { canonicalPointAddress } from './pool/point-address.js'
 import {
   type ConnectionInfo,
@@ -28,10 +29,14 @@ import type { Resolver } from './pool/resolver.js'
 import { constant, type MessageRegistry, type Metadata, metadataEncoding } from './wire/index.js'
 import { LocalDiscovery, type LocalDiscoveryStats } from './workers/local-discovery.js'
 import { MaintenanceWorker, type StepReason, type StepReport } from './workers/maintenance.js'
-import type { MaintenanceBounds } from './workers/maintenance-policy.js'
 import { WelcomeWorker } from './workers/welcome.js'
 
 export type { AddressLimit, AdmissionRefusal } from './pool/admission.js'
+export {
+  type MaintenanceBounds,
+  MaintenanceConfigError,
+  maintenanceBounds,
+} from './pool/connection-bounds.js'
 export type { EvictionRules } from './pool/eviction.js'
 export * from './pool/index.js'
 export {
@@ -43,11 +48,6 @@ export {
 } from './pool/peer-score.js'
 export type { SlotCounts } from './pool/pool.js'
 export type { StepReason, StepReport } from './workers/maintenance.js'
-export {
-  type MaintenanceBounds,
-  MaintenanceConfigError,
-  maintenanceBounds,
-} from './workers/maintenance-policy.js'
 export { ListenError } from './workers/welcome.js'
 
 /** What the application brings: its messages, and optionally its peer and connection metadata. */

@@ -4,6 +4,12 @@ import { mkdir } from 'node:fs/promises'
 import { pino } from 'pino'
 import type { GreylistEvent } from '../acl/index.js'
 import {
+  IdentityFileError,
+  identityFilePath,
+  readIdentityFile,
+  writeIdentityFile,
+} from '../crypto/identity-file.js'
+import {
   checkProofOfWork,
   generateIdentity,
   generateIdentityInline,
@@ -16,10 +22,9 @@ import type { Resolver } from '../pool/resolver.js'
 import { cookiePath, newRpcToken, removeCookie, writeCookie } from '../rpc/cookie.js'
 import { NodeMetrics } from '../rpc/metrics.js'
 import { type RpcServer, type RpcServerOptions, startRpcServer } from '../rpc/server.js'
+import { type GossipMessage, GossipService, gossipMessages } from '../shell/gossip.js'
 import { describeCloseReason } from '../socket/index.js'
 import { type Metadata, parsePoint } from '../wire/index.js'
-import { type GossipMessage, GossipService, gossipMessages } from './gossip.js'
-import { IdentityFileError, identityFilePath, readIdentityFile, writeIdentityFile } from './identity-file.js'
 import { type NodeConfig, NodeConfigError } from './node-config.js'
 
 /** Up to this many bits, a fresh identity's stamp is searched on this thread (no workers to start). */

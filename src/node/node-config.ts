@@ -20,8 +20,8 @@ import {
 import { discoveryAddressError, pointAddressError } from '../pool/point-address.js'
 import { DEFAULT_EXPOSED_ALLOW, parseHostHeader, parseRoutePattern } from '../rpc/guard.js'
 import { RPC_LIMITS } from '../rpc/limits.js'
+import { DEFAULT_RELAY_BURST, DEFAULT_RELAY_PER_SECOND } from '../shell/gossip.js'
 import { pointSyntaxError } from '../wire/index.js'
-import { DEFAULT_RELAY_BURST, DEFAULT_RELAY_PER_SECOND } from './gossip.js'
 import { jsonErrorPosition } from './json-syntax.js'
 import { NETWORK_NAMES, networkPreset } from './network-presets.js'
 

@@ -7,6 +7,7 @@ import { octezMessages } from '../octez/index.js'
 import type { OctezMessage } from '../octez/messages.js'
 import { createP2p, type P2p, type P2pConfigInput } from '../p2p.js'
 import { NodeMetrics } from '../rpc/metrics.js'
+import { ObserverService } from '../shell/observer.js'
 import { type Metadata, metadataEncoding } from '../wire/index.js'
 import {
   type DuneNode,
@@ -21,7 +22,6 @@ import {
 } from './daemon.js'
 import { type NetworkPreset, networkPreset } from './network-presets.js'
 import { type NodeConfig, NodeConfigError } from './node-config.js'
-import { ObserverService } from './observer.js'
 
 /**
  * Per-connection queue bounds of the observer. The largest shell frame is a Current_head with an

@@ -1,7 +1,7 @@
 // Admission of incoming sockets before a byte is read: per-address and per-subnet limits on
 // concurrent connections and on the rate of new ones (token buckets), with exempt subnets.
 import { IP_GROUPS, type IpPrefix, parseCidr, parseIpInto, prefixContains } from '../acl/ip-address.js'
-import { netGroup } from '../workers/net-group.js'
+import { netGroup } from '../acl/net-group.js'
 
 /** One level of limits: addresses sharing the prefix (IPv4 bits, IPv6 bits) count together. */
 export interface AddressLimit {

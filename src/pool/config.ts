@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { parseCidr } from '../acl/ip-address.js'
 import { checkIdentity, type Identity } from '../crypto/index.js'
 import { DuneP2pError } from '../errors.js'
-import { maintenanceBounds } from '../workers/maintenance-policy.js'
+import { maintenanceBounds } from './connection-bounds.js'
 import { DEFAULT_DISCOVERY_PORT, pointAddressError } from './point-address.js'
 
 /** A config field is missing or out of range; `field` is its dotted path (code `DUNE_CONFIG`). */

@@ -1,6 +1,6 @@
 // The table of incoming handshakes in progress: bounded, with a share per subnet, and when full
 // the pending handshake of the most represented subnet makes room (Bitcoin Core's eviction idea).
-import { netGroup } from '../workers/net-group.js'
+import { netGroup } from '../acl/net-group.js'
 
 /** How far a pending handshake got: waiting for the peer's connection message, or past it. */
 export type HandshakeStage = 'connection_message' | 'authenticating'

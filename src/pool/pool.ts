@@ -5,6 +5,7 @@ import { EventEmitter } from 'node:events'
 import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { type AccessControl, type AclChange, type GreylistEvent, LearnableAddresses } from '../acl/index.js'
+import { netGroup } from '../acl/net-group.js'
 import { BoundedQueue } from '../io/bounded-queue.js'
 import { MemoryBudget } from '../io/memory-budget.js'
 import type { IoScheduler } from '../io/scheduler.js'
@@ -27,10 +28,9 @@ import {
   type MessageRegistry,
   type NackMotive,
 } from '../wire/index.js'
-import { type BackoffConfig, DEFAULT_BACKOFF, nextAttemptAt } from '../workers/maintenance-policy.js'
-import { netGroup } from '../workers/net-group.js'
 import { type AdmissionLimiter, AdmissionLimiter as Limiter } from './admission.js'
 import { AnswerThrottle, runAnswerer } from './answerer.js'
+import { type BackoffConfig, DEFAULT_BACKOFF, nextAttemptAt } from './backoff.js'
 import {
   handshakeCap,
   handshakesPerSubnet,

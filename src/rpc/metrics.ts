@@ -2,9 +2,9 @@
 // gauges computed at scrape time from the P2p instance, counters fed by its events.
 import { Counter, Gauge, Registry } from 'prom-client'
 import { DuneP2pError } from '../errors.js'
-import type { GossipService } from '../node/gossip.js'
-import type { ObservedHeads } from '../node/observer.js'
 import type { P2pEvents } from '../p2p.js'
+import type { GossipService } from '../shell/gossip.js'
+import type { ObservedHeads } from '../shell/observer.js'
 import { type AnyP2p, slotsJson } from './shapes.js'
 
 /** The failure kind of a handshake error: its stable `DUNE_*` code, else its class name. */

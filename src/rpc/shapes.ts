@@ -1,10 +1,11 @@
 // The admin RPC's JSON shapes (docs/RPC.md): the library's connection, peer, point, ACL and
 // statistics records turned into snake_case objects with null for "never"; the admin client reads them.
-import type { ObservedHead, ObservedHeads } from '../node/observer.js'
+
 import type { ConnectionInfo, P2p, PeerInfo, PointInfo, ScoreDetail, SlotCounts } from '../p2p.js'
 import type { PeerState, PointState } from '../pool/index.js'
 // The only value imported (no other module is loaded), so the admin client may import this one.
 import { type ComponentRule, SCORE_COMPONENTS, type ScoreComponent } from '../pool/peer-score.js'
+import type { ObservedHead, ObservedHeads } from '../shell/observer.js'
 import type { StepReport } from '../workers/maintenance.js'
 
 export interface FlowJson {

@@ -1,20 +1,21 @@
 // The maintenance worker: keeps the number of connections between its bounds by dialing known
 // points, asking peers for more, or dropping connections, through a small interface to the pool.
 import { EventEmitter, setMaxListeners } from 'node:events'
+import { DEFAULT_NET_GROUP_PREFIXES, type NetGroupPrefixes } from '../acl/net-group.js'
+import { type BackoffConfig, DEFAULT_BACKOFF } from '../pool/backoff.js'
 import {
-  type BackoffConfig,
-  type ConnectionView,
   checkInteger,
-  chooseCandidates,
-  chooseVictims,
-  DEFAULT_BACKOFF,
-  type KnownPointView,
   type MaintenanceBounds,
   MaintenanceConfigError,
   maintenanceBounds,
+} from '../pool/connection-bounds.js'
+import {
+  type ConnectionView,
+  chooseCandidates,
+  chooseVictims,
+  type KnownPointView,
   type VictimPolicy,
 } from './maintenance-policy.js'
-import { DEFAULT_NET_GROUP_PREFIXES, type NetGroupPrefixes } from './net-group.js'
 
 /**
  * What the worker needs from the pool. Times (lastAttempt, lastFailure, lastDisconnect) must

@@ -2,7 +2,7 @@
 // 1000 Bootstraps packed in one chunk, empty chunks, Advertise floods and unique-gossip floods.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { DEFAULT_RELAY_BURST, DEFAULT_RELAY_PER_SECOND, DROPS_PER_PENALTY } from '../../src/node/gossip.js'
+import { DEFAULT_RELAY_BURST, DEFAULT_RELAY_PER_SECOND, DROPS_PER_PENALTY } from '../../src/shell/gossip.js'
 import type { CloseReason } from '../../src/socket/index.js'
 import { until } from '../integration/pool/nodes.js'
 import type { EvilPeer } from './support/evil-peer.js'

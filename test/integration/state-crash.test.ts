@@ -2,14 +2,14 @@
 // state of one generation (the last saved or the one being written) and no leftover temp file.
 import assert from 'node:assert/strict'
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { after, test } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { StateStore } from '../../src/node/state-store.js'
+import { StateStore } from '../../src/pool/persistence/state-store.js'
 import { compileForNode } from '../support/compile-for-node.js'
 import { generationOf } from '../support/generation-state.js'
 
@@ -57,6 +57,9 @@ test(`kill -9 during saves of ${SIZE} points and peers, ${ROUNDS} times: the fil
   t.after(() => rm(root, { recursive: true, force: true }))
   const writerScript = await compileForNode(writerSource, join(root, 'compiled'))
   const dir = join(root, 'data')
+  // A node's data directory exists before any save (it holds the identity); a writer killed
+  // before its first save must not leave the test without one to read.
+  await mkdir(dir, { recursive: true })
   const store = new StateStore(dir)
   let onDisk: number | undefined
   let next = 1

@@ -1,7 +1,7 @@
 // Large pool states stamped with a generation number in every entry, so that a state read
 // back after a crash can be checked whole: one generation throughout, every entry present.
 import { peerIdToB58 } from '../../src/crypto/peer-id.js'
-import type { PoolState } from '../../src/node/state-schema.js'
+import type { PoolState } from '../../src/pool/persistence/state-schema.js'
 
 /** The peer id numbered `i` (its 16 bytes hold `i`). */
 export function testPeerId(i: number): string {

@@ -1,8 +1,8 @@
 // Saves large states in a tight loop, for the kill -9 test (args: DATA_DIR SIZE). Prints "ready",
 // waits for a line "go FIRST_GENERATION" on stdin, then prints each generation once saved.
 import { createInterface } from 'node:readline'
-import { stateFileText } from '../../src/node/state-schema.js'
-import { StateStore } from '../../src/node/state-store.js'
+import { stateFileText } from '../../src/pool/persistence/state-schema.js'
+import { StateStore } from '../../src/pool/persistence/state-store.js'
 import { generationState, testPeerId } from './generation-state.js'
 
 const [dataDir, sizeText] = process.argv.slice(2)

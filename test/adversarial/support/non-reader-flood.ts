@@ -2,7 +2,7 @@
 // reading while flooders send unique gossip for the relay to amplify; the figures it reaches.
 import { randomBytes, randomFillSync } from 'node:crypto'
 import type { DuneNode } from '../../../src/node/daemon.js'
-import { DEFAULT_RELAY_PER_SECOND, MAX_GOSSIP_TEXT } from '../../../src/node/gossip.js'
+import { DEFAULT_RELAY_PER_SECOND, MAX_GOSSIP_TEXT } from '../../../src/shell/gossip.js'
 import type { CloseReason } from '../../../src/socket/index.js'
 import { until } from '../../integration/pool/nodes.js'
 import type { ShippedNodeOptions } from '../../support/shipped-node.js'

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { main as adminClient } from '../../../src/cli/dune-admin-client.js'
-import { blockHashOf } from '../../../src/node/observer.js'
 import type { ObserverNode } from '../../../src/node/observer-node.js'
 import type { P2p } from '../../../src/p2p.js'
 import type { PeerJson } from '../../../src/rpc/shapes.js'
+import { blockHashOf } from '../../../src/shell/observer.js'
 import { waitFor } from '../../support/admin-nodes.js'
 import { pointOf } from '../pool/nodes.js'
 import {

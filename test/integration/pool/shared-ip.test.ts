@@ -3,9 +3,9 @@
 // trusted points and peers are never refused by the IP greylist. Shipped nodes, real sockets.
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
+import { writeIdentityFile } from '../../../src/crypto/identity-file.js'
 import { checkProofOfWork, generateIdentityInline } from '../../../src/crypto/index.js'
 import { type DuneNode, startDuneNode } from '../../../src/node/daemon.js'
-import { writeIdentityFile } from '../../../src/node/identity-file.js'
 import { createLogger } from '../../../src/node/logger.js'
 import { SHIPPED_TEST_POW, shippedConfig, startShippedNode } from '../../support/shipped-node.js'
 import { until } from './nodes.js'

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { Identity } from '../../../src/crypto/identity.js'
+import { IdentityFileError, readIdentityFile, writeIdentityFile } from '../../../src/crypto/identity-file.js'
 import { peerIdFromB58 } from '../../../src/crypto/peer-id.js'
-import { FileWriteError, writeFileAtomic } from '../../../src/node/atomic-file.js'
-import { IdentityFileError, readIdentityFile, writeIdentityFile } from '../../../src/node/identity-file.js'
+import { FileWriteError, writeFileAtomic } from '../../../src/io/atomic-file.js'
 import { hex, readVectorJson } from '../../support/vectors.js'
 
 const recorded = readVectorJson<Record<string, string>>('recorded-session-identity.json')

@@ -2,8 +2,8 @@
 // trusted, busy and recently seen points.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { nextAttemptAt } from '../../../src/pool/backoff.js'
 import { KnownPoints } from '../../../src/pool/known-points.js'
-import { nextAttemptAt } from '../../../src/workers/maintenance-policy.js'
 
 describe('KnownPoints', () => {
   test('requested -> accepted -> running -> disconnected, with times; failures count and reset', () => {

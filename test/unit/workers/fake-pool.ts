@@ -1,8 +1,9 @@
 // Test doubles for the maintenance worker: a manual clock with one-shot timers, a seeded RNG,
 // and an in-memory pool whose dials succeed, fail or hang as each test says, with no sockets.
+
+import { pointHost } from '../../../src/acl/net-group.js'
 import type { MaintenanceClock, MaintenancePool } from '../../../src/workers/maintenance.js'
 import type { ConnectionView, KnownPointView } from '../../../src/workers/maintenance-policy.js'
-import { pointHost } from '../../../src/workers/net-group.js'
 
 /** A MaintenanceClock whose time moves only when the test advances it. */
 export class ManualClock implements MaintenanceClock {

@@ -3,18 +3,16 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
+import { DEFAULT_NET_GROUP_PREFIXES } from '../../../src/acl/net-group.js'
 import { isDuneP2pError } from '../../../src/errors.js'
+import { DEFAULT_BACKOFF, nextAttemptAt } from '../../../src/pool/backoff.js'
+import { MaintenanceConfigError, maintenanceBounds } from '../../../src/pool/connection-bounds.js'
 import {
   type CandidateView,
   chooseCandidates,
   chooseVictims,
-  DEFAULT_BACKOFF,
   type KnownPointView,
-  MaintenanceConfigError,
-  maintenanceBounds,
-  nextAttemptAt,
 } from '../../../src/workers/maintenance-policy.js'
-import { DEFAULT_NET_GROUP_PREFIXES } from '../../../src/workers/net-group.js'
 import { connection, point, seededRandom } from './fake-pool.js'
 
 describe('maintenanceBounds', () => {

@@ -3,13 +3,13 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
+import { netGroup, pointHost } from '../../../src/acl/net-group.js'
+import { MaintenanceConfigError, maintenanceBounds } from '../../../src/pool/connection-bounds.js'
 import {
   type MaintenanceConfigInput,
   MaintenanceWorker,
   type StepReport,
 } from '../../../src/workers/maintenance.js'
-import { MaintenanceConfigError, maintenanceBounds } from '../../../src/workers/maintenance-policy.js'
-import { netGroup, pointHost } from '../../../src/workers/net-group.js'
 import { FakePool, ManualClock, point, seededRandom, settle } from './fake-pool.js'
 
 function setup(config: MaintenanceConfigInput = {}, withSwap = true) {

@@ -1,10 +1,10 @@
 // The pool's tables and ACL as the saved state of peers.json and back: points and peers with
 // their history (peer metadata as hex of the application's encoding), bans, trusts, greylist.
-import type { AccessControl } from '../acl/index.js'
-import type { KnownPeer, KnownPoint, PoolState } from '../node/state-schema.js'
-import { decode, type Encoding, encode } from '../wire/index.js'
-import type { PeerRecord } from './known-peers.js'
-import type { PointRecord } from './known-points.js'
+import type { AccessControl } from '../../acl/index.js'
+import { decode, type Encoding, encode } from '../../wire/index.js'
+import type { PeerRecord } from '../known-peers.js'
+import type { PointRecord } from '../known-points.js'
+import type { KnownPeer, KnownPoint, PoolState } from './state-schema.js'
 
 /** The state to save: every known point and peer, and the ACL's lists. */
 export function poolStateOf<P>(

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict'
 import { EventEmitter } from 'node:events'
 import { test } from 'node:test'
-import { blockHashOf, HEADS_PER_WINDOW, ObserverService } from '../../../src/node/observer.js'
 import {
   BLOCK_HASH,
   type BlockHeader,
@@ -14,6 +13,7 @@ import {
   OPERATION_LIST_LIST_HASH,
 } from '../../../src/octez/index.js'
 import type { P2p } from '../../../src/p2p.js'
+import { blockHashOf, HEADS_PER_WINDOW, ObserverService } from '../../../src/shell/observer.js'
 import type { Metadata } from '../../../src/wire/index.js'
 
 const CHAIN = 'NetXdQprcVkpaWU'

@@ -1,6 +1,6 @@
 // Network groups for connection diversity: the key of the IPv4 /16 or IPv6 /32 (by default) an
 // address or point lies in, so the maintenance can spread its connections over many operators.
-import { formatIp, IP_GROUPS, IPV4_MAPPED_LENGTH, isIpv4Mapped, parseIpInto } from '../acl/ip-address.js'
+import { formatIp, IP_GROUPS, IPV4_MAPPED_LENGTH, isIpv4Mapped, parseIpInto } from './ip-address.js'
 
 /** How wide a network group is, in prefix bits of the address family. */
 export interface NetGroupPrefixes {

@@ -2,11 +2,11 @@
 // the types, their zod schema, and turning file text into a checked state or a typed error.
 import { isIP } from 'node:net'
 import { z } from 'zod'
-import type { AclSnapshot } from '../acl/snapshot.js'
-import { peerIdFromB58 } from '../crypto/peer-id.js'
-import { DuneP2pError } from '../errors.js'
-import { pointAddressError } from '../pool/point-address.js'
-import { pointSyntaxError } from '../wire/point.js'
+import type { AclSnapshot } from '../../acl/snapshot.js'
+import { peerIdFromB58 } from '../../crypto/peer-id.js'
+import { DuneP2pError } from '../../errors.js'
+import { pointSyntaxError } from '../../wire/point.js'
+import { pointAddressError } from '../point-address.js'
 
 /** Version of the peers.json layout this code writes and reads. */
 export const STATE_VERSION = 1

@@ -2,15 +2,15 @@
 // metadata as hex of the application's encoding, and points in canonical form.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { AccessControl } from '../../../src/acl/index.js'
-import { peerIdToB58 } from '../../../src/crypto/index.js'
-import { parseStateFile, stateFileText } from '../../../src/node/state-schema.js'
-import { KnownPeers } from '../../../src/pool/known-peers.js'
-import { KnownPoints } from '../../../src/pool/known-points.js'
-import { poolStateOf, recordsOf } from '../../../src/pool/persistence.js'
-import { canonicalPoint } from '../../../src/pool/point-text.js'
-import { int32, obj } from '../../../src/wire/index.js'
-import { testIdentity } from '../../support/identities.js'
+import { AccessControl } from '../../../../src/acl/index.js'
+import { peerIdToB58 } from '../../../../src/crypto/index.js'
+import { KnownPeers } from '../../../../src/pool/known-peers.js'
+import { KnownPoints } from '../../../../src/pool/known-points.js'
+import { poolStateOf, recordsOf } from '../../../../src/pool/persistence/pool-state.js'
+import { parseStateFile, stateFileText } from '../../../../src/pool/persistence/state-schema.js'
+import { canonicalPoint } from '../../../../src/pool/point-text.js'
+import { int32, obj } from '../../../../src/wire/index.js'
+import { testIdentity } from '../../../support/identities.js'
 
 const metaEncoding = obj('meta', { good: int32 })
 const initial = () => ({ good: 0 })

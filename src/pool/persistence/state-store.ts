@@ -2,8 +2,8 @@
 // aside, not fatal) and saves it atomically, one write at a time, coalescing bursts of saves.
 import { lstat, mkdir, readFile, rename } from 'node:fs/promises'
 import { join } from 'node:path'
-import { DuneP2pError } from '../errors.js'
-import { removeStaleTempFiles, writeFileAtomic } from './atomic-file.js'
+import { DuneP2pError } from '../../errors.js'
+import { removeStaleTempFiles, writeFileAtomic } from '../../io/atomic-file.js'
 import {
   emptyPoolState,
   type PoolState,

@@ -1,7 +1,7 @@
 // The maintenance worker's view of a P2p instance: its MaintenancePool interface implemented
 // with the instance's public operations, tables and events.
-import type { P2p } from '../p2p.js'
-import type { MaintenancePool } from '../workers/maintenance.js'
+import type { P2p } from './p2p.js'
+import type { MaintenancePool } from './workers/maintenance.js'
 
 /**
  * What the worker needs, over `p2p`: dials resolve true or false (never reject), the known

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, mock, test } from 'node:test'
 import fc from 'fast-check'
-import { peerIdToB58 } from '../../../src/crypto/peer-id.js'
+import { peerIdToB58 } from '../../../../src/crypto/peer-id.js'
 import {
   emptyPoolState,
   type PoolState,
@@ -15,15 +15,15 @@ import {
   STATE_VERSION,
   StateFileError,
   stateFileText,
-} from '../../../src/node/state-schema.js'
+} from '../../../../src/pool/persistence/state-schema.js'
 import {
   StateReadError,
   StateStore,
   type StateStoreLogger,
   StateWriteError,
-} from '../../../src/node/state-store.js'
-import { pointSyntaxError } from '../../../src/wire/point.js'
-import { generationOf, generationState, testPeerId } from '../../support/generation-state.js'
+} from '../../../../src/pool/persistence/state-store.js'
+import { pointSyntaxError } from '../../../../src/wire/point.js'
+import { generationOf, generationState, testPeerId } from '../../../support/generation-state.js'
 
 let root: string
 let count = 0

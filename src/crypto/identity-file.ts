@@ -2,12 +2,12 @@
 // keys and stamp in hex): atomic writing with mode 0600 and reading with typed errors.
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Identity } from '../crypto/identity.js'
-import { PUBLIC_KEY_BYTES, SECRET_KEY_BYTES } from '../crypto/keys.js'
-import { peerIdFromB58, peerIdToB58 } from '../crypto/peer-id.js'
-import { STAMP_BYTES } from '../crypto/proof-of-work.js'
 import { DuneP2pError } from '../errors.js'
-import { writeFileAtomic } from './atomic-file.js'
+import { writeFileAtomic } from '../io/atomic-file.js'
+import type { Identity } from './identity.js'
+import { PUBLIC_KEY_BYTES, SECRET_KEY_BYTES } from './keys.js'
+import { peerIdFromB58, peerIdToB58 } from './peer-id.js'
+import { STAMP_BYTES } from './proof-of-work.js'
 
 export const IDENTITY_FILE_NAME = 'identity.json'
 

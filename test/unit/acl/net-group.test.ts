@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
-import { netGroup, pointHost } from '../../../src/workers/net-group.js'
+import { netGroup, pointHost } from '../../../src/acl/net-group.js'
 
 describe('netGroup', () => {
   test('IPv4 addresses group by /16', () => {
