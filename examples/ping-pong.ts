@@ -58,7 +58,7 @@ const rounds = 3
 await alice.connect(`127.0.0.1:${bob.port}`)
 for (let seq = 1; seq <= rounds; seq++) {
   await alice.send(bob.peerId, { name: 'ping', value: { seq, text: `ping #${seq}` } })
-  const { peer, message }: { peer: string; message: Message } = await alice.recv()
+  const { peer, message }: { peer: string; message: Message } = await alice.receive()
   if (message.name !== 'pong' || message.value.seq !== seq)
     throw new Error(`unexpected answer ${JSON.stringify(message)}`)
   const pongs = (alice.peer(peer)?.metadata.pongs ?? 0) + 1

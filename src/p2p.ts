@@ -351,19 +351,19 @@ export class P2p<A, P = null, C = Metadata> {
   send(peerId: string, message: A): Promise<void> {
     const active = this.#pool.find(peerId)
     if (!active) return Promise.reject(new NotConnectedError(peerId))
-    return active.connection.write({ kind: 'application', message })
+    return active.connection.send({ kind: 'application', message })
   }
 
   /** Queues to a connected peer if there is room now; false if not connected or its queue is full. */
   trySend(peerId: string, message: A): boolean {
-    return this.#pool.find(peerId)?.connection.writeNow({ kind: 'application', message }) ?? false
+    return this.#pool.find(peerId)?.connection.trySend({ kind: 'application', message }) ?? false
   }
 
   /** Queues to every connected peer that has room; returns how many took it. */
   broadcast(message: A): number {
     let sent = 0
     for (const active of this.#pool.active()) {
-      if (active.connection.writeNow({ kind: 'application', message })) sent++
+      if (active.connection.trySend({ kind: 'application', message })) sent++
     }
     return sent
   }
@@ -371,12 +371,12 @@ export class P2p<A, P = null, C = Metadata> {
   // ---- Receiving ----
 
   /** The next application message from any peer. Rejects with QueueClosedError once stopped. */
-  recv(): Promise<ReceivedMessage<A>> {
+  receive(): Promise<ReceivedMessage<A>> {
     return this.#pool.receive()
   }
 
   /** A received application message if one waits, else undefined. */
-  tryRecv(): ReceivedMessage<A> | undefined {
+  tryReceive(): ReceivedMessage<A> | undefined {
     return this.#pool.tryReceive()
   }
 

@@ -38,18 +38,18 @@ class DuneBenchConnection implements BenchConnection {
 
   send(message: Buffer): Promise<void> | undefined {
     const msg: P2pMessage<BenchMessage> = { kind: 'application', message: { name: 'bench', value: message } }
-    if (this.connection.writeNow(msg)) return undefined
-    return this.connection.write(msg)
+    if (this.connection.trySend(msg)) return undefined
+    return this.connection.send(msg)
   }
 
   onMessage(callback: (message: Buffer) => void): void {
     const connection = this.connection
     void (async () => {
       for (;;) {
-        let msg = connection.tryRead()
+        let msg = connection.tryReceive()
         if (msg === undefined) {
           try {
-            msg = await connection.read()
+            msg = await connection.receive()
           } catch {
             return // closed: onClose reports it
           }

@@ -67,7 +67,7 @@ async function measure(
   const message = { kind: 'application', message: { name: 'bench', value: payload } } as const
   for (const sender of senders) {
     void (async () => {
-      while (running) await sender.write(message).catch(() => {})
+      while (running) await sender.send(message).catch(() => {})
     })()
   }
   receivers.forEach((receiver, i) => {

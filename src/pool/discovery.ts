@@ -44,7 +44,7 @@ export class Discovery<A, P, C> {
   /** Sends Bootstrap to every live connection; returns how many took it. */
   sendBootstrap(): number {
     let sent = 0
-    for (const active of this.#pool.active()) if (active.connection.writeNow({ kind: 'bootstrap' })) sent++
+    for (const active of this.#pool.active()) if (active.connection.trySend({ kind: 'bootstrap' })) sent++
     return sent
   }
 
@@ -60,7 +60,7 @@ export class Discovery<A, P, C> {
     const proposed = options.propose !== undefined ? pool.find(options.propose) : this.#randomAddr(recipient)
     if (!proposed || proposed.point === undefined || proposed === recipient) return false
     const now = pool.now()
-    const sent = recipient.connection.writeNow({
+    const sent = recipient.connection.trySend({
       kind: 'swap_request',
       point: proposed.point,
       peerId: peerIdFromB58(proposed.peerId),
@@ -75,7 +75,7 @@ export class Discovery<A, P, C> {
   #answerBootstrap(active: ActiveConnection<A, C>): void {
     if (active.private) return // Octez does not answer private nodes
     const points = this.#pool.knownGoodPoints(ALTERNATIVE_POINTS, active.point)
-    if (points.length > 0) active.connection.writeNow({ kind: 'advertise', points })
+    if (points.length > 0) active.connection.trySend({ kind: 'advertise', points })
   }
 
   /**
@@ -112,7 +112,7 @@ export class Discovery<A, P, C> {
     if (known !== undefined && known.state !== 'disconnected') return 'point_busy'
     const proposed = this.#randomAddr(source)
     if (proposed?.point === undefined) return 'no_candidate'
-    const acked = source.connection.writeNow({
+    const acked = source.connection.trySend({
       kind: 'swap_ack',
       point: proposed.point,
       peerId: peerIdFromB58(proposed.peerId),

@@ -18,7 +18,7 @@ import { WriteStallWatch } from './write-stall.js'
 export interface ConnectionOptions {
   /** Bound of the incoming queue; when full, the socket stops being read. Default unbounded. */
   readonly incomingQueueBytes?: number
-  /** Bound of the outgoing queue; `write` waits and `writeNow` fails while it is full. */
+  /** Bound of the outgoing queue; `send` waits and `trySend` fails while it is full. */
   readonly outgoingQueueBytes?: number
   /** Largest plaintext per chunk we write (default and maximum 65517). */
   readonly chunkSize?: number
@@ -243,7 +243,7 @@ export class Connection<A, M = unknown> {
   }
 
   /** Queues `message`, waiting while the outgoing queue is full. Rejects once the connection closes. */
-  write(message: P2pMessage<A>): Promise<void> {
+  send(message: P2pMessage<A>): Promise<void> {
     if (!this.isOpen) return Promise.reject(this.#closedError())
     const queued = this.#outgoing.push(message, this.#registry.sizeOf(message)).catch((err) => {
       throw err instanceof QueueClosedError ? this.#closedError() : err
@@ -254,7 +254,7 @@ export class Connection<A, M = unknown> {
   }
 
   /** Queues `message` if it fits now; false (nothing queued) when the queue is full or closed. */
-  writeNow(message: P2pMessage<A>): boolean {
+  trySend(message: P2pMessage<A>): boolean {
     if (!this.isOpen) return false
     if (!this.#outgoing.tryPush(message, this.#registry.sizeOf(message))) {
       this.#writeStall.refused()
@@ -269,7 +269,7 @@ export class Connection<A, M = unknown> {
    * connection closes, the messages already received are still returned, then it rejects with
    * ConnectionClosedError carrying the reason.
    */
-  async read(): Promise<P2pMessage<A>> {
+  async receive(): Promise<P2pMessage<A>> {
     const ready = this.#incoming.tryShift() ?? this.#undelivered.shift()
     if (ready !== undefined) return ready
     try {
@@ -282,15 +282,15 @@ export class Connection<A, M = unknown> {
   }
 
   /** A received message if one is waiting, else undefined. */
-  tryRead(): P2pMessage<A> | undefined {
+  tryReceive(): P2pMessage<A> | undefined {
     return this.#incoming.tryShift() ?? this.#undelivered.shift()
   }
 
   /** The received messages until the connection closes (no generator: one settled promise per ready message). */
   [Symbol.asyncIterator](): AsyncIterator<P2pMessage<A>> {
     return pullIterator(
-      () => this.tryRead(),
-      () => this.read(),
+      () => this.tryReceive(),
+      () => this.receive(),
       (err) => err instanceof ConnectionClosedError,
     )
   }

@@ -32,7 +32,7 @@ describe('P2p connections', () => {
     assert.equal(seen.point, pointOf(a), 'the incoming side learns the listening point announced')
 
     await a.send(b.peerId, chat('hello b'))
-    assert.deepEqual(await b.recv(), { peer: a.peerId, message: chat('hello b') })
+    assert.deepEqual(await b.receive(), { peer: a.peerId, message: chat('hello b') })
     assert.equal(b.trySend(a.peerId, chat('hello a')), true)
     assert.equal(b.broadcast(chat('to all')), 1)
     const received: string[] = []

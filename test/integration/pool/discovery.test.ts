@@ -41,9 +41,9 @@ describe('discovery', () => {
     const raw = new Connection(await pending.accept(), chatMessages, scheduler)
     try {
       const points = ['bad', '127.0.4.99:1', 'x'.repeat(47), '[::1]:5', '127.0.4.98:0', 'example.com:9732']
-      await raw.write({ kind: 'advertise', points })
-      await raw.write({ kind: 'application', message: chat('after the advertise') })
-      assert.deepEqual((await b.recv()).message, chat('after the advertise'))
+      await raw.send({ kind: 'advertise', points })
+      await raw.send({ kind: 'application', message: chat('after the advertise') })
+      assert.deepEqual((await b.receive()).message, chat('after the advertise'))
       assert.equal(b.point('127.0.4.99:1')?.state, 'disconnected')
       assert.equal(b.point('[::1]:5')?.state, 'disconnected')
       assert.equal(b.point('127.0.4.98:0'), undefined)
@@ -64,9 +64,9 @@ describe('discovery', () => {
     const raw = new Connection(await pending.accept(), chatMessages, scheduler)
     try {
       const points = Array.from({ length: 10 }, (_, i) => `127.254.0.${i + 1}:9732`)
-      await raw.write({ kind: 'advertise', points })
-      await raw.write({ kind: 'application', message: chat('after') })
-      await b.recv()
+      await raw.send({ kind: 'advertise', points })
+      await raw.send({ kind: 'application', message: chat('after') })
+      await b.receive()
       const known = b.points().map((p) => p.point)
       assert.ok(known.length <= 4, `${known.length} points kept`)
       assert.ok(known.includes('127.0.4.96:9732'), 'the trusted point is kept')
@@ -81,10 +81,10 @@ describe('discovery', () => {
     const pending = await rawHandshake('127.0.4.7', pointOf(b))
     const raw = new Connection(await pending.accept(), chatMessages, scheduler)
     try {
-      await raw.write({ kind: 'bootstrap' })
-      await raw.write({ kind: 'bootstrap' })
-      await raw.write({ kind: 'application', message: chat('done') })
-      const { peer } = await b.recv() // both Bootstraps were handled before this
+      await raw.send({ kind: 'bootstrap' })
+      await raw.send({ kind: 'bootstrap' })
+      await raw.send({ kind: 'application', message: chat('done') })
+      const { peer } = await b.receive() // both Bootstraps were handled before this
       await b.send(peer, chat('end'))
       const answers = []
       for await (const message of raw) {

@@ -81,7 +81,7 @@ describe('greylisting and the ACL', () => {
     const pending = await rawHandshake('127.0.2.8', pointOf(b), { identity })
     const raw = new Connection(await pending.accept(), rawMessages(), scheduler)
     const closed = nextEvent(b, 'disconnection')
-    await raw.write({ kind: 'application', message: { tag: 0x7777, body: Buffer.from('not a chat') } })
+    await raw.send({ kind: 'application', message: { tag: 0x7777, body: Buffer.from('not a chat') } })
     const [event] = await closed
     assert.equal(event.reason.kind, 'decode_error')
     assert.equal(b.acl.isPeerGreylisted(peerIdToB58(identity.peerId)), true)
@@ -139,7 +139,7 @@ describe('greylisting and the ACL', () => {
       const pending = await rawHandshake('127.0.2.15', pointOf(b), { identity })
       const raw = new Connection(await pending.accept(), rawMessages(), scheduler)
       const closed = nextEvent(b, 'disconnection')
-      await raw.write({ kind: 'application', message: { tag: 0x7777, body: Buffer.alloc(1) } })
+      await raw.send({ kind: 'application', message: { tag: 0x7777, body: Buffer.alloc(1) } })
       assert.equal((await closed)[0].reason.kind, 'decode_error')
       raw.destroy()
       assert.equal(b.acl.isPeerGreylisted(peerIdToB58(identity.peerId)), false)

@@ -19,7 +19,7 @@ describe('read_buffer_size', () => {
     const got = new Map<string, string[]>()
     const collect = async (node: typeof hub, count: number) => {
       for (let n = 0; n < count; n++) {
-        const { peer, message } = await node.recv()
+        const { peer, message } = await node.receive()
         const list = got.get(`${node.peerId}<-${peer}`) ?? []
         list.push(message.value)
         got.set(`${node.peerId}<-${peer}`, list)

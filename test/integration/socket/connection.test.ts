@@ -20,7 +20,7 @@ import { tcpProxy } from '../../support/tcp-proxy.js'
 async function readBlobs(conn: TestConnection, n: number): Promise<Buffer[]> {
   const out: Buffer[] = []
   while (out.length < n) {
-    const msg = await conn.read()
+    const msg = await conn.receive()
     assert.equal(msg.kind, 'application')
     if (msg.kind === 'application') out.push(msg.message.value)
   }
@@ -34,8 +34,8 @@ describe('connection', () => {
       const toAcceptor = Array.from({ length: 200 }, (_, i) => randomBytes(1 + ((i * 7919) % 3000)))
       const toDialer = Array.from({ length: 200 }, (_, i) => randomBytes(1 + ((i * 104729) % 500)))
       const sent = Promise.all([
-        ...toAcceptor.map((b) => dialer.write(blob(b))),
-        ...toDialer.map((b) => acceptor.write(blob(b))),
+        ...toAcceptor.map((b) => dialer.send(blob(b))),
+        ...toDialer.map((b) => acceptor.send(blob(b))),
       ])
       const [atAcceptor, atDialer] = await Promise.all([readBlobs(acceptor, 200), readBlobs(dialer, 200)])
       await sent
@@ -57,8 +57,8 @@ describe('connection', () => {
     try {
       const small = randomBytes(300_000) // 300+ chunks of 1000 bytes
       const large = randomBytes(4 * 1024 * 1024) // 65 chunks of 65517 bytes, from the other side
-      await dialer.write(blob(small))
-      await acceptor.write(blob(large))
+      await dialer.send(blob(small))
+      await acceptor.send(blob(large))
       const [[gotSmall], [gotLarge]] = await Promise.all([readBlobs(acceptor, 1), readBlobs(dialer, 1)])
       assert.ok(gotSmall!.equals(small))
       assert.ok(gotLarge!.equals(large))
@@ -74,7 +74,7 @@ describe('connection', () => {
       try {
         const sizes = [...Array.from({ length: 40 }, (_, i) => 4070 + i), 8186, 8192, 8200, 12_300]
         const sent = sizes.map((n) => randomBytes(n))
-        for (const b of sent) await dialer.write(blob(b))
+        for (const b of sent) await dialer.send(blob(b))
         assert.deepEqual(await readBlobs(acceptor, sent.length), sent, `chunk size ${chunkSize ?? 'default'}`)
       } finally {
         await close()
@@ -85,7 +85,7 @@ describe('connection', () => {
   test('graceful close: queued messages arrive, then Disconnect; both sides know why', async () => {
     const { dialer, acceptor, close } = await connectedPair()
     try {
-      for (let i = 0; i < 50; i++) void dialer.write(blob(Buffer.from([i])))
+      for (let i = 0; i < 50; i++) void dialer.send(blob(Buffer.from([i])))
       await dialer.close({ kind: 'local', detail: 'test' })
       assert.deepEqual(await dialer.closed, { kind: 'local', detail: 'test' })
       assert.deepEqual(await acceptor.closed, { kind: 'peer_disconnect' })
@@ -95,17 +95,17 @@ describe('connection', () => {
         got.map((b) => b[0]),
         Array.from({ length: 50 }, (_, i) => i),
       )
-      const err = await acceptor.read().catch((e: unknown) => e)
+      const err = await acceptor.receive().catch((e: unknown) => e)
       assert.ok(err instanceof ConnectionClosedError)
       assert.equal(err.reason.kind, 'peer_disconnect')
-      await assert.rejects(dialer.write(blob(Buffer.from([1]))), ConnectionClosedError)
-      assert.equal(dialer.writeNow(blob(Buffer.from([1]))), false)
+      await assert.rejects(dialer.send(blob(Buffer.from([1]))), ConnectionClosedError)
+      assert.equal(dialer.trySend(blob(Buffer.from([1]))), false)
     } finally {
       await close()
     }
   })
 
-  test('write waits while the outgoing queue is full; writeNow fails without queueing; nothing is dropped', async () => {
+  test('send waits while the outgoing queue is full; trySend fails without queueing; nothing is dropped', async () => {
     const { dialer, acceptor, close } = await connectedPair({
       dialer: { outgoingQueueBytes: 64 * 1024 },
       acceptor: { incomingQueueBytes: 64 * 1024 },
@@ -113,12 +113,12 @@ describe('connection', () => {
     try {
       // The acceptor does not read: its queue fills, its socket pauses, TCP buffers fill,
       // then the dialer's writer blocks and its outgoing queue fills.
-      // Loopback buffers hold megabytes, so write until writeNow keeps refusing (bounded).
+      // Loopback buffers hold megabytes, so send until trySend keeps refusing (bounded).
       const payload = randomBytes(64 * 1024)
       let written = 0
       let refusedInARow = 0
       for (let i = 0; i < 4000 && refusedInARow < 5; i++) {
-        if (dialer.writeNow(blob(payload))) {
+        if (dialer.trySend(blob(payload))) {
           written++
           refusedInARow = 0
         } else {
@@ -126,11 +126,11 @@ describe('connection', () => {
           await new Promise((r) => setTimeout(r, 20))
         }
       }
-      assert.equal(refusedInARow, 5, 'writeNow refuses while the queue stays full')
+      assert.equal(refusedInARow, 5, 'trySend refuses while the queue stays full')
       const queued = dialer.stats().outgoingQueueBytes
       assert.ok(queued > 0 && queued <= 64 * 1024 + 70 * 1024, `outgoing queue bounded (${queued})`)
       let waited = false
-      const pending = dialer.write(blob(payload)).then(() => {
+      const pending = dialer.send(blob(payload)).then(() => {
         waited = true
       })
       await new Promise((r) => setTimeout(r, 100))
@@ -163,10 +163,10 @@ describe('connection', () => {
       const dialer = new Connection(await pending.accept(), testMessages, scheduler)
       while (!accepted) await new Promise((r) => setImmediate(r))
       const acceptor = await accepted
-      await dialer.write(blob(Buffer.from('before')))
+      await dialer.send(blob(Buffer.from('before')))
       assert.deepEqual(await readBlobs(acceptor, 1), [Buffer.from('before')])
       proxy.corruptNextToServer()
-      await dialer.write(blob(Buffer.from('tampered')))
+      await dialer.send(blob(Buffer.from('tampered')))
       const reason = await acceptor.closed
       assert.ok(reason.kind === 'mac_error' && reason.error instanceof MacError, JSON.stringify(reason))
       assert.equal(reason.error.code, 'DUNE_MAC')
@@ -192,7 +192,7 @@ describe('connection', () => {
       const raw = new Connection(await pending.accept(), rawMessages(), scheduler)
       while (!accepted) await new Promise((r) => setImmediate(r))
       const acceptor = await accepted
-      await raw.write({ kind: 'application', message: { tag: 0x99, body: Buffer.from('??') } })
+      await raw.send({ kind: 'application', message: { tag: 0x99, body: Buffer.from('??') } })
       const reason = await acceptor.closed
       assert.ok(reason.kind === 'decode_error' && reason.error instanceof DecodeError)
       assert.equal(reason.error.reason, 'unknown_tag')
@@ -216,7 +216,7 @@ describe('connection', () => {
       const big = new Connection(await pending.accept(), testMessages, scheduler)
       while (!accepted) await new Promise((r) => setImmediate(r))
       const acceptor = await accepted
-      void big.write(blob(randomBytes(1024 * 1024))).catch(() => {})
+      void big.send(blob(randomBytes(1024 * 1024))).catch(() => {})
       const reason = await acceptor.closed
       assert.ok(reason.kind === 'decode_error' && reason.error instanceof DecodeError)
       assert.equal(reason.error.reason, 'length_over_bound')
@@ -229,7 +229,7 @@ describe('connection', () => {
   test('the async iterator yields messages until the peer disconnects', async () => {
     const { dialer, acceptor, close } = await connectedPair()
     try {
-      for (let i = 0; i < 10; i++) await dialer.write(blob(Buffer.from([i])))
+      for (let i = 0; i < 10; i++) await dialer.send(blob(Buffer.from([i])))
       void dialer.close()
       const seen: number[] = []
       for await (const msg of acceptor) if (msg.kind === 'application') seen.push(msg.message.value[0]!)

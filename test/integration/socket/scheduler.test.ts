@@ -16,7 +16,7 @@ function saturate(
   let received = 0
   const payload = randomBytes(16 * 1024)
   void (async () => {
-    while (running) await sender.write(blob(payload)).catch(() => {})
+    while (running) await sender.send(blob(payload)).catch(() => {})
   })()
   void (async () => {
     for await (const msg of receiver) if (msg.kind === 'application') received += msg.message.value.length
@@ -46,11 +46,11 @@ async function assertPaced(
     const reading = (async () => {
       let got = 0
       while (got < total) {
-        const msg = await acceptor.read()
+        const msg = await acceptor.receive()
         if (msg.kind === 'application') got += msg.message.value.length
       }
     })()
-    for (let sent = 0; sent < total; sent += chunk.length) await dialer.write(blob(chunk))
+    for (let sent = 0; sent < total; sent += chunk.length) await dialer.send(blob(chunk))
     await reading
     const elapsed = (performance.now() - start) / 1000
     assert.ok(elapsed >= (total - burst) / limit, `elapsed ${elapsed.toFixed(2)} s for ${total} bytes`)

@@ -8,7 +8,7 @@ import { blob, connectedPair, type TestConnection } from '../../support/socket-p
 async function readBlobs(conn: TestConnection, n: number): Promise<Buffer[]> {
   const out: Buffer[] = []
   while (out.length < n) {
-    const msg = await conn.read()
+    const msg = await conn.receive()
     if (msg.kind === 'application') out.push(msg.message.value)
   }
   return out
@@ -26,7 +26,7 @@ describe('shared read buffer (read_buffer_size)', () => {
         Array.from({ length: 40 }, (_, i) => randomBytes(1 + ((i * 7919) % 90_000))),
       )
       // The acceptors send to the dialers, whose reads go through the shared buffer.
-      const writes = pairs.map(({ acceptor }, k) => Promise.all(sent[k]!.map((b) => acceptor.write(blob(b)))))
+      const writes = pairs.map(({ acceptor }, k) => Promise.all(sent[k]!.map((b) => acceptor.send(blob(b)))))
       const got = await Promise.all(pairs.map(({ dialer }, k) => readBlobs(dialer, sent[k]!.length)))
       await Promise.all(writes)
       for (const [k, messages] of got.entries()) assert.deepEqual(messages, sent[k])
@@ -45,7 +45,7 @@ describe('shared read buffer (read_buffer_size)', () => {
       const sent = pairs.map((_, k) =>
         Array.from({ length: 60 }, (_, i) => randomBytes(1 + ((i * 131 + k) % 700))),
       )
-      const writes = pairs.map(({ acceptor }, k) => Promise.all(sent[k]!.map((b) => acceptor.write(blob(b)))))
+      const writes = pairs.map(({ acceptor }, k) => Promise.all(sent[k]!.map((b) => acceptor.send(blob(b)))))
       const got = await Promise.all(pairs.map(({ dialer }, k) => readBlobs(dialer, sent[k]!.length)))
       await Promise.all(writes)
       for (const [k, messages] of got.entries()) assert.deepEqual(messages, sent[k])
@@ -64,10 +64,10 @@ describe('shared read buffer (read_buffer_size)', () => {
     const other = await connectedPair({ readBuffer, localAddress: '127.0.0.24' })
     try {
       const sent = Array.from({ length: 300 }, () => randomBytes(3000))
-      const writing = Promise.all(sent.map((b) => acceptor.write(blob(b))))
+      const writing = Promise.all(sent.map((b) => acceptor.send(blob(b))))
       // Traffic on another connection overwrites the shared buffer meanwhile.
       const noise = Array.from({ length: 50 }, () => randomBytes(20_000))
-      const noiseDone = Promise.all(noise.map((b) => other.acceptor.write(blob(b))))
+      const noiseDone = Promise.all(noise.map((b) => other.acceptor.send(blob(b))))
       const noiseGot = await readBlobs(other.dialer, noise.length)
       await noiseDone
       assert.deepEqual(noiseGot, noise)
