@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { IoArgumentError } from '../../../src/io/errors.js'
 import { FlowRegistry } from '../../../src/io/flow-meter.js'
-import { FakeClock } from './fake-clock.js'
+import { FakeClock } from '../../support/fake-clock.js'
 
 function near(actual: number, expected: number, epsilon = 1e-9) {
   assert.ok(Math.abs(actual - expected) <= epsilon, `${actual} should be ${expected}`)

@@ -12,7 +12,7 @@ import {
   type IoSchedulerOptions,
   scoreToWeight,
 } from '../../../src/io/scheduler.js'
-import { FakeClock } from './fake-clock.js'
+import { FakeClock } from '../../support/fake-clock.js'
 
 /** Lets promise reactions and the scheduler's deferred dispatch rounds run to quiescence. */
 async function settle(turns = 100) {

@@ -1,6 +1,6 @@
 // A manual Clock for the I/O unit tests: time moves only when the test says so, and the
 // repeating timers fire at their due times as it moves, so flows and quotas are exact.
-import type { Clock, RepeatingTimer } from '../../../src/io/clock.js'
+import type { Clock, RepeatingTimer } from '../../src/io/clock.js'
 
 interface FakeTimer {
   periodMs: number
