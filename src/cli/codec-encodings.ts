@@ -18,6 +18,7 @@ import { pointEncoding } from '../wire/point.js'
 import { CodecInputError } from './codec-input.js'
 import {
   boundedStringSchema,
+  type CodecEncoding,
   hexBytesSchema,
   peerIdSchema,
   pointSchema,
@@ -26,19 +27,6 @@ import {
   validate,
 } from './codec-json.js'
 import { octezMessage } from './codec-octez.js'
-
-/** One encoding as the tool shows it: bytes to JSON and back. */
-export interface CodecEncoding {
-  readonly name: string
-  /** One line on what it is. */
-  readonly summary: string
-  /** A valid JSON input, for help texts and error hints. */
-  readonly example: string
-  /** JSON value of `bytes`, which must hold exactly one value (DecodeError otherwise). */
-  decode(bytes: Buffer): unknown
-  /** Bytes of a JSON value (CodecInputError naming the field for invalid input; EncodeError). */
-  encode(json: unknown): Buffer
-}
 
 const hex = (bytes: Buffer): string => bytes.toString('hex')
 

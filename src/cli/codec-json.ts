@@ -1,9 +1,22 @@
-// zod schemas of the JSON values dune-codec encodes (integers, hex bytes, points, peer ids) and
-// their validation into errors that name the field and the bound it breaks.
+// The JSON side of dune-codec: the shape of one encoding (bytes to JSON and back), the zod schemas
+// of its values (integers, hex bytes, points, peer ids) and errors naming the field and bound.
 import { z } from 'zod'
 import { PeerIdFormatError, peerIdFromB58 } from '../crypto/peer-id.js'
 import { pointWireError } from '../wire/point.js'
 import { CodecInputError, parseHex } from './codec-input.js'
+
+/** One encoding as the tool shows it: bytes to JSON and back. */
+export interface CodecEncoding {
+  readonly name: string
+  /** One line on what it is. */
+  readonly summary: string
+  /** A valid JSON input, for help texts and error hints. */
+  readonly example: string
+  /** JSON value of `bytes`, which must hold exactly one value (DecodeError otherwise). */
+  decode(bytes: Buffer): unknown
+  /** Bytes of a JSON value (CodecInputError naming the field for invalid input; EncodeError). */
+  encode(json: unknown): Buffer
+}
 
 type Path = readonly PropertyKey[]
 

@@ -4,9 +4,8 @@ import { peerIdToB58 } from '../crypto/peer-id.js'
 import { type OctezMessage, octezMessageDefinitions, octezMessages } from '../octez/index.js'
 import { decode, encode } from '../wire/encoding.js'
 import type { P2pMessage } from '../wire/p2p-message.js'
-import type { CodecEncoding } from './codec-encodings.js'
 import { CodecInputError } from './codec-input.js'
-import { peerIdSchema, pointSchema, singleKey, validate } from './codec-json.js'
+import { type CodecEncoding, peerIdSchema, pointSchema, singleKey, validate } from './codec-json.js'
 
 type Frame = P2pMessage<OctezMessage>
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json }

@@ -7,8 +7,9 @@ import { connectionMessageEncoding, decodeConnectionMessage } from '../wire/conn
 import { DecodeError } from '../wire/errors.js'
 import { OCTEZ_MAX_MESSAGE_SIZE } from '../wire/p2p-message.js'
 import type { CaptureDirection, CaptureRecord, SessionIdentity } from './codec-capture.js'
-import { type CodecEncoding, findEncoding } from './codec-encodings.js'
+import { findEncoding } from './codec-encodings.js'
 import { CodecInputError } from './codec-input.js'
+import type { CodecEncoding } from './codec-json.js'
 
 /** Which side opened the connection: the identity's (`local`) or the other (`remote`). */
 export type SessionDialer = 'local' | 'remote'

@@ -5,7 +5,7 @@ import { dirname } from 'node:path'
 import type { Command } from 'commander'
 import { type NetworkPreset, networkPreset } from '../node/network-presets.js'
 import { documentedConfigText, nodeConfigDoc } from '../node/node-config.js'
-import type { CliContext } from './dune-node.js'
+import type { CliContext } from './cli-context.js'
 import { refusesToReplace } from './files.js'
 import { addConfigFlags, type ConfigFlags, resolveNodeConfig } from './run-command.js'
 

@@ -9,22 +9,14 @@ import { peerIdToB58 } from '../crypto/peer-id.js'
 import { PowSearchAborted } from '../crypto/pow-search.js'
 import { assertPowBits, DEFAULT_POW_BITS } from '../crypto/proof-of-work.js'
 import { defaultDataDir } from '../node/node-config.js'
+import { type CliContext, EXIT_INTERRUPTED } from './cli-context.js'
 import { addConfigCommand } from './config-command.js'
 import { runIfEntryPoint } from './entry-point.js'
 import { refusesToReplace } from './files.js'
-import { type CliStreams, newProgram, runProgram } from './program.js'
-import { ProgressBar, type ProgressStream } from './progress-bar.js'
+import { newProgram, runProgram } from './program.js'
+import { ProgressBar } from './progress-bar.js'
 import { addRunCommand } from './run-command.js'
 import { addSandboxCommand } from './sandbox-command.js'
-
-/** Exit code of a command stopped by Ctrl-C (128 + SIGINT). */
-export const EXIT_INTERRUPTED = 130
-
-/** Where the commands write, and the exit code they leave. */
-export interface CliContext extends CliStreams {
-  stderr: ProgressStream
-  exitCode: number
-}
 
 function parsePowBits(value: string): number {
   const bits = value.trim() === '' ? Number.NaN : Number(value)

@@ -1,7 +1,7 @@
 // The file checks of dune-node's commands: whether a path exists, and the refusal to replace an
 // existing file (the identity, the config) without --force.
 import { access } from 'node:fs/promises'
-import type { CliContext } from './dune-node.js'
+import type { CliContext } from './cli-context.js'
 
 export async function exists(path: string): Promise<boolean> {
   try {

@@ -16,7 +16,7 @@ import {
 } from '../node/node-config.js'
 import { startNode } from '../node/observer-node.js'
 import { ListenError } from '../p2p.js'
-import type { CliContext } from './dune-node.js'
+import type { CliContext } from './cli-context.js'
 import { exists } from './files.js'
 
 /** The flags `run` and `config init` share, each overriding one field of the config file. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { type Command, InvalidArgumentError } from 'commander'
 import { runSandbox } from '../node/sandbox.js'
-import type { CliContext } from './dune-node.js'
+import type { CliContext } from './cli-context.js'
 
 function count(min: number, max: number) {
   return (value: string): number => {

@@ -8,13 +8,13 @@ import type { SwapEvent } from '../../src/pool/pool.js'
 import { gossipMessages } from '../../src/shell/gossip.js'
 import type { P2pMessage } from '../../src/wire/index.js'
 import { startShippedNode } from '../support/shipped-node.js'
+import { waitUntil } from '../support/wait.js'
 import { EvilPeer } from './support/evil-peer.js'
 import {
   assertServesGoodPeer,
   SHIPPED_CHAIN,
   type ShippedTarget,
   shippedTargetFixture,
-  until,
 } from './support/shipped-target.js'
 
 /** Points no node may be taught (not routable), each of another kind. */
@@ -54,7 +54,9 @@ describe('adversarial: discovery against a shipped node', () => {
       chainName: SHIPPED_CHAIN,
     })
     await evil.handshake()
-    await until(() => target.p2p.connection(evil.peerId) !== undefined, 'the evil peer to be adopted')
+    await waitUntil(() => target.p2p.connection(evil.peerId) !== undefined, {
+      message: 'the evil peer to be adopted',
+    })
     return evil
   }
 
@@ -131,7 +133,9 @@ describe('adversarial: discovery against a shipped node', () => {
     try {
       const learnable = ['127.201.0.1:5', '[::1]:5']
       send(evil, { kind: 'advertise', points: [...SPECIAL_POINTS, ...learnable] })
-      await until(() => learnable.every((p) => target.p2p.point(p) !== undefined), 'the loopback points')
+      await waitUntil(() => learnable.every((p) => target.p2p.point(p) !== undefined), {
+        message: 'the loopback points',
+      })
       for (const point of SPECIAL_POINTS) assert.equal(target.p2p.point(point), undefined, `${point} learnt`)
       assert.ok(target.p2p.connection(evil.peerId), 'not misbehaviour: the peer stays')
     } finally {
@@ -148,7 +152,9 @@ describe('adversarial: discovery against a shipped node', () => {
         kind: 'advertise',
         points: ['127.202.0.1:7\u00e9', '127.202.0.2\u0000:7', '127.202.0.3:7'],
       })
-      await until(() => target.p2p.point('127.202.0.3:7') !== undefined, 'the good point of the three')
+      await waitUntil(() => target.p2p.point('127.202.0.3:7') !== undefined, {
+        message: 'the good point of the three',
+      })
       assert.equal(target.p2p.points().filter((p) => p.point.startsWith('127.202.')).length, 1)
       assert.ok(target.p2p.connection(evil.peerId), 'the connection stays')
       assert.equal(target.p2p.acl.isIpGreylisted(ip), false, 'the IP is not greylisted')
@@ -167,7 +173,7 @@ describe('adversarial: discovery against a shipped node', () => {
     const evil = await liveEvil()
     try {
       send(evil, { kind: 'swap_request', point: '169.254.169.254:80', peerId: peerIdOf(Buffer.alloc(32, 1)) })
-      await until(() => swaps.length > 0, 'the swap request to be seen')
+      await waitUntil(() => swaps.length > 0, { message: 'the swap request to be seen' })
       assert.deepEqual(
         swaps.map((s) => `${s.outcome} ${s.reason}`),
         ['ignored unroutable'],
@@ -189,7 +195,7 @@ describe('adversarial: discovery against a shipped node', () => {
       send(evil, { kind: 'swap_request', point: `${target.host}:${target.port}`, peerId: self.peerId })
       for (let i = 0; i < 50; i++)
         send(evil, { kind: 'swap_ack', point: '127.35.9.9:2', peerId: Buffer.alloc(16, i) })
-      await until(() => swaps.length >= 2, 'both swap messages to be seen')
+      await waitUntil(() => swaps.length >= 2, { message: 'both swap messages to be seen' })
       await delay(100)
       assert.deepEqual(
         swaps.map((s) => s.outcome),
@@ -218,9 +224,13 @@ describe('adversarial: discovery against a shipped node', () => {
         evils.push(evil)
         for (let i = 0; i < 50; i++)
           send(evil, { kind: 'swap_request', point: dead, peerId: peerIdOf(Buffer.alloc(32, i)) })
-        await until(() => swaps.some((s) => s.peerId === evil.peerId), 'its request to be seen')
+        await waitUntil(() => swaps.some((s) => s.peerId === evil.peerId), {
+          message: 'its request to be seen',
+        })
         if (swaps.some((s) => s.outcome === 'ack_sent' && s.peerId === evil.peerId))
-          await until(() => swaps.some((s) => s.outcome === 'failed'), 'its swap dial to fail')
+          await waitUntil(() => swaps.some((s) => s.outcome === 'failed'), {
+            message: 'its swap dial to fail',
+          })
       }
       await delay(200)
       const acks = swaps.filter((s) => s.outcome === 'ack_sent')

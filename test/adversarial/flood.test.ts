@@ -6,7 +6,7 @@ import net from 'node:net'
 import { describe, test } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
 import type { DuneNode } from '../../src/node/daemon.js'
-import { until } from '../integration/pool/nodes.js'
+import { waitUntil } from '../support/wait.js'
 import { inParallel } from './support/evil-peer.js'
 import { shippedFixture } from './support/shipped-target.js'
 
@@ -50,7 +50,7 @@ describe('adversarial: a flood of connection attempts (shipped defaults)', () =>
       good.push(peer)
     }
     const { p2p } = target
-    await until(() => p2p.connections().length === GOOD_PEERS, 'every good peer adopted')
+    await waitUntil(() => p2p.connections().length === GOOD_PEERS, { message: 'every good peer adopted' })
     const lost: string[] = []
     p2p.on('disconnection', (e) => lost.push(`${e.peerId}: ${e.reason.kind}`))
 
@@ -101,7 +101,10 @@ describe('adversarial: a flood of connection attempts (shipped defaults)', () =>
     }
     // Bounded: handshakes in progress never passed the limit, and all of them ended.
     assert.ok(peakHandshakes <= p2p.config.maxIncomingConnections, `peak ${peakHandshakes}`)
-    await until(() => p2p.stats().incomingHandshakes === 0, 'every handshake over', 10_000)
+    await waitUntil(() => p2p.stats().incomingHandshakes === 0, {
+      message: 'every handshake over',
+      timeoutMs: 10_000,
+    })
     // The garbage senders name no peer id or point, and their loopback addresses are exempt (as
     // shipped: the IPs of one machine's nodes), so nothing is greylisted; the table stays bounded.
     assert.equal(p2p.acl.greylist().ips.length, 0)

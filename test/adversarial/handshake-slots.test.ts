@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
 import { testIdentity } from '../support/identities.js'
+import { waitUntil } from '../support/wait.js'
 import { EvilPeer, inParallel } from './support/evil-peer.js'
 import {
   assertAtRest,
@@ -11,7 +12,6 @@ import {
   SHIPPED_CHAIN,
   type ShippedTarget,
   shippedTargetFixture,
-  until,
 } from './support/shipped-target.js'
 import {
   attackerAddresses,
@@ -48,7 +48,9 @@ describe('adversarial: the handshake slots of a shipped node', () => {
   test('24 silent sockets from 4 /16s, held and renewed: at least 80% of newcomers from another subnet connect', async (t) => {
     const attack = holdSilentSockets(target.host, target.port, attackerAddresses(40, 4, 6))
     try {
-      await until(() => target.p2p.stats().incomingHandshakes >= 16, 'the attackers to take their shares')
+      await waitUntil(() => target.p2p.stats().incomingHandshakes >= 16, {
+        message: 'the attackers to take their shares',
+      })
       const result = await runNewcomers()
       t.diagnostic(`${JSON.stringify(result)}; attacker sockets opened ${attack.opened()}`)
       assert.ok(
@@ -75,7 +77,9 @@ describe('adversarial: the handshake slots of a shipped node', () => {
     target.p2p.on('refused', listener)
     try {
       const capacity = target.p2p.config.maxIncomingConnections
-      await until(() => target.p2p.stats().incomingHandshakes === capacity, 'the attackers to fill the table')
+      await waitUntil(() => target.p2p.stats().incomingHandshakes === capacity, {
+        message: 'the attackers to fill the table',
+      })
       const result = await runNewcomers()
       t.diagnostic(`${JSON.stringify(result)}; evicted ${evicted.length}; opened ${attack.opened()}`)
       assert.ok(
@@ -98,7 +102,7 @@ describe('adversarial: the handshake slots of a shipped node', () => {
   test('45 silent sockets from one /16, held and renewed: a newcomer from another subnet connects', async () => {
     const attack = holdSilentSockets(target.host, target.port, attackerAddresses(37, 1, 45))
     try {
-      await until(() => attack.opened() >= 45, 'the attack to start')
+      await waitUntil(() => attack.opened() >= 45, { message: 'the attack to start' })
       await delay(100)
       const result = await newcomers(3, 100, () =>
         newcomerHandshake(target.host, target.port, '127.51.0.1', testIdentity(4), SHIPPED_CHAIN),

@@ -11,6 +11,7 @@ import { HandshakeDecodingError, HandshakeError, RejectedByPeerError } from '../
 import { ackEncoding, encode, encodeConnectionMessage } from '../../src/wire/index.js'
 import { testIdentity } from '../support/identities.js'
 import { SHIPPED_TEST_POW } from '../support/shipped-node.js'
+import { waitUntil } from '../support/wait.js'
 import { EvilPeer, honestConnectionMessage, inParallel } from './support/evil-peer.js'
 import {
   assertAtRest,
@@ -20,7 +21,6 @@ import {
   SHIPPED_CHAIN,
   type ShippedTarget,
   shippedTargetFixture,
-  until,
 } from './support/shipped-target.js'
 
 const POW = SHIPPED_TEST_POW
@@ -248,13 +248,12 @@ describe('adversarial: the handshake of a shipped node', () => {
       const ip = `127.30.9.${i + 1}`
       const evil = await dial(ip)
       await playWith(evil, encodeConnectionMessage({ ...honest(evil.identity), ...change }))
-      await until(
-        () => target.p2p.connection(evil.peerId) !== undefined,
-        `connected with ${JSON.stringify(change)}`,
-      )
+      await waitUntil(() => target.p2p.connection(evil.peerId) !== undefined, {
+        message: `connected with ${JSON.stringify(change)}`,
+      })
       evil.destroy()
     }
-    await until(() => target.p2p.connections().length === 1, 'the attackers gone')
+    await waitUntil(() => target.p2p.connections().length === 1, { message: 'the attackers gone' })
     await assertServesGoodPeer(target)
   })
 

@@ -7,7 +7,8 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { type GossipMessage, gossipMessages, MAX_GOSSIP_TEXT } from '../../src/shell/gossip.js'
 import type { CloseReason } from '../../src/socket/index.js'
 import { MAX_POINT_LENGTH } from '../../src/wire/index.js'
-import { nextEvent, until } from '../integration/pool/nodes.js'
+import { nextEvent } from '../support/p2p-nodes.js'
+import { waitUntil } from '../support/wait.js'
 import type { EvilPeer } from './support/evil-peer.js'
 import {
   liveEvil as adoptedEvil,
@@ -180,7 +181,7 @@ describe('adversarial: a live connection (shipped defaults)', () => {
     const full = Buffer.concat(frames)
     assert.equal(full.length, room)
     evil.send(evil.seal(full))
-    await until(() => fromEvil.length === frames.length + 1, 'every message of the chunk')
+    await waitUntil(() => fromEvil.length === frames.length + 1, { message: 'every message of the chunk' })
     target.node.gossip.off('message', listener)
     assert.equal(fromEvil[0], text)
     assert.ok(target.node.p2p.connection(evil.peerId), 'still connected')

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { DEFAULT_WRITE_STALL_TIMEOUT_MS } from '../../src/pool/config.js'
 import type { CloseReason } from '../../src/socket/index.js'
-import { until } from '../integration/pool/nodes.js'
+import { waitUntil } from '../support/wait.js'
 import type { EvilPeer } from './support/evil-peer.js'
 import { runNonReaderFlood } from './support/non-reader-flood.js'
 import {
@@ -68,7 +68,10 @@ describe('adversarial: memory (shipped defaults)', () => {
       highest = Math.max(highest, node.p2p.stats().memory.queuedBytes)
       await new Promise((resolve) => setTimeout(resolve, 5))
     }
-    await until(() => dropped.length > 0, 'a reader to be dropped for the budget', 20_000)
+    await waitUntil(() => dropped.length > 0, {
+      message: 'a reader to be dropped for the budget',
+      timeoutMs: 20_000,
+    })
     const memory = node.p2p.stats().memory
     t.diagnostic(JSON.stringify({ dropped: dropped.length, highest, ...memory }))
     assert.ok(memory.queuedBytes <= budget, `${memory.queuedBytes} bytes queued after shedding`)
@@ -79,8 +82,8 @@ describe('adversarial: memory (shipped defaults)', () => {
     assert.ok(node.p2p.connection(target.good.peerId), 'the good peer (holding nothing) stays')
     for (const r of readers) r.destroy()
     // Every byte reserved is released once the connections are gone (no accounting leak).
-    await until(() => node.p2p.connections().length === 1, 'the readers gone')
-    await until(() => node.p2p.stats().memory.queuedBytes === 0, 'the budget back to 0')
+    await waitUntil(() => node.p2p.connections().length === 1, { message: 'the readers gone' })
+    await waitUntil(() => node.p2p.stats().memory.queuedBytes === 0, { message: 'the budget back to 0' })
     await assertServesGoodPeer(target)
   })
 })

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { DEFAULT_RELAY_BURST, DEFAULT_RELAY_PER_SECOND, DROPS_PER_PENALTY } from '../../src/shell/gossip.js'
 import type { CloseReason } from '../../src/socket/index.js'
-import { until } from '../integration/pool/nodes.js'
+import { waitUntil } from '../support/wait.js'
 import type { EvilPeer } from './support/evil-peer.js'
 import {
   assertRpcAnswers,
@@ -59,7 +59,10 @@ describe('adversarial: floods cost the flooder (shipped defaults)', () => {
     try {
       flood(evil)
       await assertRpcAnswers(target)
-      await until(() => reasons.length > 0, 'the flooder to be disconnected', 15_000)
+      await waitUntil(() => reasons.length > 0, {
+        message: 'the flooder to be disconnected',
+        timeoutMs: 15_000,
+      })
       await evil.closed
     } finally {
       target.node.p2p.off('disconnection', listener)

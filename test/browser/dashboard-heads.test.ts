@@ -5,9 +5,9 @@ import { existsSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
 import { type Browser, chromium } from 'playwright-core'
 import type { ObserverNode } from '../../src/node/observer-node.js'
-import { type OctezPeer, octezPeer, startObserver } from '../integration/octez/octez-peers.js'
-import { pointOf } from '../integration/pool/nodes.js'
-import { waitFor } from '../support/admin-nodes.js'
+import { type OctezPeer, octezPeer, startObserver } from '../support/octez-peers.js'
+import { pointOf } from '../support/p2p-nodes.js'
+import { waitUntil } from '../support/wait.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const missing = existsSync(CHROMIUM)
@@ -43,13 +43,21 @@ describe('dashboard of an observer in headless Chromium', { skip: missing }, () 
   })
 
   test('shows the head of each peer and the spread of levels', async () => {
-    await waitFor('two heads', () => node.observer.levels().peers === 2)
+    await waitUntil(() => node.observer.levels().peers === 2, {
+      message: 'two heads',
+      timeoutMs: 15_000,
+      intervalMs: 25,
+    })
     const page = await browser.newPage()
     const errors: string[] = []
     page.on('pageerror', (err) => errors.push(err.message))
     await page.goto(`${node.rpcUrl}/dashboard/`)
     const rows = page.getByTestId('head-row')
-    await waitFor('two head rows', async () => (await rows.count()) === 2)
+    await waitUntil(async () => (await rows.count()) === 2, {
+      message: 'two head rows',
+      timeoutMs: 15_000,
+      intervalMs: 25,
+    })
     for (const peer of peers) {
       const row = page.locator(`[data-testid="head-row"][data-peer-id="${peer.p2p.peerId}"]`)
       assert.equal(await row.getByTestId('head-level').textContent(), String(peer.level))

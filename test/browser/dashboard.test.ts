@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import type { DuneNode } from '../../src/node/daemon.js'
-import { connectAll, rpcUrl, startNodes, stopNodes, waitFor } from '../support/admin-nodes.js'
+import { connectAll, rpcUrl, startNodes, stopNodes } from '../support/dune-nodes.js'
+import { waitUntil } from '../support/wait.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const missing = existsSync(CHROMIUM)
@@ -57,7 +58,11 @@ describe('dashboard in headless Chromium', { skip: missing }, () => {
     await page.getByTestId('self-peer-id').filter({ hasText: a.peerId }).waitFor()
 
     const rows = page.getByTestId('connection-row')
-    await waitFor('two connection rows', async () => (await rows.count()) === 2)
+    await waitUntil(async () => (await rows.count()) === 2, {
+      message: 'two connection rows',
+      timeoutMs: 15_000,
+      intervalMs: 25,
+    })
     const shown = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-peer-id')).sort())
     assert.deepEqual(shown, [b.peerId, c.peerId].sort())
     assert.equal(await page.getByTestId('stat-connections').textContent(), '2')
@@ -73,16 +78,27 @@ describe('dashboard in headless Chromium', { skip: missing }, () => {
       /^slots: inbound 0\/\d+, outbound 2 \(min \d+\), ceiling \d+, handshakes \d+\/\d+$/,
     )
     // The stat events draw the bandwidth chart (gossip makes traffic).
-    await waitFor('the chart has samples', async () => {
-      const points = (await page.getByTestId('chart-in').getAttribute('points')) ?? ''
-      return points.split(' ').length >= 2
-    })
+    await waitUntil(
+      async () => {
+        const points = (await page.getByTestId('chart-in').getAttribute('points')) ?? ''
+        return points.split(' ').length >= 2
+      },
+      { message: 'the chart has samples', timeoutMs: 15_000, intervalMs: 25 },
+    )
     // A connection event reaches the log and the table: a kicked peer goes away.
     await a.p2p.disconnect(c.peerId)
     await page.locator('[data-testid="event"][data-kind="disconnection"]').first().waitFor()
-    await waitFor('one connection row left', async () => (await rows.count()) === 1)
+    await waitUntil(async () => (await rows.count()) === 1, {
+      message: 'one connection row left',
+      timeoutMs: 15_000,
+      intervalMs: 25,
+    })
     await a.p2p.connect(`127.0.0.1:${c.netPort}`)
-    await waitFor('two connection rows again', async () => (await rows.count()) === 2)
+    await waitUntil(async () => (await rows.count()) === 2, {
+      message: 'two connection rows again',
+      timeoutMs: 15_000,
+      intervalMs: 25,
+    })
     // Gossip shows in the log until hidden.
     const gossip = page.locator('[data-testid="event"][data-kind="gossip"]').first()
     await gossip.waitFor()
@@ -91,7 +107,11 @@ describe('dashboard in headless Chromium', { skip: missing }, () => {
     // A peer whose score falls below the threshold: a low_score event, and its row goes.
     a.p2p.reportInvalid(c.peerId, 20)
     await page.locator('[data-testid="event"][data-kind="low_score"]').first().waitFor()
-    await waitFor('the low-scored peer gone', async () => (await rows.count()) === 1)
+    await waitUntil(async () => (await rows.count()) === 1, {
+      message: 'the low-scored peer gone',
+      timeoutMs: 15_000,
+      intervalMs: 25,
+    })
     assert.deepEqual(errors, [])
     await page.close()
   })
@@ -105,7 +125,11 @@ describe('dashboard in headless Chromium', { skip: missing }, () => {
     const row = page.locator(`[data-testid="connection-row"][data-peer-id="${b.peerId}"]`)
     await row.getByTestId('ban-peer').click()
 
-    await waitFor('the ban reached the node', () => a.p2p.acl.isPeerBanned(b.peerId))
+    await waitUntil(() => a.p2p.acl.isPeerBanned(b.peerId), {
+      message: 'the ban reached the node',
+      timeoutMs: 15_000,
+      intervalMs: 25,
+    })
     const banned = (await (await fetch(`${rpcUrl(a)}/network/peers/${b.peerId}/banned`)).json()) as {
       banned: boolean
     }
@@ -117,7 +141,11 @@ describe('dashboard in headless Chromium', { skip: missing }, () => {
     await row.waitFor({ state: 'detached' })
 
     await entry.getByTestId('unban').click()
-    await waitFor('the unban reached the node', () => !a.p2p.acl.isPeerBanned(b.peerId))
+    await waitUntil(() => !a.p2p.acl.isPeerBanned(b.peerId), {
+      message: 'the unban reached the node',
+      timeoutMs: 15_000,
+      intervalMs: 25,
+    })
     await entry.waitFor({ state: 'detached' })
     assert.deepEqual(errors, [])
     await page.close()
@@ -129,7 +157,11 @@ describe('dashboard in headless Chromium', { skip: missing }, () => {
     await page.goto(`${rpcUrl(a)}/dashboard/`)
     await page.getByTestId('acl-target').fill('192.0.2.0/24')
     await page.getByTestId('acl-form-ban').click()
-    await waitFor('the address ban reached the node', () => a.p2p.acl.isIpBanned('192.0.2.55'))
+    await waitUntil(() => a.p2p.acl.isIpBanned('192.0.2.55'), {
+      message: 'the address ban reached the node',
+      timeoutMs: 15_000,
+      intervalMs: 25,
+    })
     await page
       .locator('[data-testid="acl-entry"][data-list="banned_ips"][data-value="192.0.2.0/24"]')
       .waitFor()
@@ -174,10 +206,13 @@ describe('dashboard in headless Chromium', { skip: missing }, () => {
     // No live stat events: what the chart shows comes from the history alone.
     await page.route('**/network/log**', (route) => route.abort())
     await page.goto(`${rpcUrl(a)}/dashboard/`)
-    await waitFor('the chart drawn from the history', async () => {
-      const points = (await page.getByTestId('chart-in').getAttribute('points')) ?? ''
-      return points.split(' ').filter(Boolean).length >= 3
-    })
+    await waitUntil(
+      async () => {
+        const points = (await page.getByTestId('chart-in').getAttribute('points')) ?? ''
+        return points.split(' ').filter(Boolean).length >= 3
+      },
+      { message: 'the chart drawn from the history', timeoutMs: 15_000, intervalMs: 25 },
+    )
     await page.close()
   })
 })

@@ -16,9 +16,9 @@ import {
   rpcUrl,
   startNodes,
   stopNodes,
-  waitFor,
-} from '../support/admin-nodes.js'
+} from '../support/dune-nodes.js'
 import { startShippedNode } from '../support/shipped-node.js'
+import { waitUntil } from '../support/wait.js'
 
 interface Run {
   code: number
@@ -217,9 +217,11 @@ describe('dune-admin-client against three connected nodes', () => {
 
     assert.equal(await ok(c, ['ban', 'peer', b.peerId]), `Banned ${b.peerId}.\n`)
     assert.ok(c.p2p.acl.isPeerBanned(b.peerId))
-    await waitFor('the banned peer disconnected', () =>
-      c.p2p.connections().every((x) => x.peerId !== b.peerId),
-    )
+    await waitUntil(() => c.p2p.connections().every((x) => x.peerId !== b.peerId), {
+      message: 'the banned peer disconnected',
+      timeoutMs: 15_000,
+      intervalMs: 25,
+    })
     assert.equal(await ok(c, ['is', 'peer', 'banned', b.peerId]), `${b.peerId} is banned.\n`)
     assert.match(await ok(c, ['list', 'acl']), new RegExp(`banned +peer +${b.peerId}\\n`))
     assert.equal(await ok(c, ['unban', 'peer', b.peerId]), `Unbanned ${b.peerId}.\n`)
@@ -231,13 +233,25 @@ describe('dune-admin-client against three connected nodes', () => {
       await ok(b, ['connect', 'address', netPoint(c)]),
       new RegExp(`^Connected to ${c.peerId} at `),
     )
-    await waitFor('b and c connected again', () => c.p2p.connections().some((x) => x.peerId === b.peerId))
+    await waitUntil(() => c.p2p.connections().some((x) => x.peerId === b.peerId), {
+      message: 'b and c connected again',
+      timeoutMs: 15_000,
+      intervalMs: 25,
+    })
   })
 
   test('kick peer closes the connection; connect address opens it again', async () => {
     assert.equal(await ok(a, ['kick', 'peer', b.peerId]), `Kicked ${b.peerId}.\n`)
-    await waitFor('b kicked', () => a.p2p.connections().every((x) => x.peerId !== b.peerId))
-    await waitFor('b sees the kick', () => b.p2p.connections().every((x) => x.peerId !== a.peerId))
+    await waitUntil(() => a.p2p.connections().every((x) => x.peerId !== b.peerId), {
+      message: 'b kicked',
+      timeoutMs: 15_000,
+      intervalMs: 25,
+    })
+    await waitUntil(() => b.p2p.connections().every((x) => x.peerId !== a.peerId), {
+      message: 'b sees the kick',
+      timeoutMs: 15_000,
+      intervalMs: 25,
+    })
     const connection = await json<{ peer_id: string; incoming: boolean }>(a, [
       'connect',
       'address',
@@ -254,7 +268,11 @@ describe('dune-admin-client against three connected nodes', () => {
     assert.match(await fails(a, ['forget', 'peer', c.peerId]), /^dune-admin-client: .+\n$/)
     assert.match(await fails(a, ['forget', 'address', netPoint(c)]), /^dune-admin-client: .+\n$/)
     await ok(a, ['kick', 'peer', c.peerId])
-    await waitFor('c kicked', () => a.p2p.connections().every((x) => x.peerId !== c.peerId))
+    await waitUntil(() => a.p2p.connections().every((x) => x.peerId !== c.peerId), {
+      message: 'c kicked',
+      timeoutMs: 15_000,
+      intervalMs: 25,
+    })
     assert.equal(await ok(a, ['forget', 'address', netPoint(c)]), `Forgot ${netPoint(c)}.\n`)
     assert.equal(await ok(a, ['forget', 'peer', c.peerId]), `Forgot ${c.peerId}.\n`)
     assert.ok(a.p2p.points().every((p) => p.point !== netPoint(c)))
@@ -442,7 +460,7 @@ describe('dune-admin-client without a node', () => {
           live = true
         },
       })
-      await waitFor('the first event', () => live)
+      await waitUntil(() => live, { message: 'the first event', timeoutMs: 15_000, intervalMs: 25 })
       await node.stop()
       const result = await watching
       assert.equal(result.code, 0, result.err)

@@ -8,7 +8,7 @@ import { generateKeyPair, peerIdOf, peerIdToB58 } from '../../src/crypto/index.j
 import { NACK_MOTIVES } from '../../src/wire/index.js'
 import { type CliRun, runMain, runScript } from '../support/cli.js'
 import { readVectorJson } from '../support/vectors.js'
-import { LONGEST_POINT, pointArb, wirePointArb } from '../unit/wire/arbitraries.js'
+import { LONGEST_POINT, pointArb, wirePointArb } from '../support/wire-arbitraries.js'
 
 interface Vectors {
   connection_messages: { a: string; a_decoded: Record<string, unknown>; b: string; b_peer_id: string }

@@ -8,9 +8,9 @@ import { join } from 'node:path'
 import { after, test } from 'node:test'
 import { NETWORK_PRESETS } from '../../src/node/network-presets.js'
 import type { PeerJson } from '../../src/rpc/shapes.js'
-import { octezPeer } from '../integration/octez/octez-peers.js'
-import { pointOf } from '../integration/pool/nodes.js'
-import { waitFor } from '../support/admin-nodes.js'
+import { octezPeer } from '../support/octez-peers.js'
+import { pointOf } from '../support/p2p-nodes.js'
+import { waitUntil } from '../support/wait.js'
 
 const children: ReturnType<typeof spawn>[] = []
 after(() => {
@@ -56,17 +56,24 @@ test('dune-node run --network sandbox runs the observer against a local peer', a
         .split('\n')
         .filter((l) => l.trim() !== '')
         .map((l) => JSON.parse(l) as Record<string, unknown>)
-    await waitFor('the observer to run', () => logs().some((l) => l.msg === 'observer running'), 30_000)
+    await waitUntil(() => logs().some((l) => l.msg === 'observer running'), {
+      message: 'the observer to run',
+      timeoutMs: 30_000,
+      intervalMs: 25,
+    })
     const started = logs().find((l) => l.msg === 'observer running')!
     assert.equal(started.network, 'sandbox')
     assert.equal(started.chain_name, 'TEZOS')
     assert.equal(started.chain_id, sandbox.chainId)
     const rpc = started.rpc as string
     let listed: PeerJson[] = []
-    await waitFor('the peer head in /network/peers', async () => {
-      listed = (await (await fetch(`${rpc}/network/peers`)).json()) as PeerJson[]
-      return listed.some((p) => p.head?.level === 42)
-    })
+    await waitUntil(
+      async () => {
+        listed = (await (await fetch(`${rpc}/network/peers`)).json()) as PeerJson[]
+        return listed.some((p) => p.head?.level === 42)
+      },
+      { message: 'the peer head in /network/peers', timeoutMs: 15_000, intervalMs: 25 },
+    )
     assert.equal(listed.find((p) => p.head)?.peer_id, peer.p2p.peerId)
     assert.deepEqual(peer.asked.slice(0, 2), ['get_current_branch', 'get_current_head'])
     child.kill('SIGTERM')

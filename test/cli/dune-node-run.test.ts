@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
+import { waitUntil } from '../support/wait.js'
 
 function dataDir(): string {
   return mkdtempSync(join(tmpdir(), 'dune-node-run-test-'))
@@ -38,14 +39,6 @@ function runNode(args: string[]) {
       .filter((line) => line.trim() !== '')
       .map((line) => JSON.parse(line) as Record<string, unknown>)
   return { child, exited, stdout: () => stdout, stderr: () => stderr, logs }
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
 }
 
 const running = (run: ReturnType<typeof runNode>) => () => /"msg":"node running"/.test(run.stdout())
@@ -113,7 +106,7 @@ describe('dune-node run', () => {
       '--connections',
       '6',
     ])
-    await waitFor(running(run), 'the node to run')
+    await waitUntil(running(run), { message: 'the node to run', timeoutMs: 20_000, intervalMs: 50 })
     const logs = run.logs()
     assert.ok(
       logs.every(
@@ -147,7 +140,7 @@ describe('dune-node run', () => {
       'info',
     ]
     const first = runNode(['run', '--data-dir', dir, ...flags])
-    await waitFor(running(first), 'the first run')
+    await waitUntil(running(first), { message: 'the first run', timeoutMs: 20_000, intervalMs: 50 })
     first.child.kill('SIGINT')
     assert.equal(await first.exited, 0)
     const id = JSON.parse(readFileSync(join(dir, 'identity.json'), 'utf8')).peer_id as string
@@ -163,18 +156,22 @@ describe('dune-node run', () => {
       '--expected-pow',
       '2',
     ])
-    await waitFor(running(other), 'the other node')
+    await waitUntil(running(other), { message: 'the other node', timeoutMs: 20_000, intervalMs: 50 })
     const otherAddr = String(other.logs().find((l) => l.msg === 'node running')!.net_addr)
     const second = runNode(['run', '--data-dir', dir, ...flags, '--peer', otherAddr])
-    await waitFor(running(second), 'the second run')
+    await waitUntil(running(second), { message: 'the second run', timeoutMs: 20_000, intervalMs: 50 })
     assert.ok(!second.logs().some((l) => l.msg === 'identity generated'))
     assert.equal(second.logs().find((l) => l.msg === 'node running')!.peer_id, id)
-    await waitFor(() => /"msg":"connection established"/.test(other.stdout()), 'the bootstrap connection')
+    await waitUntil(() => /"msg":"connection established"/.test(other.stdout()), {
+      message: 'the bootstrap connection',
+      timeoutMs: 20_000,
+      intervalMs: 50,
+    })
     second.child.kill('SIGINT')
     assert.equal(await second.exited, 0)
-    await waitFor(
+    await waitUntil(
       () => /"reason":"the peer sent Disconnect","msg":"connection closed"/.test(other.stdout()),
-      'the Disconnect',
+      { message: 'the Disconnect', timeoutMs: 20_000, intervalMs: 50 },
     )
     other.child.kill('SIGTERM')
     assert.equal(await other.exited, 0)
@@ -246,7 +243,7 @@ describe('dune-node run', () => {
     const flags = ['--data-dir', dir, '--net-addr', '127.0.0.54:0', '--rpc-addr', 'none']
     // Default expected_proof_of_work: 26 bits; a stamp searched for 1 bit has that by chance only once in 2^25.
     const weak = runNode(['run', ...flags])
-    await waitFor(running(weak), 'the node to run')
+    await waitUntil(running(weak), { message: 'the node to run', timeoutMs: 20_000, intervalMs: 50 })
     const warnings = weak.logs().filter((l) => l.level === 40)
     assert.equal(warnings.length, 1, JSON.stringify(warnings))
     const warning = warnings[0]!
@@ -260,7 +257,7 @@ describe('dune-node run', () => {
     assert.equal(await weak.exited, 0)
 
     const matching = runNode(['run', ...flags, '--expected-pow', '1'])
-    await waitFor(running(matching), 'the node to run')
+    await waitUntil(running(matching), { message: 'the node to run', timeoutMs: 20_000, intervalMs: 50 })
     assert.ok(!matching.logs().some((l) => l.level === 40), 'no warning when the identity meets it')
     matching.child.kill('SIGTERM')
     assert.equal(await matching.exited, 0)

@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
+import { waitUntil } from '../support/wait.js'
 
 function runSandbox(args: string[]) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/dune-node.ts', 'sandbox', ...args], {
@@ -20,14 +21,6 @@ function runSandbox(args: string[]) {
   })
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   return { child, exited, output: () => out }
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
 }
 
 describe('dune-node sandbox', () => {
@@ -45,7 +38,11 @@ describe('dune-node sandbox', () => {
       '--base-dir',
       base,
     ])
-    await waitFor(() => /The network is up/.test(run.output()), 'the network')
+    await waitUntil(() => /The network is up/.test(run.output()), {
+      message: 'the network',
+      timeoutMs: 20_000,
+      intervalMs: 50,
+    })
     const urls = [...run.output().matchAll(/admin RPC (http:\/\/127\.0\.0\.1:\d+)/g)].map((m) => m[1]!)
     assert.equal(urls.length, 5)
     assert.match(run.output(), /dune-admin-client\.js --endpoint http:\/\/127\.0\.0\.1:\d+ p2p stat/)
@@ -63,7 +60,11 @@ describe('dune-node sandbox', () => {
   test('SIGTERM stops it with a Disconnect to every peer, exit 0', async () => {
     const base = mkdtempSync(join(tmpdir(), 'dune-sandbox-test-'))
     const run = runSandbox(['--nodes', '3', '--pow', '2', '--base-dir', base])
-    await waitFor(() => (run.output().match(/connected to/g) ?? []).length >= 6, 'three connections')
+    await waitUntil(() => (run.output().match(/connected to/g) ?? []).length >= 6, {
+      message: 'three connections',
+      timeoutMs: 20_000,
+      intervalMs: 50,
+    })
     run.child.kill('SIGTERM')
     assert.equal(await run.exited, 0, run.output())
     assert.match(run.output(), /Stopping: Disconnect to every peer/)

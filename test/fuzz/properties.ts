@@ -21,8 +21,8 @@ import {
   swapBodyEncoding,
 } from '../../src/wire/index.js'
 import { EvilPeer, honestConnectionMessage } from '../adversarial/support/evil-peer.js'
-import { type Chat, chatMessages } from '../integration/pool/nodes.js'
 import { testIdentity } from '../support/identities.js'
+import { type Chat, chatMessages } from '../support/p2p-nodes.js'
 import { handshakeConfig } from '../support/socket-pair.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: properties of any argument types, sync or async

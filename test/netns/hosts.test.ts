@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { after, before, describe, test } from 'node:test'
+import { waitUntil } from '../support/wait.js'
 import { ChildNode } from './support/child-node.js'
 import {
   bridgeNetwork,
@@ -30,18 +31,6 @@ function createNetwork(): void {
 
 function deleteNetwork(): void {
   network.delete()
-}
-
-async function until(
-  condition: () => Promise<boolean> | boolean,
-  what: string,
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
 }
 
 const connections = async (n: ChildNode) =>
@@ -97,10 +86,11 @@ describe('several hosts in network namespaces', { skip }, () => {
   })
 
   test('nodes on distinct addresses connect; each side sees the other host’s address', async () => {
-    await until(
-      async () => (await connections(nodes.a)).some((c) => c.peerId === nodes.c.peerId),
-      'a to dial c',
-    )
+    await waitUntil(async () => (await connections(nodes.a)).some((c) => c.peerId === nodes.c.peerId), {
+      message: 'a to dial c',
+      timeoutMs: 15_000,
+      intervalMs: 50,
+    })
     await nodes.a.request('connect', { point: point('b') })
     await nodes.c.request('connect', { point: point('b') })
     const seenByB = await connections(nodes.b)

@@ -3,7 +3,7 @@
 import { channelKey } from '../../src/crypto/channel-key.js'
 import { ChunkCipher } from '../../src/crypto/chunk-cipher.js'
 import { deriveNonces } from '../../src/crypto/nonce.js'
-import { parseConnectionMessage } from '../unit/crypto/connection-message.js'
+import { parseConnectionMessage } from './connection-message.js'
 import { hex, readVectorJson, readVectorText } from './vectors.js'
 
 function streams(): { sent: Buffer; received: Buffer } {

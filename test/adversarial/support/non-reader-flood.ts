@@ -4,8 +4,8 @@ import { randomBytes, randomFillSync } from 'node:crypto'
 import type { DuneNode } from '../../../src/node/daemon.js'
 import { DEFAULT_RELAY_PER_SECOND, MAX_GOSSIP_TEXT } from '../../../src/shell/gossip.js'
 import type { CloseReason } from '../../../src/socket/index.js'
-import { until } from '../../integration/pool/nodes.js'
 import type { ShippedNodeOptions } from '../../support/shipped-node.js'
+import { waitUntil } from '../../support/wait.js'
 import type { EvilPeer } from './evil-peer.js'
 import { liveEvil, startShippedTarget, uniqueGossipFrame } from './shipped-target.js'
 
@@ -138,7 +138,10 @@ export async function runNonReaderFlood(options: NonReaderFloodOptions): Promise
   await new Promise((resolve) => setTimeout(resolve, options.floodSeconds * 1000))
   clearInterval(flooding)
   const waitMs = node.p2p.config.writeStallTimeoutMs + 30_000
-  await until(() => reason !== undefined, 'the non-reader to be disconnected', waitMs).catch(() => {})
+  await waitUntil(() => reason !== undefined, {
+    message: 'the non-reader to be disconnected',
+    timeoutMs: waitMs,
+  }).catch(() => {})
   clearInterval(filler)
   clearInterval(sampler)
   for (const f of flooders) f.destroy()

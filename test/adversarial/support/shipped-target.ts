@@ -7,9 +7,9 @@ import type { DuneNode } from '../../../src/node/daemon.js'
 import { type GossipMessage, gossipMessages, MAX_GOSSIP_TEXT } from '../../../src/shell/gossip.js'
 import { HandshakeError } from '../../../src/socket/index.js'
 import type { P2pMessage } from '../../../src/wire/index.js'
-import { until } from '../../integration/pool/nodes.js'
 import { testIdentity } from '../../support/identities.js'
 import { SHIPPED_TEST_POW, type ShippedNodeOptions, startShippedNode } from '../../support/shipped-node.js'
+import { waitUntil } from '../../support/wait.js'
 import { EvilPeer } from './evil-peer.js'
 
 /** The chain of the shipped defaults: attackers speak it to get past the chain check. */
@@ -44,7 +44,9 @@ export async function startShippedTarget(
   const node = await start(host, { rpc: options.rpc ?? false })
   const good = await start(goodHost)
   await good.p2p.connect(`${host}:${node.netPort}`)
-  await until(() => node.p2p.connection(good.peerId) !== undefined, 'the good peer to be adopted')
+  await waitUntil(() => node.p2p.connection(good.peerId) !== undefined, {
+    message: 'the good peer to be adopted',
+  })
   return { node, p2p: node.p2p, good, host, port: node.netPort! }
 }
 
@@ -62,7 +64,9 @@ export async function liveEvil(target: ShippedTarget, localAddress: string): Pro
     chainName: target.node.p2p.config.chainName,
   })
   await evil.handshake()
-  await until(() => target.node.p2p.connection(evil.peerId) !== undefined, 'the evil peer to be adopted')
+  await waitUntil(() => target.node.p2p.connection(evil.peerId) !== undefined, {
+    message: 'the evil peer to be adopted',
+  })
   return evil
 }
 
@@ -122,7 +126,10 @@ export async function assertRpcAnswers(target: ShippedTarget): Promise<void> {
 
 /** No handshake left in progress. */
 export async function assertAtRest(target: ShippedTarget): Promise<void> {
-  await until(() => target.p2p.stats().incomingHandshakes === 0, 'incoming handshakes back to 0', 10_000)
+  await waitUntil(() => target.p2p.stats().incomingHandshakes === 0, {
+    message: 'incoming handshakes back to 0',
+    timeoutMs: 10_000,
+  })
 }
 
 /** The failure cause of a handshake as the pool saw it (`HandshakeError.failure`, or the refusal reason). */
@@ -155,5 +162,3 @@ export async function attackOutcome(
   await attack().catch(() => {}) // the node closing on the attacker is the expected case
   return outcome
 }
-
-export { until }

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { ConnectionRefusedError } from '../../../src/pool/errors.js'
 import type { RejectedByPeerError } from '../../../src/socket/index.js'
-import { nextEvent, nodeFixture, pointOf, until } from '../pool/nodes.js'
+import { nextEvent, nodeFixture, pointOf } from '../../support/p2p-nodes.js'
+import { waitUntil } from '../../support/wait.js'
 
 describe('peer scores', () => {
   const node = nodeFixture()
@@ -13,7 +14,7 @@ describe('peer scores', () => {
     const h = await node('127.52.0.1', { score: { useful: { halfLifeMs: 200 } } })
     const p = await node('127.52.0.2')
     await p.connect(pointOf(h))
-    await until(() => h.connection(p.peerId) !== undefined, 'h to adopt p')
+    await waitUntil(() => h.connection(p.peerId) !== undefined, { message: 'h to adopt p' })
     h.reportInvalid(p.peerId, 2)
     h.reportUseful(p.peerId, 10)
     const info = h.peer(p.peerId)!
@@ -24,12 +25,14 @@ describe('peer scores', () => {
     assert.equal(detail.application, 0)
     assert.equal(info.score, detail.total, 'one reading: the score is the total of its parts')
     assert.ok(detail.total < -3 && detail.total > -4, `total ${detail.total}`)
-    await until(() => h.peer(p.peerId)!.scoreDetail.components.useful.value < 5, 'useful to decay')
+    await waitUntil(() => h.peer(p.peerId)!.scoreDetail.components.useful.value < 5, {
+      message: 'useful to decay',
+    })
     // Reconnecting does not reset the score.
     await p.disconnect(h.peerId)
-    await until(() => h.connection(p.peerId) === undefined, 'h to see p go')
+    await waitUntil(() => h.connection(p.peerId) === undefined, { message: 'h to see p go' })
     await p.connect(pointOf(h))
-    await until(() => h.connection(p.peerId) !== undefined, 'h to adopt p again')
+    await waitUntil(() => h.connection(p.peerId) !== undefined, { message: 'h to adopt p again' })
     const after = h.peer(p.peerId)!.scoreDetail
     assert.ok(after.components.invalid.value > 1.99, 'the penalty was kept')
     assert.ok(h.connection(p.peerId)!.score < -3)
@@ -39,7 +42,7 @@ describe('peer scores', () => {
     const h = await node('127.52.0.3', { score: { disconnectBelow: -5 } })
     const p = await node('127.52.0.4')
     await p.connect(pointOf(h))
-    await until(() => h.connection(p.peerId) !== undefined, 'h to adopt p')
+    await waitUntil(() => h.connection(p.peerId) !== undefined, { message: 'h to adopt p' })
     const low = nextEvent(h, 'low-score')
     const gone = nextEvent(h, 'disconnection', (e) => e.peerId === p.peerId)
     h.reportInvalid(p.peerId, 3)
@@ -48,7 +51,7 @@ describe('peer scores', () => {
     assert.ok(score < -5)
     assert.equal((await gone)[0].reason.kind, 'local')
     assert.equal(h.peer(p.peerId)!.greylisted, true)
-    await until(() => p.connection(h.peerId) === undefined, 'p to see the disconnection')
+    await waitUntil(() => p.connection(h.peerId) === undefined, { message: 'p to see the disconnection' })
     // The greylist flushed, the retained score still refuses it.
     h.acl.flushGreylist()
     const refused = nextEvent(h, 'handshake-failed')
@@ -66,7 +69,7 @@ describe('peer scores', () => {
     const p = await node('127.52.0.6')
     h.acl.trustPeer(p.peerId)
     await p.connect(pointOf(h))
-    await until(() => h.connection(p.peerId) !== undefined, 'h to adopt p')
+    await waitUntil(() => h.connection(p.peerId) !== undefined, { message: 'h to adopt p' })
     h.reportInvalid(p.peerId, 10)
     assert.ok(h.peer(p.peerId)!.score < -5)
     assert.equal(h.enforceScores(), 0)

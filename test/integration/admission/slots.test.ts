@@ -2,8 +2,9 @@
 // dial in, the ceiling never exceeded under a storm with eviction churning, eviction order and grace.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import type { ChatNode } from '../pool/nodes.js'
-import { EVICT_ANYONE, nodeFixture, pointOf, until } from '../pool/nodes.js'
+import type { ChatNode } from '../../support/p2p-nodes.js'
+import { EVICT_ANYONE, nodeFixture, pointOf } from '../../support/p2p-nodes.js'
+import { waitUntil } from '../../support/wait.js'
 import { release, storm } from './attackers.js'
 
 /** Records the most connections, and inbound ones, the node ever held (checked at each connection). */
@@ -84,7 +85,7 @@ describe('slots', () => {
       assert.ok(peak.inbound <= 10, `inbound peaked at ${peak.inbound} (max 10)`)
       assert.ok(peak.total <= 12, `total peaked at ${peak.total} (ceiling 12)`)
       assert.equal(peak.outboundLost, 0, 'outbound peers are never evicted')
-      await until(() => honest.stats().slots.inbound <= 10, 'the evictions to settle')
+      await waitUntil(() => honest.stats().slots.inbound <= 10, { message: 'the evictions to settle' })
       assert.ok(honest.connection(friend.peerId))
     } finally {
       release(attack)
@@ -105,7 +106,7 @@ describe('slots', () => {
     const out = await node('127.50.0.1')
     for (const p of [a, b1, b2]) {
       await p.connect(pointOf(h))
-      await until(() => h.connection(p.peerId) !== undefined, 'h to adopt the peer')
+      await waitUntil(() => h.connection(p.peerId) !== undefined, { message: 'h to adopt the peer' })
     }
     await h.connect(pointOf(out))
     const c1 = await node('127.51.0.1')
@@ -121,9 +122,9 @@ describe('slots', () => {
     // Candidates a (127.48/16) and b1 (127.49/16, b2 protected): equal groups, b1 the youngest.
     await c1.connect(pointOf(h))
     assert.deepEqual(evictions, [b1.peerId])
-    await until(() => h.connection(b1.peerId) === undefined, 'b1 to be closed')
+    await waitUntil(() => h.connection(b1.peerId) === undefined, { message: 'b1 to be closed' })
     assert.ok(h.connection(out.peerId), 'the outbound peer is never a candidate')
-    await until(() => h.connection(c1.peerId) !== undefined, 'h to adopt c1')
+    await waitUntil(() => h.connection(c1.peerId) !== undefined, { message: 'h to adopt c1' })
     assert.ok(h.connection(a.peerId) && h.connection(b2.peerId))
     assert.equal(h.stats().slots.inbound, 3)
   })

@@ -9,14 +9,7 @@ import { rawTcpDriver } from '../../../bench/conn/driver-raw-tcp.js'
 import { closePaced, pacedCollector, sendPaced } from '../../../bench/conn/many.js'
 import { parseOptions } from '../../../bench/conn/options.js'
 import { respond } from '../../../bench/conn/responder.js'
-
-async function until(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 20_000
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
+import { waitUntil } from '../../support/wait.js'
 
 for (const driver of [rawTcpDriver, duneDriver] as Driver[]) {
   describe(`many-peers workload over ${driver.name}`, () => {
@@ -50,13 +43,13 @@ for (const driver of [rawTcpDriver, duneDriver] as Driver[]) {
         )
         assert.equal(sent.sent, messages)
         assert.equal(peers.size, 24, 'one listener connection per paced connection')
-        await until(() => pacedCollector.report() !== undefined)
+        await waitUntil(() => pacedCollector.report() !== undefined, { timeoutMs: 20_000 })
         const report = pacedCollector.report()!
         assert.equal(report.received, messages, 'warm-up messages are not counted')
         assert.ok(report.p50Us > 0 && report.p50Us <= report.p90Us && report.p90Us <= report.p99Us)
         assert.ok(report.cpuNs >= 0 && report.firstToLastNs > 0)
         await closePaced()
-        await until(() => open.size === 0)
+        await waitUntil(() => open.size === 0, { timeoutMs: 20_000 })
       } finally {
         await closePaced()
         await listener.close()

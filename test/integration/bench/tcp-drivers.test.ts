@@ -6,6 +6,7 @@ import { describe, test } from 'node:test'
 import type { BenchConnection, Driver } from '../../../bench/conn/driver.js'
 import { rawTcpDriver } from '../../../bench/conn/driver-raw-tcp.js'
 import { sealedTcpDriver } from '../../../bench/conn/driver-sealed-tcp.js'
+import { waitUntil } from '../../support/wait.js'
 
 /** Sizes around the framing's and the chunks' edges, and past several chunks. */
 const SIZES = [0, 1, 3, 100, 65_513, 65_517, 65_521, 65_536, 200_000, 1_000_000]
@@ -43,14 +44,6 @@ async function pair(driver: Driver): Promise<{
   }
 }
 
-async function until(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
-
 for (const driver of [rawTcpDriver, sealedTcpDriver]) {
   describe(`bench driver ${driver.name}`, () => {
     test('carries messages of every size whole and in order, small ones sent in one tick included', async () => {
@@ -62,7 +55,7 @@ for (const driver of [rawTcpDriver, sealedTcpDriver]) {
           const wait = client.send(m)
           if (wait) await wait
         }
-        await until(() => received.length === sent.length)
+        await waitUntil(() => received.length === sent.length, { timeoutMs: 10_000, intervalMs: 5 })
         for (const [i, m] of received.entries()) {
           assert.ok(m.equals(sent[i]!), `message ${i} (${sent[i]!.length} bytes)`)
         }

@@ -12,7 +12,8 @@ import { StateReadError, StateWriteError } from '../../../src/pool/persistence/s
 import { ChildNode, nodeMainScript } from '../../netns/support/child-node.js'
 import { compileForNode } from '../../support/compile-for-node.js'
 import { testIdentity } from '../../support/identities.js'
-import { chatMessages, nextEvent, nodeConfig, nodeFixture, pointOf, until } from '../pool/nodes.js'
+import { chatMessages, nextEvent, nodeConfig, nodeFixture, pointOf } from '../../support/p2p-nodes.js'
+import { waitUntil } from '../../support/wait.js'
 
 const config = (dataDir: string) => nodeConfig('127.37.0.1', { dataDir, identity: testIdentity(4) })
 
@@ -143,18 +144,25 @@ describe('faults', () => {
           backoff: { firstRetryMs: 100, maxRetryMs: 500, afterDisconnectMs: 0 },
         },
       })
-      await until(() => b.connection(peer.peerId) !== undefined, 'b to dial the peer process')
+      await waitUntil(() => b.connection(peer.peerId) !== undefined, {
+        message: 'b to dial the peer process',
+      })
       // b learns the spare's point, then the spare leaves: a candidate for later.
       await spare.connect(pointOf(b))
       await spare.disconnect(b.peerId)
-      await until(() => b.connections().length === 1, 'the spare to leave')
-      await until(() => (b.connection(peer.peerId)?.stats.messagesReceived ?? 0) > 10, 'the stream to flow')
+      await waitUntil(() => b.connections().length === 1, { message: 'the spare to leave' })
+      await waitUntil(() => (b.connection(peer.peerId)?.stats.messagesReceived ?? 0) > 10, {
+        message: 'the stream to flow',
+      })
 
       const closed = nextEvent(b, 'disconnection', (e) => e.peerId === peer.peerId)
       peer.kill('SIGKILL')
       const [event] = await closed
       assert.ok(['eof', 'socket_error'].includes(event.reason.kind), event.reason.kind)
-      await until(() => b.connection(spare.peerId) !== undefined, 'the maintenance to dial the spare', 10_000)
+      await waitUntil(() => b.connection(spare.peerId) !== undefined, {
+        message: 'the maintenance to dial the spare',
+        timeoutMs: 10_000,
+      })
     })
   })
 })

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
 import { createP2p, type StepReport } from '../../../src/p2p.js'
-import { type ChatNode, chatMessages, nodeConfig, pointOf, startNode, until } from '../pool/nodes.js'
+import { type ChatNode, chatMessages, nodeConfig, pointOf, startNode } from '../../support/p2p-nodes.js'
+import { waitUntil } from '../../support/wait.js'
 import { maintainedConfig, startNetwork, withinBounds } from './network.js'
 
 describe('maintenance on a network', () => {
@@ -18,7 +19,10 @@ describe('maintenance on a network', () => {
     network = await startNetwork('127.0.30', 14, nodes)
     const { minThreshold, maxThreshold } = network[0]!.maintenanceBounds
     assert.deepEqual([minThreshold, maxThreshold], [4, 8])
-    await until(() => network.every(withinBounds), 'every node within its thresholds', 20_000)
+    await waitUntil(() => network.every(withinBounds), {
+      message: 'every node within its thresholds',
+      timeoutMs: 20_000,
+    })
     for (const node of network) assert.ok(node.connections().length <= node.config.maxConnections)
     // Nodes met others than the seed: the seed cannot hold 13 connections within 8.
     const seedPoint = pointOf(network[0]!)
@@ -43,7 +47,10 @@ describe('maintenance on a network', () => {
     nodes.push(newcomer)
     newcomer.on('maintenance', (r) => reports.push(r)) // before start: the first step runs at start
     await newcomer.start()
-    await until(() => withinBounds(newcomer), 'the newcomer within its thresholds', 15_000)
+    await waitUntil(() => withinBounds(newcomer), {
+      message: 'the newcomer within its thresholds',
+      timeoutMs: 15_000,
+    })
     // The first step may still be running (it loops on Bootstrap): maintain() joins it.
     reports.push(await newcomer.maintain())
     assert.ok(
@@ -62,9 +69,12 @@ describe('maintenance on a network', () => {
     const [kept, ...killed] = nodes.filter((n) => n !== victim && peers.has(n.peerId))
     assert.ok(kept !== undefined && killed.length >= 3)
     await Promise.all(killed.map((n) => n.stop()))
-    await until(() => reasons.includes('too_few'), "a 'too_few' step", 10_000)
+    await waitUntil(() => reasons.includes('too_few'), { message: "a 'too_few' step", timeoutMs: 10_000 })
     const alive = nodes.filter((n) => n.running)
-    await until(() => withinBounds(victim), 'the node back within its thresholds', 15_000)
+    await waitUntil(() => withinBounds(victim), {
+      message: 'the node back within its thresholds',
+      timeoutMs: 15_000,
+    })
     assert.ok(victim.connections().every((c) => alive.some((n) => n.peerId === c.peerId)))
   })
 })

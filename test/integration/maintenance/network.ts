@@ -2,7 +2,7 @@
 // address with the maintenance on (short period and waits), started from a bootstrap list.
 import type { StepReason, StepReport } from '../../../src/p2p.js'
 import type { P2pConfigInput } from '../../../src/pool/config.js'
-import { type ChatNode, pointOf, startNode } from '../pool/nodes.js'
+import { type ChatNode, pointOf, startNode } from '../../support/p2p-nodes.js'
 
 /** `connections: 6` gives min/expected/max 3/6/9, so bounds 4/5/7/8 (minThreshold .. maxThreshold). */
 export const CONNECTIONS = 6

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
 import { createP2p, P2pNotRunningError, type StepReport } from '../../../src/p2p.js'
-import { type ChatNode, chatMessages, nodeConfig, pointOf, startNode } from '../pool/nodes.js'
+import { type ChatNode, chatMessages, nodeConfig, pointOf, startNode } from '../../support/p2p-nodes.js'
 import { maintainedConfig, nextStep } from './network.js'
 
 describe('maintenance triggers and rules', () => {

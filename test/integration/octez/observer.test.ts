@@ -7,8 +7,6 @@ import type { ObserverNode } from '../../../src/node/observer-node.js'
 import type { P2p } from '../../../src/p2p.js'
 import type { PeerJson } from '../../../src/rpc/shapes.js'
 import { blockHashOf } from '../../../src/shell/observer.js'
-import { waitFor } from '../../support/admin-nodes.js'
-import { pointOf } from '../pool/nodes.js'
 import {
   emptyMempool,
   header,
@@ -17,7 +15,9 @@ import {
   type OctezPeer,
   octezPeer,
   startObserver,
-} from './octez-peers.js'
+} from '../../support/octez-peers.js'
+import { pointOf } from '../../support/p2p-nodes.js'
+import { waitUntil } from '../../support/wait.js'
 
 async function admin(url: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = ''
@@ -51,7 +51,11 @@ describe('the observer (--network mainnet, bootstrap peers overridden to local p
   })
 
   test('connects with Octez versions and asks each peer for its head, claiming none', async () => {
-    await waitFor('three heads', () => node.observer.levels().peers === 3)
+    await waitUntil(() => node.observer.levels().peers === 3, {
+      message: 'three heads',
+      timeoutMs: 15_000,
+      intervalMs: 25,
+    })
     for (const peer of peers) {
       const c = node.p2p.connection(peer.p2p.peerId)
       assert.ok(c, 'connected')
@@ -66,7 +70,11 @@ describe('the observer (--network mainnet, bootstrap peers overridden to local p
 
   test('/network/peers shows each peer head, list peers a HEAD column, /metrics the levels', async () => {
     const url = node.rpcUrl!
-    await waitFor('three heads', () => node.observer.levels().peers === 3)
+    await waitUntil(() => node.observer.levels().peers === 3, {
+      message: 'three heads',
+      timeoutMs: 15_000,
+      intervalMs: 25,
+    })
     const listed = (await (await fetch(`${url}/network/peers`)).json()) as PeerJson[]
     for (const peer of peers) {
       const json = listed.find((p) => p.peer_id === peer.p2p.peerId)
@@ -93,10 +101,13 @@ describe('the observer (--network mainnet, bootstrap peers overridden to local p
   })
 
   test('a malformed shell message scores its peer invalid and closes it; the node carries on', async () => {
-    await waitFor('the malformed peer to be disconnected', () => {
-      const info = node.p2p.peer(bad.peerId)
-      return info !== undefined && info.state === 'disconnected'
-    })
+    await waitUntil(
+      () => {
+        const info = node.p2p.peer(bad.peerId)
+        return info !== undefined && info.state === 'disconnected'
+      },
+      { message: 'the malformed peer to be disconnected', timeoutMs: 15_000, intervalMs: 25 },
+    )
     const info = node.p2p.peer(bad.peerId)!
     assert.ok(info.scoreDetail.components.invalid.value > 0, 'scored as invalid input')
     // Its peer id is greylisted; not its loopback IP, which the shipped admission rules exempt.
@@ -115,7 +126,11 @@ describe('the observer (--network mainnet, bootstrap peers overridden to local p
         currentMempool: emptyMempool,
       },
     })
-    await waitFor('the advertised head', () => node.observer.head(first.p2p.peerId)?.level === 5_000_110)
+    await waitUntil(() => node.observer.head(first.p2p.peerId)?.level === 5_000_110, {
+      message: 'the advertised head',
+      timeoutMs: 15_000,
+      intervalMs: 25,
+    })
     assert.equal(node.observer.levels().highest, 5_000_110)
   })
 
@@ -124,7 +139,11 @@ describe('the observer (--network mainnet, bootstrap peers overridden to local p
     const before = node.observer.counts().ignored
     await last.p2p.send(node.peerId, { name: 'get_current_head', value: { chainId: mainnet.chainId } })
     await last.p2p.send(node.peerId, { name: 'get_current_branch', value: { chainId: mainnet.chainId } })
-    await waitFor('both requests read', () => node.observer.counts().ignored >= before + 2)
+    await waitUntil(() => node.observer.counts().ignored >= before + 2, {
+      message: 'both requests read',
+      timeoutMs: 15_000,
+      intervalMs: 25,
+    })
     // A disconnection flushes what was queued before its Disconnect: an answer would arrive first.
     const gone = new Promise<void>((resolve) =>
       last.p2p.on('disconnection', (e) => e.peerId === node.peerId && resolve()),

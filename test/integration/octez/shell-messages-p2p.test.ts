@@ -13,7 +13,7 @@ import {
 } from '../../../src/octez/index.js'
 import { createP2p, type P2p } from '../../../src/p2p.js'
 import { testIdentity } from '../../support/identities.js'
-import { pointOf } from '../pool/nodes.js'
+import { pointOf } from '../../support/p2p-nodes.js'
 
 const chainId = 'NetXdQprcVkpaWU'
 const nodes: P2p<OctezMessage>[] = []

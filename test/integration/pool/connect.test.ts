@@ -10,7 +10,8 @@ import {
 } from '../../../src/pool/errors.js'
 import { DialError, RejectedByPeerError } from '../../../src/socket/index.js'
 import { InvalidPointError } from '../../../src/wire/index.js'
-import { chat, chatMessages, nextEvent, nodeConfig, nodeFixture, pointOf, until } from './nodes.js'
+import { chat, chatMessages, nextEvent, nodeConfig, nodeFixture, pointOf } from '../../support/p2p-nodes.js'
+import { waitUntil } from '../../support/wait.js'
 
 describe('P2p connections', () => {
   const node = nodeFixture()
@@ -54,7 +55,7 @@ describe('P2p connections', () => {
     const pending = a.connect(pointOf(b))
     assert.equal(a.point(pointOf(b))?.state, 'requested')
     await pending
-    await until(() => b.peer(a.peerId)?.state === 'running', 'b to see a running')
+    await waitUntil(() => b.peer(a.peerId)?.state === 'running', { message: 'b to see a running' })
     const pa = a.point(pointOf(b))!
     assert.equal(pa.state, 'running')
     assert.equal(pa.peerId, b.peerId)
@@ -72,7 +73,7 @@ describe('P2p connections', () => {
     assert.ok(a.point(pointOf(b))!.lastDisconnect! >= pa.lastEstablished!)
     assert.ok(a.point(pointOf(b))!.nextAttemptAt > a.point(pointOf(b))!.lastDisconnect!)
     assert.equal(a.peer(b.peerId)?.state, 'disconnected')
-    await until(() => b.peer(a.peerId)?.state === 'disconnected', 'b to see a disconnected')
+    await waitUntil(() => b.peer(a.peerId)?.state === 'disconnected', { message: 'b to see a disconnected' })
     assert.equal(b.point(pointOf(a))?.state, 'disconnected')
     await assert.rejects(a.send(b.peerId, chat('late')), NotConnectedError)
     assert.equal(a.trySend(b.peerId, chat('late')), false)
@@ -82,7 +83,7 @@ describe('P2p connections', () => {
     const a = await node('127.0.1.5')
     const b = await node('127.0.1.6')
     await a.connect(pointOf(b))
-    await until(() => b.peer(a.peerId)?.state === 'running', 'b to see a')
+    await waitUntil(() => b.peer(a.peerId)?.state === 'running', { message: 'b to see a' })
     await assert.rejects(
       a.connect(pointOf(b)),
       (err: ConnectionRefusedError) => err.reason === 'already_connected',

@@ -13,8 +13,8 @@ import {
   nodeFixture,
   pointOf,
   rawHandshake,
-  until,
-} from './nodes.js'
+} from '../../support/p2p-nodes.js'
+import { waitUntil } from '../../support/wait.js'
 
 describe('discovery', () => {
   const node = nodeFixture()
@@ -108,15 +108,15 @@ describe('discovery', () => {
     await a.connect(pointOf(b))
     await a.connect(pointOf(c))
     await b.connect(pointOf(d))
-    await until(() => b.connections().length === 2, 'b to see a and d')
+    await waitUntil(() => b.connections().length === 2, { message: 'b to see a and d' })
     const aSwapped = nextEvent(a, 'swap', (e) => e.outcome === 'succeeded' || e.outcome === 'failed')
     const bSwapped = nextEvent(b, 'swap', (e) => e.outcome === 'succeeded' || e.outcome === 'failed')
     assert.equal(a.swapRequest({ to: b.peerId, propose: c.peerId }), true)
     assert.deepEqual((await bSwapped)[0], { outcome: 'succeeded', peerId: a.peerId, point: pointOf(c) })
     assert.deepEqual((await aSwapped)[0], { outcome: 'succeeded', peerId: b.peerId, point: pointOf(d) })
     const peersOf = (n: ChatNode) => new Set(n.connections().map((x) => x.peerId))
-    await until(() => peersOf(a).size === 2 && !peersOf(a).has(c.peerId), 'a to drop c')
-    await until(() => peersOf(b).size === 2 && !peersOf(b).has(d.peerId), 'b to drop d')
+    await waitUntil(() => peersOf(a).size === 2 && !peersOf(a).has(c.peerId), { message: 'a to drop c' })
+    await waitUntil(() => peersOf(b).size === 2 && !peersOf(b).has(d.peerId), { message: 'b to drop d' })
     assert.deepEqual(peersOf(a), new Set([b.peerId, d.peerId]))
     assert.deepEqual(peersOf(b), new Set([a.peerId, c.peerId]))
 

@@ -9,8 +9,9 @@ import type { ConnectionRefusedError } from '../../../src/pool/errors.js'
 import { Connection, HandshakeClosedError } from '../../../src/socket/index.js'
 import { rawMessages } from '../../../src/wire/index.js'
 import { testIdentity } from '../../support/identities.js'
+import { chat, nextEvent, nodeFixture, pointOf, rawHandshake } from '../../support/p2p-nodes.js'
 import { tcpProxy } from '../../support/tcp-proxy.js'
-import { chat, nextEvent, nodeFixture, pointOf, rawHandshake, until } from './nodes.js'
+import { waitUntil } from '../../support/wait.js'
 
 /** An identity whose stamp fails `bits` of proof of work. */
 function weakIdentity(bits: number): Identity {
@@ -95,7 +96,7 @@ describe('greylisting and the ACL', () => {
     const proxy = await tcpProxy(b.port!, '127.0.2.9')
     try {
       await a.connect(`127.0.0.1:${proxy.port}`)
-      await until(() => b.connections().length === 1, 'b to adopt the connection')
+      await waitUntil(() => b.connections().length === 1, { message: 'b to adopt the connection' })
       const closed = nextEvent(b, 'disconnection')
       proxy.corruptNextToServer()
       await a.send(b.peerId, chat('flipped on the way'))
@@ -152,11 +153,11 @@ describe('greylisting and the ACL', () => {
     const b = await node('127.0.2.16', { expectedProofOfWork: 10, greylistTimeoutMs: 200, ...REMOTE })
     await assert.rejects(rawHandshake('127.0.2.17', pointOf(b), { identity: weakIdentity(10) }))
     assert.equal(b.acl.isIpGreylisted('127.0.2.17'), true)
-    await until(() => !b.acl.isIpGreylisted('127.0.2.17'), 'the greylist entry to expire')
+    await waitUntil(() => !b.acl.isIpGreylisted('127.0.2.17'), { message: 'the greylist entry to expire' })
     assert.deepEqual(b.gc(), { greylist: 2, scores: 0, points: 0, peers: 0 })
     assert.deepEqual(b.acl.greylist(), { ips: [], points: [], peers: [] })
     const pending = await rawHandshake('127.0.2.17', pointOf(b), { identity: testIdentity(10) })
     await pending.accept()
-    await until(() => b.connections().length === 1, 'b to accept the IP again')
+    await waitUntil(() => b.connections().length === 1, { message: 'b to accept the IP again' })
   })
 })

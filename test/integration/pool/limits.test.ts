@@ -6,7 +6,8 @@ import net from 'node:net'
 import { describe, test } from 'node:test'
 import type { ConnectionRefusedError } from '../../../src/pool/errors.js'
 import { RejectedByPeerError } from '../../../src/socket/index.js'
-import { nextEvent, nodeFixture, pointOf, rawHandshake, until } from './nodes.js'
+import { nextEvent, nodeFixture, pointOf, rawHandshake } from '../../support/p2p-nodes.js'
+import { waitUntil } from '../../support/wait.js'
 
 describe('connection limits', () => {
   const node = nodeFixture()
@@ -23,7 +24,7 @@ describe('connection limits', () => {
     const full = nextEvent(b, 'too-many-connections')
     await a.connect(pointOf(b))
     assert.deepEqual((await full)[0], { active: 1, max: 1 })
-    await until(() => b.connections().length === 1, 'b to adopt a')
+    await waitUntil(() => b.connections().length === 1, { message: 'b to adopt a' })
     const rejected = await c.connect(pointOf(b)).then(
       () => assert.fail('c should have been refused'),
       (err: unknown) => err,
@@ -51,7 +52,7 @@ describe('connection limits', () => {
     const a = await node('127.0.3.5')
     const c = await node('127.0.3.6')
     await a.connect(pointOf(b))
-    await until(() => b.connections().length === 1, 'b to adopt a')
+    await waitUntil(() => b.connections().length === 1, { message: 'b to adopt a' })
     await assert.rejects(
       c.connect(pointOf(b)),
       (err: RejectedByPeerError) =>
@@ -63,7 +64,7 @@ describe('connection limits', () => {
     const b = await node('127.0.3.7', { maxIncomingConnections: 1, bootstrapPeers: ['127.0.3.51:9732'] })
     // A peer that connects and says nothing holds the only handshake slot.
     const staller = net.connect({ host: '127.0.3.7', port: b.port!, localAddress: '127.0.3.8' })
-    await until(() => b.stats().incomingHandshakes === 1, 'the stalled handshake to start')
+    await waitUntil(() => b.stats().incomingHandshakes === 1, { message: 'the stalled handshake to start' })
     const pending = await rawHandshake('127.0.3.9', pointOf(b))
     await assert.rejects(
       pending.accept(),
@@ -74,17 +75,17 @@ describe('connection limits', () => {
     )
     assert.equal(b.connections().length, 0)
     staller.destroy()
-    await until(() => b.stats().incomingHandshakes === 0, 'the slot to free')
+    await waitUntil(() => b.stats().incomingHandshakes === 0, { message: 'the slot to free' })
     const again = await rawHandshake('127.0.3.9', pointOf(b))
     await again.accept()
-    await until(() => b.connections().length === 1, 'b to accept once the slot is free')
+    await waitUntil(() => b.connections().length === 1, { message: 'b to accept once the slot is free' })
   })
 
   test('too-few-connections when a connection closes below min_connections', async () => {
     const b = await node('127.0.3.10', { minConnections: 1, expectedConnections: 1, maxConnections: 5 })
     const a = await node('127.0.3.11')
     await a.connect(pointOf(b))
-    await until(() => b.connections().length === 1, 'b to adopt a')
+    await waitUntil(() => b.connections().length === 1, { message: 'b to adopt a' })
     const few = nextEvent(b, 'too-few-connections')
     await a.disconnect(b.peerId)
     assert.deepEqual((await few)[0], { active: 0, min: 1 })

@@ -5,8 +5,9 @@ import dgram from 'node:dgram'
 import net from 'node:net'
 import { describe, test } from 'node:test'
 import { type DuneNode, startDuneNode } from '../../../src/node/daemon.js'
+import { stopAll } from '../../support/p2p-nodes.js'
 import { shippedConfig } from '../../support/shipped-node.js'
-import { stopAll, until } from './nodes.js'
+import { waitUntil } from '../../support/wait.js'
 
 /** Whether `port` is free for TCP on `host` and for UDP on 0.0.0.0. */
 async function free(host: string, port: number, udp: boolean): Promise<boolean> {
@@ -54,15 +55,13 @@ describe('local discovery on loopback (127.255.255.255)', () => {
     const a = await discoveringNode('127.0.16.61', `127.255.255.255:${discoveryPort}`)
     const b = await discoveringNode('127.0.16.62', `127.255.255.255:${discoveryPort}`)
     try {
-      await until(
-        () => a.p2p.point(`127.0.16.62:${b.netPort}`) !== undefined,
-        'a to hear b’s datagram',
-        10_000,
-      )
-      await until(
+      await waitUntil(() => a.p2p.point(`127.0.16.62:${b.netPort}`) !== undefined, {
+        message: 'a to hear b’s datagram',
+        timeoutMs: 10_000,
+      })
+      await waitUntil(
         () => a.p2p.connection(b.peerId) !== undefined || b.p2p.connection(a.peerId) !== undefined,
-        'the maintenance to connect the discovered nodes',
-        15_000,
+        { message: 'the maintenance to connect the discovered nodes', timeoutMs: 15_000 },
       )
       assert.equal(a.p2p.point(`127.0.16.62:${b.netPort}`)?.trusted, false)
       assert.equal(b.p2p.point(`127.0.16.61:${a.netPort}`)?.trusted, false)
@@ -83,10 +82,16 @@ describe('local discovery on loopback (127.255.255.255)', () => {
     const a = await discoveringNode('127.0.16.63', `127.255.255.255:${discoveryPort}`, true)
     const b = await discoveringNode('127.0.16.64', `127.255.255.255:${discoveryPort}`)
     try {
-      await until(() => a.p2p.point(`127.0.16.64:${b.netPort}`) !== undefined, 'a to hear b', 10_000)
+      await waitUntil(() => a.p2p.point(`127.0.16.64:${b.netPort}`) !== undefined, {
+        message: 'a to hear b',
+        timeoutMs: 10_000,
+      })
       assert.equal(a.p2p.point(`127.0.16.64:${b.netPort}`)?.trusted, true)
       // b is not configured to trust: a's point stays untrusted there.
-      await until(() => b.p2p.point(`127.0.16.63:${a.netPort}`) !== undefined, 'b to hear a', 10_000)
+      await waitUntil(() => b.p2p.point(`127.0.16.63:${a.netPort}`) !== undefined, {
+        message: 'b to hear a',
+        timeoutMs: 10_000,
+      })
       assert.equal(b.p2p.point(`127.0.16.63:${a.netPort}`)?.trusted, false)
     } finally {
       await stopAll(a, b)

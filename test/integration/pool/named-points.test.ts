@@ -14,8 +14,16 @@ import { ResolveError, type Resolver } from '../../../src/pool/resolver.js'
 import { InvalidPointError } from '../../../src/wire/index.js'
 import { WelcomeWorker } from '../../../src/workers/welcome.js'
 import { testIdentity } from '../../support/identities.js'
+import {
+  chatMessages,
+  nextEvent,
+  nodeConfig,
+  nodeFixture,
+  pointOf,
+  stopAll,
+} from '../../support/p2p-nodes.js'
 import { shippedConfig, startShippedNode } from '../../support/shipped-node.js'
-import { chatMessages, nextEvent, nodeConfig, nodeFixture, pointOf, stopAll, until } from './nodes.js'
+import { waitUntil } from '../../support/wait.js'
 
 /** A resolver that knows only the names of `table` (never the system's: no public lookup). */
 function fakeResolver(table: Record<string, string[]>, asked: string[] = []): Resolver {
@@ -66,7 +74,7 @@ describe('points named by DNS name', () => {
       assert.equal(info.remoteAddress, '127.0.16.4')
       assert.equal(a.point(`boot.example.net:${b.port}`)?.lastAddress, '127.0.16.4')
       await a.disconnect(b.peerId)
-      await until(() => a.connections().length === 0, 'a to close')
+      await waitUntil(() => a.connections().length === 0, { message: 'a to close' })
       await a.connect(`boot.example.net:${b.port}`)
       assert.deepEqual(asked, ['boot.example.net', 'boot.example.net'])
     } finally {
@@ -210,7 +218,9 @@ describe('listening on [::]', () => {
     const v4 = await node('127.0.16.41')
     const info = await v4.connect(`127.0.0.1:${server.port}`)
     assert.equal(info.peerId, server.peerId)
-    await until(() => server.connection(v4.peerId) !== undefined, 'the server to adopt the IPv4 peer')
+    await waitUntil(() => server.connection(v4.peerId) !== undefined, {
+      message: 'the server to adopt the IPv4 peer',
+    })
     assert.equal(server.connection(v4.peerId)?.remoteAddress, '127.0.16.41', 'IPv4-mapped shown as IPv4')
     if (!(await hasIpv6Loopback())) {
       t.skip('no ::1 on this host')
@@ -219,7 +229,9 @@ describe('listening on [::]', () => {
     const v6 = await node('::1')
     const info6 = await v6.connect(`[::1]:${server.port}`)
     assert.equal(info6.peerId, server.peerId)
-    await until(() => server.connection(v6.peerId) !== undefined, 'the server to adopt the IPv6 peer')
+    await waitUntil(() => server.connection(v6.peerId) !== undefined, {
+      message: 'the server to adopt the IPv6 peer',
+    })
     assert.equal(server.connection(v6.peerId)?.remoteAddress, '::1')
   })
 
@@ -328,7 +340,10 @@ describe('dune-node as shipped', () => {
     const b = await startShippedNode('127.0.0.1')
     const a = await startShippedNode('127.0.16.50', { bootstrapPeers: [`localhost:${b.netPort}`] })
     try {
-      await until(() => a.p2p.connection(b.peerId) !== undefined, 'a to dial localhost', 10_000)
+      await waitUntil(() => a.p2p.connection(b.peerId) !== undefined, {
+        message: 'a to dial localhost',
+        timeoutMs: 10_000,
+      })
       assert.equal(a.p2p.connection(b.peerId)?.point, `localhost:${b.netPort}`)
     } finally {
       await stopAll(a, b)
@@ -348,7 +363,10 @@ describe('dune-node as shipped', () => {
       }),
     })
     try {
-      await until(() => logged.includes('point name did not resolve'), 'the warning', 10_000)
+      await waitUntil(() => logged.includes('point name did not resolve'), {
+        message: 'the warning',
+        timeoutMs: 10_000,
+      })
       const line = logged.split('\n').find((l) => l.includes('point name did not resolve'))!
       assert.match(line, /"level":40/)
       assert.match(line, /"point":"nowhere.example.net:9732".*ENOTFOUND/)
@@ -370,7 +388,10 @@ describe('dune-node as shipped', () => {
     const config = shippedConfig('127.0.16.51', { bootstrapPeers: [`127.0.16.52:${b.netPort}#${b.peerId}`] })
     const a = await startDuneNode({ ...config, p2p: { ...config.p2p, advertised_net_port: 29732 } })
     try {
-      await until(() => b.p2p.connection(a.peerId) !== undefined, 'a to dial b', 10_000)
+      await waitUntil(() => b.p2p.connection(a.peerId) !== undefined, {
+        message: 'a to dial b',
+        timeoutMs: 10_000,
+      })
       assert.equal(b.p2p.connection(a.peerId)?.point, '127.0.16.51:29732')
       assert.equal(a.p2p.point(`127.0.16.52:${b.netPort}`)?.expectedPeerId, b.peerId)
     } finally {

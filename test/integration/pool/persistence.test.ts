@@ -9,7 +9,15 @@ import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { createP2p } from '../../../src/p2p.js'
 import type { ConnectionRefusedError } from '../../../src/pool/errors.js'
-import { type ChatNode, chatMessages, nodeConfig, pointOf, startNode, stopAll, until } from './nodes.js'
+import {
+  type ChatNode,
+  chatMessages,
+  nodeConfig,
+  pointOf,
+  startNode,
+  stopAll,
+} from '../../support/p2p-nodes.js'
+import { waitUntil } from '../../support/wait.js'
 
 describe('persistence', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'dune-pool-state-'))
@@ -32,7 +40,9 @@ describe('persistence', async () => {
     a.acl.trustPoint('127.0.7.3:9732')
     a.acl.greylistPeer(b.peerId, 'test')
     const file = join(dataDir, 'peers.json')
-    await until(() => savedPoints(file).includes(pointOf(b)), 'the connected point to be saved')
+    await waitUntil(() => savedPoints(file).includes(pointOf(b)), {
+      message: 'the connected point to be saved',
+    })
     await a.stop()
 
     const again = await createP2p(config, { messages: chatMessages })

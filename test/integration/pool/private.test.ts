@@ -4,7 +4,8 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { ConnectionRefusedError } from '../../../src/pool/errors.js'
 import { RejectedByPeerError } from '../../../src/socket/index.js'
-import { nextEvent, nodeFixture, pointOf, until } from './nodes.js'
+import { nextEvent, nodeFixture, pointOf } from '../../support/p2p-nodes.js'
+import { waitUntil } from '../../support/wait.js'
 
 describe('private mode', () => {
   const node = nodeFixture()
@@ -33,7 +34,7 @@ describe('private mode', () => {
     // A peer the administrator trusts by id gets in.
     p.acl.trustPeer(x.peerId)
     await x.connect(pointOf(p))
-    await until(() => p.connections().length === 2, 'p to accept the trusted peer')
+    await waitUntil(() => p.connections().length === 2, { message: 'p to accept the trusted peer' })
   })
 
   test('peers of a private node see it as private and never advertise its point', async () => {
@@ -43,7 +44,7 @@ describe('private mode', () => {
     const x = await node('127.0.6.7')
     await p.connect(pointOf(t))
     await y.connect(pointOf(t))
-    await until(() => t.connections().length === 2, 't to see p and y')
+    await waitUntil(() => t.connections().length === 2, { message: 't to see p and y' })
     assert.equal(t.connection(p.peerId)?.private, true)
     assert.equal(t.connection(p.peerId)?.metadata.privateNode, true)
     assert.equal(t.point(pointOf(p))?.state, 'running', 't knows where p listens')

@@ -2,7 +2,8 @@
 // buffer; with 7-byte reads every chunk is cut, and every message still arrives whole, both ways.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { chat, nodeFixture, pointOf, until } from './nodes.js'
+import { chat, nodeFixture, pointOf } from '../../support/p2p-nodes.js'
+import { waitUntil } from '../../support/wait.js'
 
 describe('read_buffer_size', () => {
   const start = nodeFixture()
@@ -13,7 +14,7 @@ describe('read_buffer_size', () => {
     const b = await start('127.0.0.73', { readBufferSize: 7 })
     await a.connect(pointOf(hub))
     await b.connect(pointOf(hub))
-    await until(() => hub.connections().length === 2, 'the hub to register both connections')
+    await waitUntil(() => hub.connections().length === 2, { message: 'the hub to register both connections' })
     const texts = (from: string) =>
       Array.from({ length: 40 }, (_, i) => `${from}-${i}-${'x'.repeat((i * 37) % 900)}`)
     const got = new Map<string, string[]>()

@@ -8,7 +8,7 @@ import { checkProofOfWork, generateIdentityInline } from '../../../src/crypto/in
 import { type DuneNode, startDuneNode } from '../../../src/node/daemon.js'
 import { createLogger } from '../../../src/node/logger.js'
 import { SHIPPED_TEST_POW, shippedConfig, startShippedNode } from '../../support/shipped-node.js'
-import { until } from './nodes.js'
+import { waitUntil } from '../../support/wait.js'
 
 const nodes: DuneNode[] = []
 after(() => Promise.all(nodes.map((n) => n.stop())))
@@ -70,10 +70,10 @@ describe('nodes sharing an IP', () => {
     // A good node on the same IP connects to the target, and the target to another one.
     const good = await shipped('127.0.62.2')
     await good.p2p.connect(pointOf(target))
-    await until(connectedTo(target, good), 'the good node adopted')
+    await waitUntil(connectedTo(target, good), { message: 'the good node adopted' })
     const other = await shipped('127.0.62.2')
     await target.p2p.connect(pointOf(other))
-    await until(connectedTo(other, target), 'the other good node adopted')
+    await waitUntil(connectedTo(other, target), { message: 'the other good node adopted' })
     assert.equal(target.p2p.acl.isIpGreylisted('127.0.62.2'), false)
   })
 
@@ -85,7 +85,10 @@ describe('nodes sharing an IP', () => {
     // A trusted point there: the maintenance keeps it connected (dialing it, or taking its dial).
     const trustedPoint = await shipped('127.0.63.2')
     target.p2p.acl.trustPoint(pointOf(trustedPoint))
-    await until(connectedTo(target, trustedPoint), 'the trusted point connected', 15_000)
+    await waitUntil(connectedTo(target, trustedPoint), {
+      message: 'the trusted point connected',
+      timeoutMs: 15_000,
+    })
 
     const stranger = await shipped('127.0.63.2')
     await assert.rejects(stranger.p2p.connect(pointOf(target)))
@@ -95,7 +98,7 @@ describe('nodes sharing an IP', () => {
     const trustedPeer = await shipped('127.0.63.2')
     target.p2p.acl.trustPeer(trustedPeer.peerId)
     await trustedPeer.p2p.connect(pointOf(target))
-    await until(connectedTo(target, trustedPeer), 'the trusted peer adopted')
+    await waitUntil(connectedTo(target, trustedPeer), { message: 'the trusted peer adopted' })
     assert.equal(target.p2p.connections().find((c) => c.peerId === trustedPeer.peerId)?.incoming, true)
     assert.equal(target.p2p.acl.isIpGreylisted('127.0.63.2'), true, 'the IP is still greylisted')
   })

@@ -5,8 +5,8 @@ import { describe, test } from 'node:test'
 import { main } from '../../../src/cli/dune-admin-client.js'
 import { HISTORY_SIZE, History } from '../../../src/pool/history.js'
 import { MAX_HISTORY_MONITORS } from '../../../src/rpc/routes-history.js'
-import { until } from '../pool/nodes.js'
-import { api, nodeFixture, pointOf } from './nodes.js'
+import { api, duneNodeFixture, netPoint } from '../../support/dune-nodes.js'
+import { waitUntil } from '../../support/wait.js'
 
 /** Reads newline-separated JSON values from a streaming response. */
 function lines(response: Response): () => Promise<unknown> {
@@ -29,13 +29,13 @@ function lines(response: Response): () => Promise<unknown> {
 }
 
 describe('per-peer and per-point history', () => {
-  const start = nodeFixture()
+  const start = duneNodeFixture()
 
   test('a dial, its connection and its end, seen from the point and from the peer', async () => {
     const a = await start('127.0.16.81')
     const b = await start('127.0.16.82')
-    await a.p2p.connect(pointOf(b))
-    const point = await api(a, 'GET', `/network/points/${pointOf(b)}/log`)
+    await a.p2p.connect(netPoint(b))
+    const point = await api(a, 'GET', `/network/points/${netPoint(b)}/log`)
     assert.equal(point.status, 200)
     assert.deepEqual(
       point.body.map((e: { kind: string }) => e.kind),
@@ -54,7 +54,7 @@ describe('per-peer and per-point history', () => {
 
     // The peer closes: an external disconnection on a's side, a disconnection on b's.
     await b.p2p.disconnect(a.peerId)
-    await until(() => a.p2p.connection(b.peerId) === undefined, 'a to see the close')
+    await waitUntil(() => a.p2p.connection(b.peerId) === undefined, { message: 'a to see the close' })
     const after = await api(a, 'GET', `/network/peers/${b.peerId}/log`)
     assert.equal(after.body.at(-1).kind, 'external_disconnection')
     assert.match(after.body.at(-1).detail, /Disconnect/)
@@ -80,7 +80,7 @@ describe('per-peer and per-point history', () => {
   test('?monitor=true: the events so far, then each new one as it happens', async () => {
     const a = await start('127.0.16.84')
     const b = await start('127.0.16.85')
-    await a.p2p.connect(pointOf(b))
+    await a.p2p.connect(netPoint(b))
     const reading = new AbortController()
     const response = await fetch(`${a.rpcUrl}/network/peers/${b.peerId}/log?monitor=true`, {
       signal: reading.signal,
@@ -101,8 +101,8 @@ describe('per-peer and per-point history', () => {
   test(`at most ${MAX_HISTORY_MONITORS} monitors at once: the next is 503 BUSY, and a slot frees on close`, async () => {
     const a = await start('127.0.16.88')
     const b = await start('127.0.16.89')
-    await a.p2p.connect(pointOf(b))
-    const url = `${a.rpcUrl}/network/points/${pointOf(b)}/log?monitor=true`
+    await a.p2p.connect(netPoint(b))
+    const url = `${a.rpcUrl}/network/points/${netPoint(b)}/log?monitor=true`
     const readers = Array.from({ length: MAX_HISTORY_MONITORS }, () => new AbortController())
     try {
       for (const reader of readers) {
@@ -116,13 +116,16 @@ describe('per-peer and per-point history', () => {
       readers[0]!.abort()
       const again = new AbortController()
       readers.push(again)
-      const deadline = Date.now() + 5000
       let status = 0
-      while (status !== 200 && Date.now() < deadline) {
-        const response = await fetch(url, { signal: again.signal })
-        status = response.status
-        if (status !== 200) await response.body?.cancel()
-      }
+      await waitUntil(
+        async () => {
+          const response = await fetch(url, { signal: again.signal })
+          status = response.status
+          if (status !== 200) await response.body?.cancel()
+          return status === 200
+        },
+        { message: 'a slot to free once the server sees the close', intervalMs: 0 },
+      )
       assert.equal(status, 200, 'a slot frees once the server sees the close')
     } finally {
       for (const reader of readers) reader.abort()
@@ -132,16 +135,19 @@ describe('per-peer and per-point history', () => {
   test('dune-admin-client show peer ID --log and show point POINT --log', async () => {
     const a = await start('127.0.16.86')
     const b = await start('127.0.16.87')
-    await a.p2p.connect(pointOf(b))
+    await a.p2p.connect(netPoint(b))
     let out = ''
     const io = { stdout: { write: (t: string) => (out += t) }, stderr: { write: () => {} }, env: {} }
     assert.equal(await main(['--endpoint', a.rpcUrl!, 'show', 'peer', b.peerId, '--log'], io), 0)
     assert.match(out, /^WHEN +EVENT +ADDRESS/m)
     assert.match(out, new RegExp(`connection_established +127\\.0\\.16\\.87:${b.netPort}`))
     out = ''
-    assert.equal(await main(['--endpoint', a.rpcUrl!, 'show', 'point', pointOf(b), '--log', '--json'], io), 0)
+    assert.equal(
+      await main(['--endpoint', a.rpcUrl!, 'show', 'point', netPoint(b), '--log', '--json'], io),
+      0,
+    )
     const json = JSON.parse(out)
-    assert.equal(json.point, pointOf(b))
+    assert.equal(json.point, netPoint(b))
     assert.deepEqual(
       json.log.map((e: { kind: string }) => e.kind),
       ['outgoing_request', 'accepting_request', 'connection_established'],

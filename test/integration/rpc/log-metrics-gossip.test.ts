@@ -3,11 +3,12 @@
 import assert from 'node:assert/strict'
 import { type AddressInfo, createServer } from 'node:net'
 import { describe, test } from 'node:test'
-import { api, enc, nodeFixture, pointOf, until } from './nodes.js'
+import { api, duneNodeFixture, enc, netPoint } from '../../support/dune-nodes.js'
+import { waitUntil } from '../../support/wait.js'
 import { parsePrometheus, readEvents } from './readers.js'
 
 describe('admin RPC event log, metrics and gossip', () => {
-  const start = nodeFixture()
+  const start = duneNodeFixture()
 
   test('/network/log streams a connection event and an acl event', async () => {
     const a = await start('127.0.0.41')
@@ -15,7 +16,7 @@ describe('admin RPC event log, metrics and gossip', () => {
     const { contentType, events } = await readEvents(
       `${a.rpcUrl}/network/log`,
       async () => {
-        await api(a, 'PUT', `/network/points/${enc(pointOf(b))}`)
+        await api(a, 'PUT', `/network/points/${enc(netPoint(b))}`)
         await api(a, 'PATCH', '/network/points/127.0.0.200', { acl: 'ban' })
         await api(a, 'DELETE', '/network/greylist')
       },
@@ -39,7 +40,7 @@ describe('admin RPC event log, metrics and gossip', () => {
   test('/network/log with stat_interval_ms sends stat events; a kick shows as a disconnection', async () => {
     const a = await start('127.0.0.43')
     const b = await start('127.0.0.44')
-    await api(a, 'PUT', `/network/points/${enc(pointOf(b))}`)
+    await api(a, 'PUT', `/network/points/${enc(netPoint(b))}`)
     const { events } = await readEvents(
       `${a.rpcUrl}/network/log?stat_interval_ms=100`,
       async () => {
@@ -58,7 +59,7 @@ describe('admin RPC event log, metrics and gossip', () => {
   test('/metrics is Prometheus text with the node metrics', async () => {
     const a = await start('127.0.0.45')
     const b = await start('127.0.0.46')
-    await api(a, 'PUT', `/network/points/${enc(pointOf(b))}`)
+    await api(a, 'PUT', `/network/points/${enc(netPoint(b))}`)
     // A failed handshake: a listener that answers with garbage and hangs up.
     const garbage = createServer((socket) => socket.end(Buffer.alloc(64, 0xff)))
     await new Promise<void>((resolve) => garbage.listen(0, '127.0.0.46', resolve))
@@ -68,8 +69,8 @@ describe('admin RPC event log, metrics and gossip', () => {
     assert.equal(failed.status, 502)
     a.gossip.publish('metrics test')
     b.gossip.publish('metrics test too')
-    await until(() => b.gossip.counts().received === 1, 'the gossip to reach b')
-    await until(() => a.gossip.counts().received === 1, 'the gossip to reach a')
+    await waitUntil(() => b.gossip.counts().received === 1, { message: 'the gossip to reach b' })
+    await waitUntil(() => a.gossip.counts().received === 1, { message: 'the gossip to reach a' })
     const response = await fetch(`${a.rpcUrl}/metrics`)
     assert.equal(response.status, 200)
     assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/)
@@ -103,9 +104,9 @@ describe('admin RPC event log, metrics and gossip', () => {
     const a = await start('127.0.0.47')
     const b = await start('127.0.0.48')
     const c = await start('127.0.0.49')
-    await a.p2p.connect(pointOf(b))
-    await b.p2p.connect(pointOf(c))
-    await c.p2p.connect(pointOf(a))
+    await a.p2p.connect(netPoint(b))
+    await b.p2p.connect(netPoint(c))
+    await c.p2p.connect(netPoint(a))
     const atC: string[] = []
     c.gossip.on('message', (m) => atC.push(m.id))
     const { events } = await readEvents(
@@ -116,10 +117,9 @@ describe('admin RPC event log, metrics and gossip', () => {
       (seen) => seen.some((e) => e.kind === 'gossip'),
     )
     // b and c each receive it from a and once more from each other: one duplicate each.
-    await until(
-      () => b.gossip.counts().duplicates === 1 && c.gossip.counts().duplicates === 1,
-      'the relayed copies',
-    )
+    await waitUntil(() => b.gossip.counts().duplicates === 1 && c.gossip.counts().duplicates === 1, {
+      message: 'the relayed copies',
+    })
     assert.equal(atC.length, 1)
     assert.equal(c.gossip.counts().received, 1)
     assert.equal(b.gossip.counts().received, 1)

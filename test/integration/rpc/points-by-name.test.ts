@@ -2,22 +2,24 @@
 // point (a live connection with another peer is closed, its IP greylisted), named points shown.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { until } from '../pool/nodes.js'
-import { api, nodeFixture, pointOf } from './nodes.js'
+import { api, duneNodeFixture, netPoint } from '../../support/dune-nodes.js'
+import { waitUntil } from '../../support/wait.js'
 
 describe('points by name and pinned points over the RPC', () => {
-  const start = nodeFixture()
+  const start = duneNodeFixture()
 
   test('PATCH {peer_id} pins a point: shown in GET, a live connection with another peer closed and greylisted', async () => {
     const a = await start('127.0.16.71')
     const b = await start('127.0.16.72')
     const c = await start('127.0.16.73')
-    await a.p2p.connect(pointOf(b))
-    const pinned = await api(a, 'PATCH', `/network/points/${pointOf(b)}`, { peer_id: c.peerId })
+    await a.p2p.connect(netPoint(b))
+    const pinned = await api(a, 'PATCH', `/network/points/${netPoint(b)}`, { peer_id: c.peerId })
     assert.equal(pinned.status, 200, JSON.stringify(pinned.body))
-    assert.deepEqual(pinned.body, { point: pointOf(b), expected_peer_id: c.peerId })
-    await until(() => a.p2p.connection(b.peerId) === undefined, 'the connection with b to close')
-    const shown = await api(a, 'GET', `/network/points/${pointOf(b)}`)
+    assert.deepEqual(pinned.body, { point: netPoint(b), expected_peer_id: c.peerId })
+    await waitUntil(() => a.p2p.connection(b.peerId) === undefined, {
+      message: 'the connection with b to close',
+    })
+    const shown = await api(a, 'GET', `/network/points/${netPoint(b)}`)
     assert.equal(shown.body.expected_peer_id, c.peerId)
     assert.equal(shown.body.greylisted, true)
     const list = await api(a, 'GET', '/network/greylist')
@@ -31,7 +33,7 @@ describe('points by name and pinned points over the RPC', () => {
       asked.push(host)
       return [{ address: '127.0.16.75', family: 4 }]
     }
-    const a = await start('127.0.16.74', {}, { resolver })
+    const a = await start('127.0.16.74', { options: { resolver } })
     const b = await start('127.0.16.75')
     const name = `peer.example.net:${b.netPort}`
     const pinned = await api(a, 'PATCH', `/network/points/${name}`, { peer_id: b.peerId })
@@ -51,9 +53,9 @@ describe('points by name and pinned points over the RPC', () => {
     const ban = await api(a, 'PATCH', `/network/points/${name}`, { acl: 'ban' })
     assert.equal(ban.status, 400)
     assert.match(ban.body.message ?? JSON.stringify(ban.body), /ACL holds IP addresses/)
-    const badId = await api(a, 'PATCH', `/network/points/${pointOf(b)}`, { peer_id: 'idbad' })
+    const badId = await api(a, 'PATCH', `/network/points/${netPoint(b)}`, { peer_id: 'idbad' })
     assert.equal(badId.status, 400)
-    const empty = await api(a, 'PATCH', `/network/points/${pointOf(b)}`, {})
+    const empty = await api(a, 'PATCH', `/network/points/${netPoint(b)}`, {})
     assert.equal(empty.status, 400)
   })
 })

@@ -5,7 +5,8 @@ import { randomBytes } from 'node:crypto'
 import { before, describe, test } from 'node:test'
 import { peerIdToB58 } from '../../../src/crypto/index.js'
 import type { DuneNode } from '../../../src/node/daemon.js'
-import { api, enc, nodeFixture, pointOf, until } from './nodes.js'
+import { api, duneNodeFixture, enc, netPoint } from '../../support/dune-nodes.js'
+import { waitUntil } from '../../support/wait.js'
 
 /** A well-formed peer id nobody has. */
 const STRANGER = peerIdToB58(randomBytes(16))
@@ -13,7 +14,7 @@ const STRANGER = peerIdToB58(randomBytes(16))
 const UNKNOWN = peerIdToB58(randomBytes(16))
 
 describe('admin RPC /network routes', () => {
-  const startTestNode = nodeFixture()
+  const startTestNode = duneNodeFixture()
   let a: DuneNode
   let b: DuneNode
   before(async () => {
@@ -42,11 +43,11 @@ describe('admin RPC /network routes', () => {
   })
 
   test('PUT /network/points/:point connects; the connection, peer and point are listed', async () => {
-    const put = await api(a, 'PUT', `/network/points/${enc(pointOf(b))}`)
+    const put = await api(a, 'PUT', `/network/points/${enc(netPoint(b))}`)
     assert.equal(put.status, 200, JSON.stringify(put.body))
     assert.equal(put.body.peer_id, b.peerId)
     assert.equal(put.body.incoming, false)
-    assert.equal(put.body.point, pointOf(b))
+    assert.equal(put.body.point, netPoint(b))
     assert.equal(put.body.version.chain_name, 'DUNE_TEST')
     assert.equal(typeof put.body.stats.total_sent, 'number')
 
@@ -61,11 +62,11 @@ describe('admin RPC /network routes', () => {
     assert.ok(
       (await api(a, 'GET', '/network/peers')).body.some((p: { peer_id: string }) => p.peer_id === b.peerId),
     )
-    const point = await api(a, 'GET', `/network/points/${enc(pointOf(b))}`)
+    const point = await api(a, 'GET', `/network/points/${enc(netPoint(b))}`)
     assert.equal(point.body.state, 'running')
     assert.equal(point.body.peer_id, b.peerId)
     assert.ok(
-      (await api(a, 'GET', '/network/points')).body.some((p: { point: string }) => p.point === pointOf(b)),
+      (await api(a, 'GET', '/network/points')).body.some((p: { point: string }) => p.point === netPoint(b)),
     )
   })
 
@@ -73,7 +74,7 @@ describe('admin RPC /network routes', () => {
     const peer = await api(a, 'DELETE', `/network/peers/${b.peerId}`)
     assert.equal(peer.status, 409)
     assert.equal(peer.body.error.code, 'CONFLICT')
-    const point = await api(a, 'DELETE', `/network/points/${enc(pointOf(b))}`)
+    const point = await api(a, 'DELETE', `/network/points/${enc(netPoint(b))}`)
     assert.equal(point.status, 409)
     assert.equal(point.body.error.code, 'CONFLICT')
   })
@@ -82,13 +83,13 @@ describe('admin RPC /network routes', () => {
     const kick = await api(a, 'DELETE', `/network/connections/${b.peerId}`)
     assert.deepEqual(kick.body, { ok: true })
     assert.equal(a.p2p.connections().length, 0)
-    await until(() => b.p2p.connections().length === 0, 'b to see the close')
+    await waitUntil(() => b.p2p.connections().length === 0, { message: 'b to see the close' })
     assert.equal((await api(a, 'DELETE', `/network/connections/${b.peerId}`)).status, 404)
     assert.deepEqual((await api(a, 'DELETE', `/network/peers/${b.peerId}`)).body, { ok: true })
     assert.equal((await api(a, 'GET', `/network/peers/${b.peerId}`)).status, 404)
-    assert.deepEqual((await api(a, 'DELETE', `/network/points/${enc(pointOf(b))}`)).body, { ok: true })
-    assert.equal((await api(a, 'GET', `/network/points/${enc(pointOf(b))}`)).status, 404)
-    assert.equal((await api(a, 'DELETE', `/network/points/${enc(pointOf(b))}`)).status, 404)
+    assert.deepEqual((await api(a, 'DELETE', `/network/points/${enc(netPoint(b))}`)).body, { ok: true })
+    assert.equal((await api(a, 'GET', `/network/points/${enc(netPoint(b))}`)).status, 404)
+    assert.equal((await api(a, 'DELETE', `/network/points/${enc(netPoint(b))}`)).status, 404)
     assert.equal((await api(a, 'DELETE', `/network/peers/${b.peerId}`)).status, 404)
   })
 
@@ -106,7 +107,7 @@ describe('admin RPC /network routes', () => {
       false,
     )
     // A known peer answers with its Peer record.
-    await api(a, 'PUT', `/network/points/${enc(pointOf(b))}`)
+    await api(a, 'PUT', `/network/points/${enc(netPoint(b))}`)
     const known = await api(a, 'PATCH', `/network/peers/${b.peerId}`, { acl: 'trust' })
     assert.equal(known.body.state, 'running')
     assert.equal(known.body.trusted, true)
@@ -184,7 +185,7 @@ describe('admin RPC /network routes', () => {
       ['PATCH', `/network/peers/${STRANGER}`, undefined, 400, 'BAD_REQUEST'],
       ['PATCH', `/network/peers/${STRANGER}`, '{"acl": ', 400, 'BAD_REQUEST'],
       ['PATCH', `/network/peers/${STRANGER}`, [1, 2], 400, 'BAD_REQUEST'],
-      ['PUT', `/network/points/${enc(pointOf(b))}`, { timeout_ms: -5 }, 400, 'BAD_REQUEST'],
+      ['PUT', `/network/points/${enc(netPoint(b))}`, { timeout_ms: -5 }, 400, 'BAD_REQUEST'],
       ['GET', '/network/log?stat_interval_ms=abc', undefined, 400, 'BAD_REQUEST'],
       ['GET', '/network/nothing', undefined, 404, 'NOT_FOUND'],
       ['POST', '/network/stat', undefined, 404, 'NOT_FOUND'],
@@ -203,7 +204,7 @@ describe('admin RPC /network routes', () => {
     assert.equal(answer.status, 502)
     assert.equal(answer.body.error.code, 'CONNECT_FAILED')
     assert.match(answer.body.error.cause, /^DUNE_/)
-    const again = await api(a, 'PUT', `/network/points/${enc(pointOf(b))}`, {})
+    const again = await api(a, 'PUT', `/network/points/${enc(netPoint(b))}`, {})
     assert.equal(again.status, 502, 'already connected')
     assert.equal(again.body.error.cause, 'DUNE_CONNECTION_REFUSED')
   })

@@ -6,8 +6,15 @@ import { after, before, describe, test } from 'node:test'
 import { peerIdToB58 } from '../../../src/crypto/index.js'
 import type { DuneNode } from '../../../src/node/daemon.js'
 import { type RpcServer, startRpcServer } from '../../../src/rpc/server.js'
-import { type ChatNode, EVICT_ANYONE, pointOf as p2pPointOf, startNode, stopAll } from '../pool/nodes.js'
-import { api, nodeFixture, pointOf, until } from './nodes.js'
+import { api, duneNodeFixture, netPoint } from '../../support/dune-nodes.js'
+import {
+  type ChatNode,
+  EVICT_ANYONE,
+  pointOf as p2pPointOf,
+  startNode,
+  stopAll,
+} from '../../support/p2p-nodes.js'
+import { waitUntil } from '../../support/wait.js'
 import { parsePrometheus, readEvents } from './readers.js'
 
 const COMPONENTS = ['handshake_failure', 'invalid', 'oversized', 'uptime', 'useful', 'violation']
@@ -18,13 +25,13 @@ function near(actual: number, expected: number, what: string): void {
 }
 
 describe('admin RPC scores, slots and admission rules', () => {
-  const start = nodeFixture()
+  const start = duneNodeFixture()
   let a: DuneNode
   let b: DuneNode
   before(async () => {
     a = await start('127.0.0.34')
     b = await start('127.0.0.35')
-    await a.p2p.connect(pointOf(b))
+    await a.p2p.connect(netPoint(b))
   })
 
   test('stat has the slots; a connection its connected_at and latency_ms', async () => {
@@ -97,7 +104,7 @@ describe('admin RPC scores, slots and admission rules', () => {
   })
 
   test("the node config's admission and slots sections reach the layer", async () => {
-    const c = await start('127.0.0.38', { admission: { exempt: [] }, slots: { minOutbound: 1 } })
+    const c = await start('127.0.0.38', { p2p: { admission: { exempt: [] }, slots: { minOutbound: 1 } } })
     const body = (await api(c, 'GET', '/network/admission')).body
     assert.deepEqual(body.admission.exempt, [])
     assert.equal(body.slots.min_outbound, 1, 'the default (8) would be capped at a quarter of the ceiling: 2')
@@ -145,9 +152,9 @@ describe('admin RPC evicted, low_score and refused events and their metrics', ()
       `${rpc.url}/network/log`,
       async () => {
         await x!.connect(p2pPointOf(h))
-        await until(() => h.connection(x!.peerId) !== undefined, 'h to adopt x')
+        await waitUntil(() => h.connection(x!.peerId) !== undefined, { message: 'h to adopt x' })
         await y!.connect(p2pPointOf(h))
-        await until(() => h.connection(y!.peerId) !== undefined, 'h to adopt y')
+        await waitUntil(() => h.connection(y!.peerId) !== undefined, { message: 'h to adopt y' })
         h.reportInvalid(y!.peerId, 20)
         await assert.rejects(z!.connect(p2pPointOf(h)))
       },
@@ -171,7 +178,7 @@ describe('admin RPC evicted, low_score and refused events and their metrics', ()
       { time: 0, remote_addr: '127.0.12.4', reason: 'banned' },
     )
 
-    await until(() => h.connections().length === 0, 'x and y to be gone')
+    await waitUntil(() => h.connections().length === 0, { message: 'x and y to be gone' })
     const { types, samples } = parsePrometheus(await (await fetch(`${rpc.url}/metrics`)).text())
     assert.equal(samples.get('dune_p2p_evictions_total'), 1)
     assert.equal(samples.get('dune_p2p_low_score_disconnections_total'), 1)

@@ -9,8 +9,8 @@ import { publicKeyOf } from '../../../src/crypto/keys.js'
 import { deriveNonces } from '../../../src/crypto/nonce.js'
 import { peerIdOf, peerIdToB58 } from '../../../src/crypto/peer-id.js'
 import { checkProofOfWork } from '../../../src/crypto/proof-of-work.js'
+import { parseConnectionMessage } from '../../support/connection-message.js'
 import { hex, readVectorJson, readVectorText } from '../../support/vectors.js'
-import { parseConnectionMessage } from './connection-message.js'
 
 interface IdentityJson {
   peer_id: string

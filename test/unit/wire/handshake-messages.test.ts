@@ -22,7 +22,7 @@ import {
   peerIdEncoding,
 } from '../../../src/wire/index.js'
 import { hex, readVectorJson } from '../../support/vectors.js'
-import { pointArb } from './arbitraries.js'
+import { pointArb } from '../../support/wire-arbitraries.js'
 import {
   bufferArb,
   checkRandomBytes,

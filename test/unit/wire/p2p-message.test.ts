@@ -20,7 +20,7 @@ import {
   uint32,
 } from '../../../src/wire/index.js'
 import { hex, readVectorJson } from '../../support/vectors.js'
-import { LONGEST_POINT, pointArb } from './arbitraries.js'
+import { LONGEST_POINT, pointArb } from '../../support/wire-arbitraries.js'
 import {
   bufferArb,
   checkRandomBytes,

@@ -15,7 +15,7 @@ import {
   pointSyntaxError,
   pointWireError,
 } from '../../../src/wire/index.js'
-import { LONGEST_POINT, pointArb, wirePointArb } from './arbitraries.js'
+import { LONGEST_POINT, pointArb, wirePointArb } from '../../support/wire-arbitraries.js'
 import {
   checkRandomBytes,
   checkRoundTrip,

@@ -14,6 +14,7 @@ import {
   LocalDiscoveryError,
 } from '../../../src/workers/local-discovery.js'
 import { testIdentity } from '../../support/identities.js'
+import { waitUntil } from '../../support/wait.js'
 
 const ours = testIdentity(4).peerId
 const theirs = testIdentity(4).peerId
@@ -115,11 +116,9 @@ describe('the LocalDiscovery worker on 127.0.0.1', () => {
       await send(Buffer.alloc(DISCOVERY_MESSAGE_SIZE), port)
       await send(encodeDiscoveryMessage(ours, 1234), port) // ours, as if reflected
       await send(encodeDiscoveryMessage(theirs, 4321), port)
-      const deadline = Date.now() + 5000
-      while (heard.length === 0 || discovery.stats().sent === 0) {
-        if (Date.now() > deadline) throw new Error(`nothing heard: ${JSON.stringify(discovery.stats())}`)
-        await new Promise((resolve) => setTimeout(resolve, 10))
-      }
+      await waitUntil(() => heard.length > 0 && discovery.stats().sent > 0, {
+        message: () => `a point heard: ${JSON.stringify(discovery.stats())}`,
+      })
       assert.deepEqual(heard, [['127.0.0.1', 4321]])
       const stats = discovery.stats()
       assert.equal(stats.heard, 1)
@@ -144,9 +143,7 @@ describe('the LocalDiscovery worker on 127.0.0.1', () => {
     await discovery.start()
     try {
       await send(encodeDiscoveryMessage(theirs, 4321), port)
-      const deadline = Date.now() + 5000
-      while (discovery.stats().ignored === 0 && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 10))
+      await waitUntil(() => discovery.stats().ignored > 0, { message: 'the datagram dropped' })
       assert.deepEqual(heard, [])
       assert.ok(discovery.stats().ignored >= 1)
     } finally {
@@ -173,11 +170,8 @@ describe('the LocalDiscovery worker on 127.0.0.1', () => {
       for (const p of flood) await send(encodeDiscoveryMessage(theirs, p), port)
       await send(encodeDiscoveryMessage(theirs, 1000), port) // heard before: passes
       // Datagrams of one host over loopback arrive in order: once the last is heard, all were.
-      const heardCount = async (count: number) => {
-        const deadline = Date.now() + 5000
-        while (heard.length < count && Date.now() < deadline)
-          await new Promise((resolve) => setTimeout(resolve, 10))
-      }
+      const heardCount = (count: number) =>
+        waitUntil(() => heard.length >= count, { message: `${count} points heard` })
       await heardCount(4)
       assert.deepEqual(heard, [1000, 1001, 1002, 1000])
       now += 20_000 // a third of a minute: one more token

@@ -1,7 +1,7 @@
 // fast-check generators of protocol values shared by the wire tests (valid points, the longest
 // valid point, and any string the wire carries as a point).
 import fc from 'fast-check'
-import { MAX_POINT_LENGTH } from '../../../src/wire/index.js'
+import { MAX_POINT_LENGTH } from '../../src/wire/index.js'
 
 /** Valid point strings, IPv4 and IPv6, as Octez writes them. */
 export const pointArb: fc.Arbitrary<string> = fc

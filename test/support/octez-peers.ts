@@ -4,10 +4,10 @@ import assert from 'node:assert/strict'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { applyOverrides } from '../../../src/node/config-overrides.js'
-import { NETWORK_PRESETS } from '../../../src/node/network-presets.js'
-import { parseNodeConfig } from '../../../src/node/node-config.js'
-import { type ObserverNode, startNode } from '../../../src/node/observer-node.js'
+import { applyOverrides } from '../../src/node/config-overrides.js'
+import { NETWORK_PRESETS } from '../../src/node/network-presets.js'
+import { parseNodeConfig } from '../../src/node/node-config.js'
+import { type ObserverNode, startNode } from '../../src/node/observer-node.js'
 import {
   BLOCK_HASH,
   type BlockHeader,
@@ -18,11 +18,11 @@ import {
   OPERATION_LIST_LIST_HASH,
   octezMessageDefinitions,
   octezMessages,
-} from '../../../src/octez/index.js'
-import { createP2p, type P2p } from '../../../src/p2p.js'
-import { defineMessages, fixedBytes } from '../../../src/wire/index.js'
-import { testIdentity } from '../../support/identities.js'
-import { SHIPPED_TEST_POW } from '../../support/shipped-node.js'
+} from '../../src/octez/index.js'
+import { createP2p, type P2p } from '../../src/p2p.js'
+import { defineMessages, fixedBytes } from '../../src/wire/index.js'
+import { testIdentity } from './identities.js'
+import { SHIPPED_TEST_POW } from './shipped-node.js'
 
 export const mainnet = NETWORK_PRESETS.mainnet
 

@@ -1,25 +1,20 @@
 // Test nodes for the pool's integration tests: a chat application, P2p instances each on its
 // own 127.0.0.x address (listening and dialing from it), and waits on events and conditions.
-import '../../support/dial-guard.mjs' // no test that starts a node dials outside loopback
+import './dial-guard.mjs' // no test that starts a node dials outside loopback
 import { after } from 'node:test'
-import { createP2p, type P2p } from '../../../src/p2p.js'
-import type { P2pConfigInput } from '../../../src/pool/config.js'
-import type { PoolEvents } from '../../../src/pool/pool.js'
-import {
-  authenticate,
-  dialTcp,
-  type HandshakeConfig,
-  type PendingHandshake,
-} from '../../../src/socket/index.js'
+import { createP2p, type P2p } from '../../src/p2p.js'
+import type { P2pConfigInput } from '../../src/pool/config.js'
+import type { PoolEvents } from '../../src/pool/pool.js'
+import { authenticate, dialTcp, type HandshakeConfig, type PendingHandshake } from '../../src/socket/index.js'
 import {
   type ApplicationMessage,
   defineMessages,
   type Metadata,
   parsePoint,
   string,
-} from '../../../src/wire/index.js'
-import { testIdentity } from '../../support/identities.js'
-import { handshakeConfig } from '../../support/socket-pair.js'
+} from '../../src/wire/index.js'
+import { testIdentity } from './identities.js'
+import { handshakeConfig } from './socket-pair.js'
 
 const chatDefinitions = { chat: { tag: 0x10, encoding: string({ max: 1024 }), maxSize: 1028 } }
 export const chatMessages = defineMessages(chatDefinitions)
@@ -85,15 +80,6 @@ export function nextEvent<A, P, C, K extends keyof PoolEvents>(
     }, timeoutMs)
     node.on(event, listener)
   })
-}
-
-/** Polls `condition` until it holds; rejects after `timeoutMs`. */
-export async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
 }
 
 /** Stops every node given (ignoring those already stopped). */

@@ -1,0 +1,33 @@
+// Waiting in tests for something that happens on its own time (a connection, a log line, an RPC
+// answer): poll a predicate until it holds, and fail naming what never came after a guard limit.
+
+export interface WaitOptions {
+  /** How long to poll before failing (a guard against a hung test, not a timing claim; default 5000). */
+  readonly timeoutMs?: number
+  /** The pause between two polls (default 10). */
+  readonly intervalMs?: number
+  /** What is awaited, for the timeout's error message (a function: evaluated at the timeout). */
+  readonly message?: string | (() => string)
+}
+
+/**
+ * Resolves once `predicate` returns true (it is called at once, then every `intervalMs`; an async
+ * predicate is awaited before the next pause); rejects after `timeoutMs` without it holding.
+ */
+export async function waitUntil(
+  predicate: () => boolean | Promise<boolean>,
+  options: WaitOptions = {},
+): Promise<void> {
+  const { timeoutMs = 5000, intervalMs = 10, message } = options
+  const deadline = performance.now() + timeoutMs
+  for (;;) {
+    const result = predicate()
+    // A synchronous predicate is not awaited: each poll of it costs no extra microtask.
+    if (typeof result === 'boolean' ? result : await result) return
+    if (performance.now() > deadline) {
+      const what = typeof message === 'function' ? message() : (message ?? 'a condition')
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs))
+  }
+}
