@@ -2,7 +2,7 @@
 // (N/2, N, 3N/2 and tables of 8N), and errors naming the bad field.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { P2pConfigError, parseP2pConfig } from '../../../src/pool/config.js'
+import { DEFAULT_BACKOFF, P2pConfigError, parseP2pConfig } from '../../../src/pool/config.js'
 import { testIdentity } from '../../support/identities.js'
 
 const base = { identity: testIdentity(), chainName: 'DUNE_TEST' }
@@ -19,12 +19,21 @@ function badField(input: object): string {
 }
 
 describe('maintenance config', () => {
-  test('defaults: on, every 120 s, 5 s Bootstrap wait', () => {
+  test('defaults: on, every 120 s, 5 s Bootstrap wait, SPEC 5 backoff, all filled in', () => {
     const { maintenance } = parseP2pConfig(base)
-    assert.equal(maintenance.enabled, true)
-    assert.equal(maintenance.periodMs, 120_000)
-    assert.equal(maintenance.bootstrapWaitMs, 5000)
-    assert.equal(maintenance.backoff, undefined)
+    assert.deepEqual(maintenance, {
+      enabled: true,
+      periodMs: 120_000,
+      bootstrapWaitMs: 5000,
+      bootstrapRounds: 6,
+      maxParallelDials: 8,
+      protectedBest: 4,
+      lowestScoreBias: 0.5,
+      backoff: { firstRetryMs: 1000, retryFactor: 1.2, maxRetryMs: 300_000, afterDisconnectMs: 60_000 },
+    })
+    assert.deepEqual(maintenance.backoff, DEFAULT_BACKOFF)
+    const partial = parseP2pConfig({ ...base, maintenance: { backoff: { maxRetryMs: 10_000 } } })
+    assert.deepEqual(partial.maintenance.backoff, { ...DEFAULT_BACKOFF, maxRetryMs: 10_000 })
   })
 
   test('connections: N sets min/expected/max to N/2, N, 3N/2 and the tables to 8N (GC to 7N)', () => {
@@ -45,6 +54,16 @@ describe('maintenance config', () => {
     assert.equal(
       badField({ maintenance: { backoff: { retryFactor: 0.5 } } }),
       'maintenance.backoff.retryFactor',
+    )
+    // The worker trusts these: the schema is their one check.
+    assert.equal(badField({ maintenance: { maxParallelDials: 0 } }), 'maintenance.maxParallelDials')
+    assert.equal(badField({ maintenance: { bootstrapRounds: -1 } }), 'maintenance.bootstrapRounds')
+    assert.equal(badField({ maintenance: { protectedBest: 1.5 } }), 'maintenance.protectedBest')
+    assert.equal(badField({ maintenance: { lowestScoreBias: 0 } }), 'maintenance.lowestScoreBias')
+    assert.equal(badField({ maintenance: { lowestScoreBias: 1.5 } }), 'maintenance.lowestScoreBias')
+    assert.equal(
+      badField({ maintenance: { backoff: { maxRetryMs: Number.POSITIVE_INFINITY } } }),
+      'maintenance.backoff.maxRetryMs',
     )
   })
 })
