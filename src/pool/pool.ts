@@ -463,6 +463,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     try {
       socket = await dialPointAddress(address, {
         resolver: this.#resolver,
+        clock: this.clock,
         options: {
           timeoutMs,
           readBuffer: this.#scheduler.readBuffer,
