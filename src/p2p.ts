@@ -32,6 +32,7 @@ import { LocalDiscovery, type LocalDiscoveryStats } from './workers/local-discov
 import { MaintenanceWorker, type StepReason, type StepReport } from './workers/maintenance.js'
 import { WelcomeWorker } from './workers/welcome.js'
 
+export type { Clock, TimerHandle } from './io/clock.js'
 export type { AddressLimit, AdmissionRefusal } from './pool/admission.js'
 export {
   type MaintenanceBounds,
