@@ -80,7 +80,7 @@ function onLocalSubnetCached(clock: Clock): (ip: string) => boolean {
   let readAt = clock.now()
   return (ip) => {
     const now = clock.now()
-    if (now - readAt > 10_000 || now < readAt) {
+    if (now - readAt > 10_000) {
       interfaces = networkInterfaces()
       readAt = now
     }
