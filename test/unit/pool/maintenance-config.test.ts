@@ -1,8 +1,13 @@
 // The maintenance part of the P2p config: its defaults, Octez's `connections: N` shorthand
-// (N/2, N, 3N/2 and tables of 8N), and errors naming the bad field.
+// (N/2, N, 3N/2 and tables of 8N), errors naming the bad field, and reading a default off the schema.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { DEFAULT_BACKOFF, P2pConfigError, parseP2pConfig } from '../../../src/pool/config.js'
+import {
+  DEFAULT_BACKOFF,
+  P2pConfigError,
+  p2pConfigDefault,
+  parseP2pConfig,
+} from '../../../src/pool/config.js'
 import { testIdentity } from '../../support/identities.js'
 
 const base = { identity: testIdentity(), chainName: 'DUNE_TEST' }
@@ -65,5 +70,21 @@ describe('maintenance config', () => {
       badField({ maintenance: { backoff: { maxRetryMs: Number.POSITIVE_INFINITY } } }),
       'maintenance.backoff.maxRetryMs',
     )
+  })
+})
+
+describe('p2pConfigDefault', () => {
+  test("reads a field's default from the schema, as parsing fills it in", () => {
+    const parsed = parseP2pConfig(base)
+    assert.equal(p2pConfigDefault('greylistTimeoutMs'), 86_400_000)
+    assert.equal(p2pConfigDefault('greylistTimeoutMs'), parsed.greylistTimeoutMs)
+    assert.equal(p2pConfigDefault('connectionTimeoutMs'), parsed.connectionTimeoutMs)
+    assert.deepEqual(p2pConfigDefault('maintenance'), parsed.maintenance)
+    assert.deepEqual(p2pConfigDefault('tcpKeepalive'), parsed.tcpKeepalive)
+  })
+
+  test('a field without a default is a TypeError', () => {
+    assert.throws(() => p2pConfigDefault('identity'), TypeError)
+    assert.throws(() => p2pConfigDefault('connections'), TypeError)
   })
 })
