@@ -7,7 +7,7 @@ import type { MaintenancePool } from './workers/maintenance.js'
  * What the worker needs, over `p2p`: dials resolve true or false (never reject), the known
  * points and connections as listed by `points()` and `connections()` (their fields are those of
  * KnownPointView and ConnectionView; remoteAddress is the socket's IP), Bootstrap and swap
- * requests, the greylist and table GC, and the connection and discovery events.
+ * requests, the GC (greylist, score records, tables), and the connection and discovery events.
  */
 export function maintenancePoolOf<A, P, C>(p2p: P2p<A, P, C>): MaintenancePool {
   return {
@@ -29,7 +29,10 @@ export function maintenancePoolOf<A, P, C>(p2p: P2p<A, P, C>): MaintenancePool {
     requestSwap() {
       p2p.swapRequest()
     },
-    gcGreylist: () => p2p.gc().greylist,
+    gc() {
+      const { greylist, scores, points, peers } = p2p.gc()
+      return greylist + scores + points + peers
+    },
     enforceScores: () => p2p.enforceScores(),
     onConnectionCountChange(listener) {
       const changed = () => listener(p2p.stats().activeConnections)

@@ -3,6 +3,7 @@
 import type { EventEmitter } from 'node:events'
 import { AccessControl } from './acl/index.js'
 import { peerIdToB58 } from './crypto/index.js'
+import { type Clock, systemClock } from './io/clock.js'
 import { QueueClosedError } from './io/errors.js'
 import { pullIterator } from './io/pull-iterator.js'
 import { IoScheduler, type SchedulerStats } from './io/scheduler.js'
@@ -31,6 +32,7 @@ import { LocalDiscovery, type LocalDiscoveryStats } from './workers/local-discov
 import { MaintenanceWorker, type StepReason, type StepReport } from './workers/maintenance.js'
 import { WelcomeWorker } from './workers/welcome.js'
 
+export type { Clock, TimerHandle } from './io/clock.js'
 export type { AddressLimit, AdmissionRefusal } from './pool/admission.js'
 export {
   type MaintenanceBounds,
@@ -65,6 +67,11 @@ export interface P2pApplication<A, P, C> {
    * addresses tried in turn; default: the system's (`dns.promises.lookup(name, { all: true })`).
    */
   readonly resolver?: Resolver
+  /**
+   * The time source of the whole layer: point and peer histories, greylist expiries, scores,
+   * rate limits and every timer (default systemClock; tests drive a fake clock).
+   */
+  readonly clock?: Clock
 }
 
 /** Counters of the whole layer. */
@@ -104,17 +111,20 @@ export async function createP2p<A, P = null, C = Metadata>(
   app: P2pApplication<A, P, C>,
 ): Promise<P2p<A, P, C>> {
   const checked = parseP2pConfig(config)
+  const clock = app.clock ?? systemClock
   const store = checked.dataDir
     ? new StateStore(checked.dataDir, {
         saveDelayMs: checked.saveDelayMs,
+        clock,
         ...(app.logger ? { logger: app.logger } : {}),
       })
     : undefined
   const loaded = store ? await store.load() : undefined
-  let acl = new AccessControl({ greylistTimeoutMs: checked.greylistTimeoutMs })
+  const aclOptions = { greylistTimeoutMs: checked.greylistTimeoutMs, clock }
+  let acl = new AccessControl(aclOptions)
   if (loaded) {
     try {
-      acl = AccessControl.fromJSON(loaded.state.acl, { greylistTimeoutMs: checked.greylistTimeoutMs })
+      acl = AccessControl.fromJSON(loaded.state.acl, aclOptions)
     } catch (err) {
       app.logger?.warn({ path: store?.path }, `the saved ACL is unusable, starting without it: ${err}`)
     }
@@ -141,6 +151,7 @@ export class P2p<A, P = null, C = Metadata> {
   readonly #peerMetadata: PeerMetadataConfig<P>
   readonly #welcome: WelcomeWorker | undefined
   readonly #maintenance: MaintenanceWorker
+  readonly #clock: Clock
   #localDiscovery: LocalDiscovery | undefined
   #status: 'created' | 'running' | 'stopping' | 'stopped' = 'created'
   #savePending = false
@@ -154,21 +165,22 @@ export class P2p<A, P = null, C = Metadata> {
   ) {
     this.config = config
     this.acl = acl
+    this.#clock = app.clock ?? systemClock
     this.#store = store
     this.#peerMetadata = app.peerMetadata ?? (NO_PEER_METADATA as unknown as PeerMetadataConfig<P>)
     const connectionMetadata =
       app.connectionMetadata ??
       (defaultConnectionMetadata(config.privateMode) as unknown as ConnectionMetadataConfig<C>)
     this.#scheduler = new IoScheduler({
+      clock: this.#clock,
       ...(config.readBufferSize ? { readBufferSize: config.readBufferSize } : {}),
       ...(config.maxUploadSpeed ? { maxUploadSpeed: config.maxUploadSpeed } : {}),
       ...(config.maxDownloadSpeed ? { maxDownloadSpeed: config.maxDownloadSpeed } : {}),
     })
     this.#welcome = config.listen
       ? new WelcomeWorker({
-          host: config.listenHost,
-          port: config.listenPort,
-          backlog: config.backlog,
+          config,
+          clock: this.#clock,
           check: (ip, socket) => {
             const status = this.acl.ipStatus(ip)
             if (status === 'banned') return status
@@ -180,7 +192,6 @@ export class P2p<A, P = null, C = Metadata> {
           onSocket: (socket) => this.#pool.accept(socket),
           onRefused: (ip, reason) => this.#pool.emit('refused', { remoteAddress: ip, reason }),
           readBuffer: this.#scheduler.readBuffer,
-          keepalive: config.tcpKeepalive,
           onIpv6Fallback: (error) =>
             this.#events.emit('listen-fallback', { from: config.listenHost, to: '0.0.0.0', error }),
         })
@@ -192,6 +203,7 @@ export class P2p<A, P = null, C = Metadata> {
       connectionMetadata,
       acl,
       scheduler: this.#scheduler,
+      clock: this.#clock,
       announcedPort: () =>
         this.#welcome?.port === undefined ? undefined : (config.advertisedPort ?? this.#welcome.port),
       ...(app.resolver ? { resolver: app.resolver } : {}),
@@ -205,21 +217,10 @@ export class P2p<A, P = null, C = Metadata> {
       this.stateLoad = rest
     }
     if (store) this.#pool.on('changed', () => this.#scheduleSave())
-    const m = config.maintenance
     this.#maintenance = new MaintenanceWorker(maintenancePoolOf(this), {
-      config: {
-        minConnections: config.minConnections,
-        expectedConnections: config.expectedConnections,
-        maxConnections: config.maxConnections,
-        periodMs: m.periodMs,
-        bootstrapWaitMs: m.bootstrapWaitMs,
-        bootstrapRounds: m.bootstrapRounds,
-        maxParallelDials: m.maxParallelDials,
-        protectedBest: m.protectedBest,
-        graceMs: config.eviction.graceMs,
-        minOutbound: this.#pool.slots.minOutbound,
-        ...(m.backoff ? { backoff: withoutUndefined(m.backoff) } : {}),
-      },
+      config,
+      minOutbound: this.#pool.slots.minOutbound,
+      clock: this.#clock,
     })
     this.#maintenance.on('step', (report) => this.#events.emit('maintenance', report))
     this.#maintenance.on('step-failed', (failure) => this.#events.emit('maintenance-failed', failure))
@@ -273,8 +274,8 @@ export class P2p<A, P = null, C = Metadata> {
     const local = new LocalDiscovery({
       peerId: this.config.identity.peerId,
       listeningPort: announced,
-      address: discovery.address,
-      port: discovery.port,
+      config: discovery,
+      clock: this.#clock,
       ...(this.config.localAddress ? { localAddress: this.config.localAddress } : {}),
       onPoint: (ip, port) => this.#pool.registerDiscoveredPoint(ip, port, discovery.trusted),
       onError: (error) => this.#events.emit('local-discovery-error', { error }),
@@ -595,11 +596,6 @@ export class P2p<A, P = null, C = Metadata> {
       if (this.#status !== 'stopped') this.#store?.scheduleSave(this.#snapshot())
     })
   }
-}
-
-/** The object without its undefined fields. */
-function withoutUndefined<T extends object>(o: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as never
 }
 
 /** The shell's handshake metadata, announcing private mode. */

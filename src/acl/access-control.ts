@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events'
 import { peerIdFromB58 } from '../crypto/index.js'
 import { isDuneP2pError } from '../errors.js'
+import { type Clock, systemClock } from '../io/clock.js'
 import { type Point, parsePoint } from '../wire/point.js'
 import { AclInputError } from './errors.js'
 import { Greylist } from './greylist.js'
@@ -45,8 +46,8 @@ export interface AccessControlOptions {
   maxGreylistedPeers?: number
   /** Most greylisted points kept (default 10000). */
   maxGreylistedPoints?: number
-  /** The clock, in ms (default Date.now: greylist expiries are wall-clock times, so they survive a restart). */
-  now?: () => number
+  /** The time source (default systemClock: greylist expiries are wall-clock times, so they survive a restart). */
+  clock?: Clock
 }
 
 /** A greylisted IP address as listed: printed canonically, with why and until when. */
@@ -139,7 +140,7 @@ function positiveInteger(value: number | undefined, fallback: number, name: stri
  */
 export class AccessControl extends EventEmitter<AccessControlEvents> {
   readonly greylistTimeoutMs: number
-  readonly #now: () => number
+  readonly #clock: Clock
   readonly #bannedIps = new IpPrefixSet()
   readonly #trustedIps = new IpPrefixSet()
   readonly #bannedPoints = new Set<string>()
@@ -170,7 +171,7 @@ export class AccessControl extends EventEmitter<AccessControlEvents> {
     this.#greylistedPoints = new Greylist(
       positiveInteger(options.maxGreylistedPoints, DEFAULT_MAX_GREYLISTED_POINTS, 'maxGreylistedPoints'),
     )
-    this.#now = options.now ?? Date.now
+    this.#clock = options.clock ?? systemClock
   }
 
   // ---- Administrator: IPs and subnets ----
@@ -276,7 +277,7 @@ export class AccessControl extends EventEmitter<AccessControlEvents> {
   greylistIp(ip: string, reason: string): boolean {
     const address = parseIp(ip)
     if (this.#ipStatusOf(address) === 'trusted') return false
-    const entry = this.#greylistIpUntil(address, reason, this.#now() + this.greylistTimeoutMs)
+    const entry = this.#greylistIpUntil(address, reason, this.#clock.now() + this.greylistTimeoutMs)
     this.emit('greylisted', { kind: 'ip', ip: entry.ip, reason, until: entry.until })
     return true
   }
@@ -288,7 +289,7 @@ export class AccessControl extends EventEmitter<AccessControlEvents> {
   greylistPeer(peerId: string, reason: string): boolean {
     checkPeerId(peerId)
     if (this.#trustedPeers.has(peerId)) return false
-    const until = this.#now() + this.greylistTimeoutMs
+    const until = this.#clock.now() + this.greylistTimeoutMs
     this.#greylistedPeers.set(peerId, { peerId, reason, until })
     this.emit('greylisted', { kind: 'peer', peerId, reason, until })
     return true
@@ -301,14 +302,14 @@ export class AccessControl extends EventEmitter<AccessControlEvents> {
   greylistPoint(point: string, reason: string): boolean {
     const { key, address } = this.#parsePoint(point)
     if (this.#trustedPoints.has(key) || this.#ipStatusOf(address) === 'trusted') return false
-    const until = this.#now() + this.greylistTimeoutMs
+    const until = this.#clock.now() + this.greylistTimeoutMs
     this.#greylistPointUntil(key, address, reason, until)
     this.emit('greylisted', { kind: 'point', point: key, reason, until })
     return true
   }
 
   /** Removes the greylist entries expired at `now` (default: the clock); returns how many. */
-  gcGreylist(now: number = this.#now()): number {
+  gcGreylist(now: number = this.#clock.now()): number {
     return (
       this.#greylistedIps.collect(now) +
       this.#greylistedPeers.collect(now) +
@@ -351,13 +352,13 @@ export class AccessControl extends EventEmitter<AccessControlEvents> {
     if (this.#trustedPoints.has(key)) return 'trusted'
     const status = this.#ipStatusOf(address)
     if (status !== 'ok' || this.#greylistedPoints.size === 0) return status
-    return this.#greylistedPoints.active(key, this.#now()) === undefined ? 'ok' : 'greylisted'
+    return this.#greylistedPoints.active(key, this.#clock.now()) === undefined ? 'ok' : 'greylisted'
   }
 
   /** Whether the point has an active greylist entry of its own (whatever its IP's status). */
   isPointGreylisted(point: string): boolean {
     const { key } = this.#parsePoint(point)
-    return this.#greylistedPoints.active(key, this.#now()) !== undefined
+    return this.#greylistedPoints.active(key, this.#clock.now()) !== undefined
   }
 
   /**
@@ -391,7 +392,7 @@ export class AccessControl extends EventEmitter<AccessControlEvents> {
       throw new AclInputError('peer_id', `a peer id must be a string, got ${typeof peerId}`)
     if (this.#bannedPeers.has(peerId)) return 'banned'
     if (this.#trustedPeers.has(peerId)) return 'trusted'
-    if (this.#greylistedPeers.active(peerId, this.#now()) !== undefined) return 'greylisted'
+    if (this.#greylistedPeers.active(peerId, this.#clock.now()) !== undefined) return 'greylisted'
     return 'ok'
   }
 
@@ -429,7 +430,7 @@ export class AccessControl extends EventEmitter<AccessControlEvents> {
 
   /** The active greylist entries, oldest first. */
   greylist(): { ips: GreylistedIp[]; points: GreylistedPoint[]; peers: GreylistedPeer[] } {
-    const now = this.#now()
+    const now = this.#clock.now()
     return {
       ips: this.#greylistedIps.activeEntries(now).map(({ ip, reason, until }) => ({ ip, reason, until })),
       points: this.#greylistedPoints
@@ -472,7 +473,7 @@ export class AccessControl extends EventEmitter<AccessControlEvents> {
   }
 
   #load(snapshot: AclSnapshot): void {
-    const now = this.#now()
+    const now = this.#clock.now()
     const each = <T>(field: keyof AclSnapshot, entries: readonly T[], load: (entry: T) => void) => {
       entries.forEach((entry, i) => {
         try {
@@ -536,7 +537,7 @@ export class AccessControl extends EventEmitter<AccessControlEvents> {
 
   #ipGreylisted(address: Uint16Array): boolean {
     const greylist = this.#greylistedIps
-    return greylist.size > 0 && greylist.active(addressKey(address), this.#now()) !== undefined
+    return greylist.size > 0 && greylist.active(addressKey(address), this.#clock.now()) !== undefined
   }
 
   #greylistIpUntil(address: Uint16Array, reason: string, until: number): IpGreylistEntry {

@@ -5,7 +5,7 @@
 // unref'd timer, which runs only while a meter is open:
 //   const out = registry.meter(); out.add(n) per chunk; out.total / out.flow for stats;
 //   out.close() when the connection ends (unregisters it; the timer stops with the last one).
-import { type Clock, type RepeatingTimer, systemClock } from './clock.js'
+import { type Clock, systemClock, type TimerHandle } from './clock.js'
 import { IoArgumentError } from './errors.js'
 
 /** Octez's weight of the newest sample in the moving average. */
@@ -81,7 +81,7 @@ export class FlowRegistry {
     this.#meters.delete(meter)
     if (this.#meters.size === 0) this.#stopTimer()
   }
-  #timer: RepeatingTimer | undefined
+  #timer: TimerHandle | undefined
   #lastTick = 0
 
   constructor(options: FlowRegistryOptions = {}) {
@@ -107,7 +107,8 @@ export class FlowRegistry {
     this.#meters.add(meter)
     if (this.#timer === undefined) {
       this.#lastTick = this.#clock.now()
-      this.#timer = this.#clock.every(this.#periodMs, () => this.#tick())
+      this.#timer = this.#clock.setInterval(() => this.#tick(), this.#periodMs)
+      this.#timer.unref()
     }
     return meter
   }
@@ -120,7 +121,7 @@ export class FlowRegistry {
   }
 
   #stopTimer(): void {
-    this.#timer?.stop()
+    this.#clock.clearInterval(this.#timer)
     this.#timer = undefined
   }
 }

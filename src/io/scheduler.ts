@@ -33,7 +33,7 @@
 // The quota timer runs only while a limited scheduler has connections, and keeps the process
 // alive only while something waits. Without a limit a direction does nothing but count: no
 // quota timer, no Promise, no allocation (flow stats use the flow registry's one 1 s timer).
-import { type Clock, type RepeatingTimer, systemClock } from './clock.js'
+import { type Clock, systemClock, type TimerHandle } from './clock.js'
 import { checkByteCount, IoArgumentError, SchedulerClosedError } from './errors.js'
 import { type FlowMeter, type FlowRegistry, sharedFlowRegistry } from './flow-meter.js'
 import { RingBuffer } from './ring-buffer.js'
@@ -255,7 +255,7 @@ export class IoScheduler {
   readonly #weight: (score: number) => number
   readonly #handles = new Set<Registration>()
   #readBuffer: Buffer | undefined
-  #timer: RepeatingTimer | undefined
+  #timer: TimerHandle | undefined
   #keepingAlive = false
   readonly #onBusy = (): void => this.#keepAlive(true)
   #lastTick = 0
@@ -359,7 +359,7 @@ export class IoScheduler {
     this.#retiredIn += stats.bytesIn
     this.#retiredOut += stats.bytesOut
     if (this.#handles.size === 0 && this.#timer !== undefined) {
-      this.#timer.stop()
+      this.#clock.clearInterval(this.#timer)
       this.#timer = undefined
       this.#keepingAlive = false
     }
@@ -372,7 +372,8 @@ export class IoScheduler {
     for (const lane of this.#lanes) {
       if (lane.maxSpeed !== undefined) lane.quota = Math.min(lane.quota, 0) + lane.maxSpeed * seconds
     }
-    this.#timer = this.#clock.every(this.periodMs, () => this.#onTick())
+    this.#timer = this.#clock.setInterval(() => this.#onTick(), this.periodMs)
+    this.#timer.unref()
   }
 
   #onTick(): void {
@@ -393,7 +394,8 @@ export class IoScheduler {
   #keepAlive(on: boolean): void {
     if (on === this.#keepingAlive || this.#timer === undefined) return
     this.#keepingAlive = on
-    this.#timer.keepAlive(on)
+    if (on) this.#timer.ref()
+    else this.#timer.unref()
   }
 }
 

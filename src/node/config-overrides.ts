@@ -2,7 +2,7 @@
 // is checked on its own (errors name the flag), then replaces its field in the file's JSON.
 import { DuneP2pError } from '../errors.js'
 import { NETWORK_NAMES, networkPreset } from './network-presets.js'
-import { dialPointProblem, discoveryAddrProblem, LOG_LEVELS, pointProblem } from './node-config.js'
+import { dialPointProblem, discoveryAddrProblem, LOG_LEVELS, pointProblem } from './node-config-schema.js'
 
 /** The flags, as given (numbers still text: `checkFlags` names the flag of a bad one). */
 export interface ConfigOverrides {

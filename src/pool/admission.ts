@@ -1,7 +1,9 @@
 // Admission of incoming sockets before a byte is read: per-address and per-subnet limits on
 // concurrent connections and on the rate of new ones (token buckets), with exempt subnets.
+
 import { IP_GROUPS, type IpPrefix, parseCidr, parseIpInto, prefixContains } from '../acl/ip-address.js'
 import { netGroup } from '../acl/net-group.js'
+import { type Clock, systemClock } from '../io/clock.js'
 
 /** One level of limits: addresses sharing the prefix (IPv4 bits, IPv6 bits) count together. */
 export interface AddressLimit {
@@ -104,12 +106,12 @@ export class AdmissionLimiter {
   readonly rules: AdmissionRules
   readonly #levels: readonly Level[]
   readonly #exempt: readonly IpPrefix[]
-  readonly #now: () => number
+  readonly #clock: Clock
   readonly #scratch = new Uint16Array(IP_GROUPS)
 
-  constructor(rules: AdmissionRules, now: () => number = Date.now) {
+  constructor(rules: AdmissionRules, clock: Clock = systemClock) {
     this.rules = rules
-    this.#now = now
+    this.#clock = clock
     this.#levels = [new Level(rules.perAddress, 'address'), new Level(rules.perSubnet, 'subnet')]
     this.#exempt = rules.exempt.map((c) => parseCidr(c))
   }
@@ -124,7 +126,7 @@ export class AdmissionLimiter {
   /** A refusal, or the release function of the socket now counted. */
   admit(ip: string): AdmissionRefusal | (() => void) {
     if (this.isExempt(ip)) return () => {}
-    const now = this.#now()
+    const now = this.#clock.now()
     const keys = this.#levels.map((l) => l.key(ip))
     for (let i = 0; i < keys.length; i++) {
       const refusal = this.#levels[i]!.refusal(keys[i]!, now)

@@ -1,5 +1,6 @@
 // The answerer: one loop per live connection that reads its messages, handles the layer's own
 // (Bootstrap, Advertise, Swap_*) with Octez's per-connection rate limits, and passes the rest on.
+import { type Clock, systemClock } from '../io/clock.js'
 import type { Connection } from '../socket/index.js'
 
 /** What the answerer calls for each kind of message it lets through. */
@@ -42,11 +43,15 @@ export class AnswerThrottle {
     swapAck: Number.NEGATIVE_INFINITY,
   }
 
-  constructor(readonly now: () => number = Date.now) {}
+  readonly #clock: Clock
+
+  constructor(clock: Clock = systemClock) {
+    this.#clock = clock
+  }
 
   /** Whether a message of `kind` may be handled now; if so, it counts as handled. */
   admit(kind: Throttled): boolean {
-    const now = this.now()
+    const now = this.#clock.now()
     if (now - this.#last[kind] < ANSWER_COOLDOWN_MS[kind]) return false
     this.#last[kind] = now
     return true

@@ -1,10 +1,14 @@
-// The configuration of a P2p instance: a zod schema with Octez's defaults (SPEC 5) and a
-// validator whose errors name the offending field.
+// The configuration of a P2p instance: the one zod schema holding every default (Octez's, SPEC 5;
+// the node config and the workers take theirs from it) and a validator naming the bad field.
 import { z } from 'zod'
+import { DEFAULT_GREYLIST_TIMEOUT_MS } from '../acl/access-control.js'
 import { parseCidr } from '../acl/ip-address.js'
 import { checkIdentity, type Identity } from '../crypto/index.js'
 import { DuneP2pError } from '../errors.js'
+import { DEFAULT_DIAL_TIMEOUT_MS } from '../socket/dial.js'
+import { DEFAULT_TCP_KEEPALIVE } from '../socket/keepalive.js'
 import { maintenanceBounds } from './connection-bounds.js'
+import { DEFAULT_SAVE_DELAY_MS } from './persistence/state-store.js'
 import { DEFAULT_DISCOVERY_PORT, pointAddressError } from './point-address.js'
 
 /** A config field is missing or out of range; `field` is its dotted path (code `DUNE_CONFIG`). */
@@ -40,8 +44,26 @@ const point = z.string().check((ctx) => {
 })
 const bytesPerSecond = z.number().positive().finite()
 
+/** When a known point may be dialed again (SPEC 5: 1 s, ×1.2 per failure in a row; 60 s after a disconnection). */
+export const backoffSchema = z.strictObject({
+  /** Wait after the first failure, ms. */
+  firstRetryMs: z.int().min(0).default(1000),
+  /** Each further failure in a row multiplies the wait by this, >= 1. */
+  retryFactor: z.number().min(1).finite().default(1.2),
+  /** The wait never exceeds this, ms (5 min). */
+  maxRetryMs: z.int().min(0).default(300_000),
+  /** Wait after a normal disconnection, ms. */
+  afterDisconnectMs: z.int().min(0).default(60_000),
+})
+
+/** The reconnection backoff, resolved (see nextAttemptAt). */
+export type BackoffConfig = z.output<typeof backoffSchema>
+
+/** The reconnection backoff with its defaults. */
+export const DEFAULT_BACKOFF: BackoffConfig = Object.freeze(backoffSchema.parse({}))
+
 /** The maintenance worker's settings (its bounds come from min/expected/max connections). */
-const maintenanceSchema = z.strictObject({
+export const maintenanceSchema = z.strictObject({
   /** Run the worker from start() to stop(); off: steps run only when asked (maintain()). */
   enabled: z.boolean().default(true),
   /** Pause after a step before the next timed one. */
@@ -54,25 +76,23 @@ const maintenanceSchema = z.strictObject({
   maxParallelDials: positive.default(8),
   /** The best-scored connections never dropped for being too many. */
   protectedBest: count.default(4),
+  /** How strongly the connections dropped are the lowest-scored: 1 always the lowest, less adds randomness (see chooseVictims). */
+  lowestScoreBias: z.number().gt(0).max(1).default(0.5),
   /** When a known point may be dialed again (defaults: 1 s ×1.2 per failure, at most 5 min; 60 s after a disconnection). */
-  backoff: z
-    .strictObject({
-      firstRetryMs: z.int().min(0).optional(),
-      retryFactor: z.number().min(1).finite().optional(),
-      maxRetryMs: z.int().min(0).optional(),
-      afterDisconnectMs: z.int().min(0).optional(),
-    })
-    .optional(),
+  backoff: backoffSchema.prefault({}),
 })
 
+/** The maintenance settings, resolved (P2pConfig['maintenance']). */
+export type MaintenanceSettings = z.output<typeof maintenanceSchema>
+
 /** Dead-peer detection on every P2P socket, Octez's values (p2p_fd.ml, 2025); 0 turns an option off. */
-const tcpKeepaliveSchema = z.strictObject({
+export const tcpKeepaliveSchema = z.strictObject({
   /** TCP_USER_TIMEOUT: sent data or probes unacknowledged this long close the socket (ETIMEDOUT). */
-  userTimeoutMs: z.int().min(0).max(0x7fffffff).default(45_000),
+  userTimeoutMs: z.int().min(0).max(0x7fffffff).default(DEFAULT_TCP_KEEPALIVE.userTimeoutMs),
   /** TCP_KEEPIDLE: idle time before the first keepalive probe; 0: no keepalive. */
-  keepAliveIdleMs: z.int().min(0).max(32_767_000).default(10_000),
+  keepAliveIdleMs: z.int().min(0).max(32_767_000).default(DEFAULT_TCP_KEEPALIVE.keepAliveIdleMs),
   /** TCP_KEEPINTVL: time between unanswered probes (whole seconds, at least 1 s). */
-  keepAliveIntervalMs: z.int().min(0).max(32_767_000).default(5_000),
+  keepAliveIntervalMs: z.int().min(0).max(32_767_000).default(DEFAULT_TCP_KEEPALIVE.keepAliveIntervalMs),
 })
 
 /** One score counter: contribution = weight · min(counter, cap); the counter halves every halfLifeMs. */
@@ -277,6 +297,19 @@ export const evictionSchema = z.strictObject({
     .describe('share of the remaining peers, longest connected first, spared (default 0.5: half)'),
 })
 
+/** Local peer discovery: where our datagrams go, the port heard on, and whether the points heard are trusted. */
+export const localDiscoverySchema = z.strictObject({
+  /** The IPv4 (broadcast) address datagrams are sent to. */
+  address: z.ipv4(),
+  /** The UDP port datagrams are sent to and heard on. */
+  port: z.int().min(1).max(0xffff).default(DEFAULT_DISCOVERY_PORT),
+  /** Register the points heard as trusted (Octez's trust_discovered_peers). */
+  trusted: z.boolean().default(false),
+})
+
+/** Local discovery's settings, resolved (P2pConfig['localDiscovery'] when set). */
+export type LocalDiscoveryConfig = z.output<typeof localDiscoverySchema>
+
 /** A table bound: GC runs when the table holds more than `max`, down to `target` entries. */
 const tableBound = z
   .strictObject({ max: positive, target: count })
@@ -292,120 +325,125 @@ const identity = z.custom<Identity>(
   { message: 'expected an Identity (peerId, publicKey, secretKey, proofOfWorkStamp as Buffers)' },
 )
 
-const configSchema = z
-  .strictObject({
-    /** The node's keys and proof-of-work stamp. */
-    identity,
-    /** Address to listen on; with `listen: false` nothing is listened on. */
-    listenHost: z.string().min(1).default('0.0.0.0'),
-    /** Port to listen on; 0 picks a free port (tests). */
-    listenPort: port.default(9732),
-    listen: z.boolean().default(true),
-    /** Port announced in the connection message (NAT, port mapping); default: the port actually listened on. */
-    advertisedPort: port.optional(),
-    /**
-     * Local peer discovery (Octez's p2p_discovery; off when unset): UDP datagrams with our peer
-     * id and listening port sent to `address:port` (a broadcast address), and those heard on
-     * `port` registered as points (as trusted with `trusted`).
-     */
-    localDiscovery: z
-      .strictObject({
-        address: z.ipv4(),
-        port: z.int().min(1).max(0xffff).default(DEFAULT_DISCOVERY_PORT),
-        trusted: z.boolean().default(false),
-      })
-      .optional(),
-    /** Local address outgoing connections are bound to (e.g. 127.0.0.5 in tests). */
-    localAddress: z.string().min(1).optional(),
-    /** Folder holding peers.json; unset: nothing is saved. */
-    dataDir: z.string().min(1).optional(),
-    chainName: z.string().min(1).max(128),
-    distributedDbVersions: z.array(version).min(1).default([0]),
-    p2pVersions: z.array(version).min(1).default([0, 1]),
-    /** Proof-of-work bits demanded of peers (Octez: 26). */
-    expectedProofOfWork: z.number().min(0).max(256).default(26),
-    /** Talk only to trusted peers and points; peers are told not to advertise us. */
-    privateMode: z.boolean().default(false),
-    /** Points trusted from the start (kept, never greylisted); "HOST:PORT", a DNS name or an IP, "#PEER_ID" pins. */
-    trustedPoints: z.array(point).default([]),
-    /** Points known from the start, for the maintenance worker to dial; as trustedPoints. */
-    bootstrapPeers: z.array(point).default([]),
-    minConnections: count.default(10),
-    expectedConnections: count.default(50),
-    maxConnections: positive.default(100),
-    /**
-     * Octez's `--connections N`: min, expected and max connections default to N/2, N, 3N/2 and
-     * the known point and peer tables to 8N (GC down to 7N); fields set explicitly win.
-     */
-    connections: positive.optional(),
-    maintenance: maintenanceSchema.prefault({}),
-    /** Incoming handshakes in progress at once. */
-    maxIncomingConnections: positive.default(20),
-    /** Refuse new connections from this active count on (default: max_threshold with maintenance, else maxConnections). */
-    maxThreshold: positive.optional(),
-    backlog: positive.default(20),
-    connectionTimeoutMs: ms.default(10_000),
-    authenticationTimeoutMs: ms.default(5_000),
-    greylistTimeoutMs: ms.default(86_400_000),
-    swapLingerMs: z.int().min(0).default(30_000),
-    maxKnownPoints: tableBound.default({ max: 400, target: 300 }),
-    maxKnownPeerIds: tableBound.default({ max: 400, target: 300 }),
-    // ---- Memory bounds (docs/SECURITY.md, "Memory"): no peer can lift them ----
-    /** Bytes of received messages queued per connection; when full the socket is not read (TCP slows the peer). */
-    incomingQueueBytes: positive.default(DEFAULT_INCOMING_QUEUE_BYTES),
-    /** Bytes of messages waiting to be sent per connection (Bitcoin Core's -maxsendbuffer: 1000 kB); when full `trySend` fails. */
-    outgoingQueueBytes: positive.default(DEFAULT_OUTGOING_QUEUE_BYTES),
-    /** Bytes of application messages waiting for the application, all peers together; when full the connections stop being read. */
-    applicationQueueBytes: positive.default(DEFAULT_APPLICATION_QUEUE_BYTES),
-    /**
-     * Bytes queued by the whole layer (every connection's queues and unsent socket bytes, and the
-     * application queue); past it, the connection holding the most is dropped (`memory_budget`).
-     */
-    memoryBudgetBytes: positive.default(DEFAULT_MEMORY_BUDGET_BYTES),
-    /** A connection whose outgoing queue stays full, nothing leaving it, this long is closed (`write_stall`). */
-    writeStallTimeoutMs: ms.default(DEFAULT_WRITE_STALL_TIMEOUT_MS),
-    /**
-     * Protocol violations a connection may commit (empty chunks, Bootstrap/Advertise/Swap within
-     * their cooldown) before it is closed (`flood`) and greylisted; `violationsForgivenPerSecond` are forgiven each second.
-     */
-    violationBudget: positive.default(100),
-    violationsForgivenPerSecond: z.number().min(0).finite().default(1),
-    /** Global bandwidth limits in bytes/s; unset: unlimited. */
-    maxUploadSpeed: bytesPerSecond.optional(),
-    maxDownloadSpeed: bytesPerSecond.optional(),
-    /**
-     * read_buffer_size: bytes per socket read, into one buffer shared by every connection
-     * (default 256 KiB; 16 KiB, as Octez, with a download limit).
-     */
-    readBufferSize: positive.optional(),
-    /** TCP keepalive and TCP_USER_TIMEOUT on every P2P socket, so that a vanished peer is noticed in about 45 s. */
-    tcpKeepalive: tcpKeepaliveSchema.prefault({}),
-    /** How long peers.json writes are coalesced. */
-    saveDelayMs: z.int().min(0).default(1000),
-    score: scoreSchema.prefault({}),
-    slots: slotsSchema.prefault({}),
-    admission: admissionSchema.prefault({}),
-    eviction: evictionSchema.prefault({}),
-    discovery: discoverySchema.prefault({}),
-  })
-  .superRefine((c, ctx) => {
-    if (!(c.minConnections <= c.expectedConnections && c.expectedConnections <= c.maxConnections)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['expectedConnections'],
-        message: `need minConnections <= expectedConnections <= maxConnections (${c.minConnections}, ${c.expectedConnections}, ${c.maxConnections})`,
-      })
-    }
-    if (c.maxThreshold !== undefined && c.maxThreshold > c.maxConnections) {
-      ctx.addIssue({ code: 'custom', path: ['maxThreshold'], message: 'must not exceed maxConnections' })
-    }
-    const problems = checkIdentity(c.identity, c.expectedProofOfWork).filter(
-      (p) => p.kind !== 'insufficient_pow',
-    )
-    if (problems.length > 0) {
-      ctx.addIssue({ code: 'custom', path: ['identity'], message: problems.map((p) => p.message).join('; ') })
-    }
-  })
+/** The library config's fields, each with its default (the node config reuses them). */
+export const p2pConfigFields = {
+  /** The node's keys and proof-of-work stamp. */
+  identity,
+  /** Address to listen on; with `listen: false` nothing is listened on. */
+  listenHost: z.string().min(1).default('0.0.0.0'),
+  /** Port to listen on; 0 picks a free port (tests). */
+  listenPort: port.default(9732),
+  listen: z.boolean().default(true),
+  /** Port announced in the connection message (NAT, port mapping); default: the port actually listened on. */
+  advertisedPort: port.optional(),
+  /**
+   * Local peer discovery (Octez's p2p_discovery; off when unset): UDP datagrams with our peer
+   * id and listening port sent to `address:port` (a broadcast address), and those heard on
+   * `port` registered as points (as trusted with `trusted`).
+   */
+  localDiscovery: localDiscoverySchema.optional(),
+  /** Local address outgoing connections are bound to (e.g. 127.0.0.5 in tests). */
+  localAddress: z.string().min(1).optional(),
+  /** Folder holding peers.json; unset: nothing is saved. */
+  dataDir: z.string().min(1).optional(),
+  chainName: z.string().min(1).max(128),
+  distributedDbVersions: z.array(version).min(1).default([0]),
+  p2pVersions: z.array(version).min(1).default([0, 1]),
+  /** Proof-of-work bits demanded of peers (Octez: 26). */
+  expectedProofOfWork: z.number().min(0).max(256).default(26),
+  /** Talk only to trusted peers and points; peers are told not to advertise us. */
+  privateMode: z.boolean().default(false),
+  /** Points trusted from the start (kept, never greylisted); "HOST:PORT", a DNS name or an IP, "#PEER_ID" pins. */
+  trustedPoints: z.array(point).default([]),
+  /** Points known from the start, for the maintenance worker to dial; as trustedPoints. */
+  bootstrapPeers: z.array(point).default([]),
+  minConnections: count.default(10),
+  expectedConnections: count.default(50),
+  maxConnections: positive.default(100),
+  /**
+   * Octez's `--connections N`: min, expected and max connections default to N/2, N, 3N/2 and
+   * the known point and peer tables to 8N (GC down to 7N); fields set explicitly win.
+   */
+  connections: positive.optional(),
+  maintenance: maintenanceSchema.prefault({}),
+  /** Incoming handshakes in progress at once. */
+  maxIncomingConnections: positive.default(20),
+  /** Refuse new connections from this active count on (default: max_threshold with maintenance, else maxConnections). */
+  maxThreshold: positive.optional(),
+  backlog: positive.default(20),
+  connectionTimeoutMs: ms.default(DEFAULT_DIAL_TIMEOUT_MS),
+  authenticationTimeoutMs: ms.default(5_000),
+  greylistTimeoutMs: ms.default(DEFAULT_GREYLIST_TIMEOUT_MS),
+  swapLingerMs: z.int().min(0).default(30_000),
+  maxKnownPoints: tableBound.default({ max: 400, target: 300 }),
+  maxKnownPeerIds: tableBound.default({ max: 400, target: 300 }),
+  // ---- Memory bounds (docs/SECURITY.md, "Memory"): no peer can lift them ----
+  /** Bytes of received messages queued per connection; when full the socket is not read (TCP slows the peer). */
+  incomingQueueBytes: positive.default(DEFAULT_INCOMING_QUEUE_BYTES),
+  /** Bytes of messages waiting to be sent per connection (Bitcoin Core's -maxsendbuffer: 1000 kB); when full `trySend` fails. */
+  outgoingQueueBytes: positive.default(DEFAULT_OUTGOING_QUEUE_BYTES),
+  /** Bytes of application messages waiting for the application, all peers together; when full the connections stop being read. */
+  applicationQueueBytes: positive.default(DEFAULT_APPLICATION_QUEUE_BYTES),
+  /**
+   * Bytes queued by the whole layer (every connection's queues and unsent socket bytes, and the
+   * application queue); past it, the connection holding the most is dropped (`memory_budget`).
+   */
+  memoryBudgetBytes: positive.default(DEFAULT_MEMORY_BUDGET_BYTES),
+  /** A connection whose outgoing queue stays full, nothing leaving it, this long is closed (`write_stall`). */
+  writeStallTimeoutMs: ms.default(DEFAULT_WRITE_STALL_TIMEOUT_MS),
+  /**
+   * Protocol violations a connection may commit (empty chunks, Bootstrap/Advertise/Swap within
+   * their cooldown) before it is closed (`flood`) and greylisted; `violationsForgivenPerSecond` are forgiven each second.
+   */
+  violationBudget: positive.default(100),
+  violationsForgivenPerSecond: z.number().min(0).finite().default(1),
+  /** Global bandwidth limits in bytes/s; unset: unlimited. */
+  maxUploadSpeed: bytesPerSecond.optional(),
+  maxDownloadSpeed: bytesPerSecond.optional(),
+  /**
+   * read_buffer_size: bytes per socket read, into one buffer shared by every connection
+   * (default 256 KiB; 16 KiB, as Octez, with a download limit).
+   */
+  readBufferSize: positive.optional(),
+  /** TCP keepalive and TCP_USER_TIMEOUT on every P2P socket, so that a vanished peer is noticed in about 45 s. */
+  tcpKeepalive: tcpKeepaliveSchema.prefault({}),
+  /** How long peers.json writes are coalesced. */
+  saveDelayMs: z.int().min(0).default(DEFAULT_SAVE_DELAY_MS),
+  score: scoreSchema.prefault({}),
+  slots: slotsSchema.prefault({}),
+  admission: admissionSchema.prefault({}),
+  eviction: evictionSchema.prefault({}),
+  discovery: discoverySchema.prefault({}),
+}
+
+const configSchema = z.strictObject(p2pConfigFields).superRefine((c, ctx) => {
+  if (!(c.minConnections <= c.expectedConnections && c.expectedConnections <= c.maxConnections)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['expectedConnections'],
+      message: `need minConnections <= expectedConnections <= maxConnections (${c.minConnections}, ${c.expectedConnections}, ${c.maxConnections})`,
+    })
+  }
+  if (c.maxThreshold !== undefined && c.maxThreshold > c.maxConnections) {
+    ctx.addIssue({ code: 'custom', path: ['maxThreshold'], message: 'must not exceed maxConnections' })
+  }
+  const problems = checkIdentity(c.identity, c.expectedProofOfWork).filter(
+    (p) => p.kind !== 'insufficient_pow',
+  )
+  if (problems.length > 0) {
+    ctx.addIssue({ code: 'custom', path: ['identity'], message: problems.map((p) => p.message).join('; ') })
+  }
+})
+
+/** The default of a library config field (the one place it is written is its schema). */
+export function p2pConfigDefault<K extends keyof typeof p2pConfigFields>(
+  field: K,
+): z.output<(typeof p2pConfigFields)[K]> {
+  const schema = p2pConfigFields[field] as z.ZodType
+  if (!(schema instanceof z.ZodDefault || schema instanceof z.ZodPrefault))
+    throw new TypeError(`config field ${field} has no default`)
+  return schema.parse(undefined) as never
+}
 
 /** What callers write: only `identity` and `chainName` are required. */
 export type P2pConfigInput = z.input<typeof configSchema>

@@ -59,7 +59,7 @@ export class Discovery<A, P, C> {
     if (!recipient) return false
     const proposed = options.propose !== undefined ? pool.find(options.propose) : this.#randomAddr(recipient)
     if (!proposed || proposed.point === undefined || proposed === recipient) return false
-    const now = pool.now()
+    const now = pool.clock.now()
     const sent = recipient.connection.trySend({
       kind: 'swap_request',
       point: proposed.point,
@@ -105,7 +105,7 @@ export class Discovery<A, P, C> {
     const point = canonicalPoint(pointText)
     if (point === undefined) return 'bad_point'
     if (!pool.mayLearn(point)) return 'unroutable'
-    const sinceLastSwap = pool.now() - Math.max(this.#latestAcceptedSwap, this.#latestSuccessfulSwap)
+    const sinceLastSwap = pool.clock.now() - Math.max(this.#latestAcceptedSwap, this.#latestSuccessfulSwap)
     if (sinceLastSwap < pool.config.swapLingerMs) return 'linger'
     if (peerId.equals(pool.config.identity.peerId)) return 'bad_point'
     const known = pool.points.get(point)
@@ -144,14 +144,14 @@ export class Discovery<A, P, C> {
     const pool = this.#pool
     // The linger runs from here whatever the dial's outcome: a failed dial must not let the
     // next request in (one Swap_ack, one dial and one disclosed peer per swapLingerMs).
-    this.#latestAcceptedSwap = pool.now()
+    this.#latestAcceptedSwap = pool.clock.now()
     try {
       await pool.connect(newPoint)
     } catch {
       pool.emit('swap', { outcome: 'failed', peerId: sourcePeerId, point: newPoint })
       return
     }
-    this.#latestSuccessfulSwap = pool.now()
+    this.#latestSuccessfulSwap = pool.clock.now()
     pool.emit('swap', { outcome: 'succeeded', peerId: sourcePeerId, point: newPoint })
     await pool.disconnect(replacedPeerId)
   }

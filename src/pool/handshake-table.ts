@@ -1,6 +1,8 @@
 // The table of incoming handshakes in progress: bounded, with a share per subnet, and when full
 // the pending handshake of the most represented subnet makes room (Bitcoin Core's eviction idea).
+
 import { netGroup } from '../acl/net-group.js'
+import { type Clock, systemClock } from '../io/clock.js'
 
 /** How far a pending handshake got: waiting for the peer's connection message, or past it. */
 export type HandshakeStage = 'connection_message' | 'authenticating'
@@ -39,14 +41,14 @@ export type HandshakePlan<S> =
 export class HandshakeTable<S> {
   readonly capacity: number
   readonly perSubnet: number
-  readonly #now: () => number
+  readonly #clock: Clock
   readonly #groups = new Map<string, Set<PendingHandshakeEntry<S>>>()
   #size = 0
 
-  constructor(capacity: number, perSubnet: number, now: () => number = Date.now) {
+  constructor(capacity: number, perSubnet: number, clock: Clock = systemClock) {
     this.capacity = capacity
     this.perSubnet = perSubnet
-    this.#now = now
+    this.#clock = clock
   }
 
   get size(): number {
@@ -84,7 +86,7 @@ export class HandshakeTable<S> {
       handle,
       ip,
       group: netGroup(ip),
-      since: this.#now(),
+      since: this.#clock.now(),
       stage: 'connection_message',
     }
     let entries = this.#groups.get(entry.group)

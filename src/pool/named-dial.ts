@@ -1,6 +1,7 @@
 // Dialing a point an operator gave: an IP point directly, a named point by resolving its name
 // at this dial and trying each address in turn, skipping those the node must not dial.
 import { isIP, type Socket } from 'node:net'
+import type { Clock } from '../io/clock.js'
 import { type DialOptions, dialTcp } from '../socket/index.js'
 import { formatPoint } from '../wire/index.js'
 import { ConnectionRefusedError } from './errors.js'
@@ -9,6 +10,8 @@ import { ResolveError, type Resolver, resolveName } from './resolver.js'
 
 export interface NamedDialContext {
   readonly resolver: Resolver
+  /** The clock of the resolution timeout (default systemClock). */
+  readonly clock?: Clock
   /** Dial options (timeout, local address, read buffer); the timeout also bounds the lookup. */
   readonly options: DialOptions & { readonly timeoutMs: number }
   /** Whether an address may not be dialed: our own point, or banned or greylisted (untrusted points). */
@@ -28,7 +31,7 @@ export interface NamedDialContext {
 export async function dialPointAddress(address: PointAddress, ctx: NamedDialContext): Promise<Socket> {
   const { options } = ctx
   if (!address.named) return dialTcp(address.host, address.port, options)
-  const ips = await resolveName(ctx.resolver, address.host, address.point, options.timeoutMs)
+  const ips = await resolveName(ctx.resolver, address.host, address.point, options.timeoutMs, ctx.clock)
   const localFamily = options.localAddress === undefined ? 0 : isIP(options.localAddress)
   let lastError: Error | undefined
   for (const ip of ips) {

@@ -1,5 +1,6 @@
 // Peer scores after gossipsub's: per peer id, counters of observed behaviour that decay each at its
 // own half-life, weighted and summed with the application's score; kept a while after disconnect.
+import { type Clock, systemClock } from '../io/clock.js'
 
 /** The behaviour counters a score is built from. */
 export const SCORE_COMPONENTS = [
@@ -67,16 +68,16 @@ const COMPONENT_INDEX = new Map(SCORE_COMPONENTS.map((c, i) => [c, i] as const))
  */
 export class PeerScores {
   readonly rules: ScoreRules
-  readonly #now: () => number
+  readonly #clock: Clock
   readonly #records = new Map<string, ScoreRecord>()
   /** Per component: decay rate per ms (ln 2 / half-life). */
   readonly #rates: Float64Array
   readonly #weights: Float64Array
   readonly #caps: Float64Array
 
-  constructor(rules: ScoreRules, now: () => number = Date.now) {
+  constructor(rules: ScoreRules, clock: Clock = systemClock) {
     this.rules = rules
-    this.#now = now
+    this.#clock = clock
     this.#rates = Float64Array.from(SCORE_COMPONENTS, (c) => Math.LN2 / rules.components[c].halfLifeMs)
     this.#weights = Float64Array.from(SCORE_COMPONENTS, (c) => rules.components[c].weight)
     this.#caps = Float64Array.from(SCORE_COMPONENTS, (c) => rules.components[c].cap)
@@ -149,7 +150,7 @@ export class PeerScores {
 
   /** Forgets records whose retention ended; returns how many went. */
   gc(): number {
-    const now = this.#now()
+    const now = this.#clock.now()
     let removed = 0
     for (const [peerId, r] of this.#records) {
       if (this.#retentionOver(r, now)) {
@@ -167,7 +168,7 @@ export class PeerScores {
   /** The record, unless its retention ended (then it is removed). */
   #expire(peerId: string): ScoreRecord | undefined {
     const r = this.#records.get(peerId)
-    if (r && this.#retentionOver(r, this.#now())) {
+    if (r && this.#retentionOver(r, this.#clock.now())) {
       this.#records.delete(peerId)
       return undefined
     }
@@ -178,7 +179,7 @@ export class PeerScores {
     const known = this.#expire(peerId)
     if (known) return known
     if (this.#records.size >= this.rules.maxRecords && this.gc() === 0) this.#dropOldestDisconnected()
-    const at = this.#now()
+    const at = this.#clock.now()
     // A record made for a peer not connected (a failed handshake) is retained from now on.
     const r: ScoreRecord = {
       values: new Float64Array(SCORE_COMPONENTS.length),
@@ -202,7 +203,7 @@ export class PeerScores {
 
   /** Brings the counters to now. */
   #advance(r: ScoreRecord): void {
-    const now = this.#now()
+    const now = this.#clock.now()
     const elapsed = now - r.at
     if (elapsed <= 0) return
     for (let i = 0; i < r.values.length; i++) {

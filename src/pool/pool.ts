@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks'
 import { type AccessControl, type AclChange, type GreylistEvent, LearnableAddresses } from '../acl/index.js'
 import { netGroup } from '../acl/net-group.js'
 import { BoundedQueue } from '../io/bounded-queue.js'
+import { type Clock, systemClock } from '../io/clock.js'
 import { MemoryBudget } from '../io/memory-budget.js'
 import type { IoScheduler } from '../io/scheduler.js'
 import {
@@ -30,7 +31,7 @@ import {
 } from '../wire/index.js'
 import { type AdmissionLimiter, AdmissionLimiter as Limiter } from './admission.js'
 import { AnswerThrottle, runAnswerer } from './answerer.js'
-import { type BackoffConfig, DEFAULT_BACKOFF, nextAttemptAt } from './backoff.js'
+import { type BackoffConfig, nextAttemptAt } from './backoff.js'
 import {
   handshakeCap,
   handshakesPerSubnet,
@@ -260,7 +261,8 @@ export interface PoolOptions<A, P, C> {
   readonly announcedPort: () => number | undefined
   /** Resolves the DNS names of points at each dial (default: the system's resolver). */
   readonly resolver?: Resolver
-  readonly now?: () => number
+  /** Time and timers (default systemClock). */
+  readonly clock?: Clock
 }
 
 /** Points sent in a Nack and in answer to Bootstrap (Octez: 50). */
@@ -290,7 +292,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   readonly admission: AdmissionLimiter
   /** The bytes queued by the whole layer against config.memoryBudgetBytes. */
   readonly budget: MemoryBudget
-  readonly now: () => number
+  readonly clock: Clock
   readonly #messages: MessageRegistry<A>
   readonly #peerMetadata: PeerMetadataConfig<P>
   readonly #connectionMetadata: ConnectionMetadataConfig<C>
@@ -333,14 +335,14 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     const { config } = options
     this.config = config
     this.acl = options.acl
-    this.now = options.now ?? Date.now
+    this.clock = options.clock ?? systemClock
     this.#messages = options.messages
     this.#peerMetadata = options.peerMetadata
     this.#connectionMetadata = options.connectionMetadata
     this.#scheduler = options.scheduler
     this.#announcedPort = options.announcedPort
     this.#resolver = options.resolver ?? systemResolver
-    this.#backoff = backoffOf(config)
+    this.#backoff = config.maintenance.backoff
     this.points = new KnownPoints(config.maxKnownPoints.max, config.maxKnownPoints.target)
     this.peers = new KnownPeers(config.maxKnownPeerIds.max, config.maxKnownPeerIds.target, () =>
       this.#peerMetadata.initial(),
@@ -359,11 +361,15 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
         disconnectBelow: config.score.disconnectBelow,
         maxRecords: config.score.maxRecords,
       },
-      this.now,
+      this.clock,
     )
     this.slots = slotLimits(config)
-    this.admission = new Limiter(config.admission, this.now)
-    this.#incoming = new HandshakeTable(handshakeTableCapacity(config), handshakesPerSubnet(config), this.now)
+    this.admission = new Limiter(config.admission, this.clock)
+    this.#incoming = new HandshakeTable(
+      handshakeTableCapacity(config),
+      handshakesPerSubnet(config),
+      this.clock,
+    )
     this.#configTrusted = new Set(config.trustedPoints.map((p) => canonicalPointAddress(p)!))
     this.#configured = new Set(
       [...config.bootstrapPeers, ...config.trustedPoints].map((p) => canonicalPointAddress(p)!),
@@ -451,12 +457,13 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     if (record.state === 'running')
       throw new ConnectionRefusedError('already_connected', point, record.peerId)
     if (record.state !== 'disconnected') throw new ConnectionRefusedError('connecting', point, record.peerId)
-    this.points.requested(record, this.now())
+    this.points.requested(record, this.clock.now())
     this.#logPoint(record, 'outgoing_request', undefined)
     let socket: Socket
     try {
       socket = await dialPointAddress(address, {
         resolver: this.#resolver,
+        clock: this.clock,
         options: {
           timeoutMs,
           readBuffer: this.#scheduler.readBuffer,
@@ -475,7 +482,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
         },
       })
     } catch (err) {
-      this.points.failed(record, this.now())
+      this.points.failed(record, this.clock.now())
       this.#logPoint(record, 'request_rejected', undefined, (err as Error).message)
       if (err instanceof ResolveError) this.emit('resolve-failed', { point, error: err })
       this.emit('changed')
@@ -483,7 +490,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     }
     if (this.#closed) {
       socket.destroy()
-      this.points.failed(record, this.now())
+      this.points.failed(record, this.clock.now())
       throw new ConnectionRefusedError('stopped', point)
     }
     return this.#handshake(socket, false, record)
@@ -669,7 +676,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
           ? []
           : this.knownGoodPoints(ALTERNATIVE_POINTS, listening)
       await pending.nack(refusal.motive, alternatives).catch(() => {})
-      if (dialed) this.points.failed(dialed, this.now())
+      if (dialed) this.points.failed(dialed, this.clock.now())
       if (!peer.version.ok) {
         // Another network: greylist the peer id (not its IP: nodes of ours may share it) and
         // forget the point, unless trusted (Octez unregisters it).
@@ -695,7 +702,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       try {
         result = await pending.accept()
       } catch (err) {
-        if (pointRecord?.state === 'accepted') this.points.failed(pointRecord, this.now())
+        if (pointRecord?.state === 'accepted') this.points.failed(pointRecord, this.clock.now())
         peerRecord.state = 'disconnected'
         this.#handshakeFailed(err, ip, incoming, undefined)
         throw err
@@ -706,7 +713,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     }
     if (this.#closed) {
       result.socket.destroy()
-      if (pointRecord) this.points.disconnected(pointRecord, this.now())
+      if (pointRecord) this.points.disconnected(pointRecord, this.clock.now())
       peerRecord.state = 'disconnected'
       throw new ConnectionRefusedError('stopped', listening, peerId)
     }
@@ -753,7 +760,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     }
     const rank = (group: string) =>
       createHmac('sha256', this.#groupKey).update(group).digest().readUInt32BE(0)
-    const chosen = selectToEvict(candidates, this.config.eviction, this.now(), rank)
+    const chosen = selectToEvict(candidates, this.config.eviction, this.clock.now(), rank)
     return chosen === undefined ? undefined : byPeer.get(chosen)
   }
 
@@ -811,7 +818,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       }
     }
     if (dialed) {
-      this.points.failed(dialed, this.now())
+      this.points.failed(dialed, this.clock.now())
       const peerId = err instanceof HandshakeError ? err.peerId : undefined
       this.#logPoint(dialed, 'request_rejected', peerId, (err as Error).message)
       const peerRecord = peerId === undefined ? undefined : this.peers.get(peerId)
@@ -847,7 +854,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       },
       score: () => this.scores.behaviour(peerId) + this.#peerMetadata.score(peerRecord.metadata),
     })
-    const now = this.now()
+    const now = this.clock.now()
     active = {
       connection,
       peerId,
@@ -855,11 +862,11 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
       point,
       incoming,
       private: this.#connectionMetadata.isPrivate(result.peer.remoteMetadata),
-      throttle: new AnswerThrottle(this.now),
+      throttle: new AnswerThrottle(this.clock),
       violations: new ViolationCounter(
         this.config.violationBudget,
         this.config.violationsForgivenPerSecond,
-        this.now,
+        this.clock,
       ),
       connectedAt: now,
       latencyMs,
@@ -898,7 +905,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     }
     this.#evicting.delete(active)
     this.scores.disconnected(active.peerId)
-    const now = this.now()
+    const now = this.clock.now()
     const pointRecord = active.point === undefined ? undefined : this.points.get(active.point)
     if (pointRecord?.state === 'running' && pointRecord.peerId === active.peerId)
       this.points.disconnected(pointRecord, now)
@@ -987,7 +994,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     if (peerId !== undefined && this.isPeerTrusted(peerId)) return
     if (point !== undefined && this.isPointTrusted(point)) return
     if (ip !== undefined && this.acl.isIpTrusted(ip)) return
-    const until = this.now() + this.acl.greylistTimeoutMs
+    const until = this.clock.now() + this.acl.greylistTimeoutMs
     if (ip !== undefined && this.admission.isExempt(ip)) {
       // A named point (the operator's) is greylisted through its peer id only.
       const ipPoint = point === undefined || isNamedPoint(point) ? undefined : point
@@ -1004,7 +1011,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
   // ---- History ----
 
   #logPoint(r: PointRecord, kind: PointEventKind, peerId: string | undefined, detail?: string): void {
-    const event: PointEvent = { kind, at: this.now(), peerId, detail }
+    const event: PointEvent = { kind, at: this.clock.now(), peerId, detail }
     r.history ??= new History()
     r.history.push(event)
     this.emit('point-event', { point: r.point, event })
@@ -1018,7 +1025,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> {
     detail?: string,
   ): void {
     const port = point === undefined ? undefined : Number(point.slice(point.lastIndexOf(':') + 1))
-    const event: PeerEvent = { kind, at: this.now(), address, port, detail }
+    const event: PeerEvent = { kind, at: this.clock.now(), address, port, detail }
     r.history ??= new History()
     r.history.push(event)
     this.emit('peer-event', { peerId: r.peerId, event })
@@ -1421,10 +1428,4 @@ function wireFaultOf(reason: CloseReason & { kind: 'mac_error' | 'decode_error' 
   return reason.error.reason === 'length_over_bound' && reason.error.path === 'p2p_message'
     ? 'oversized'
     : 'invalid'
-}
-
-/** The maintenance's backoff as configured: the defaults with the config's values over them. */
-function backoffOf(config: P2pConfig): BackoffConfig {
-  const set = Object.entries(config.maintenance.backoff ?? {}).filter(([, v]) => v !== undefined)
-  return { ...DEFAULT_BACKOFF, ...Object.fromEntries(set) }
 }

@@ -5,6 +5,7 @@ import { isIP } from 'node:net'
 import { normalizeIp } from '../acl/index.js'
 import { DuneP2pError } from '../errors.js'
 
+import { type Clock, systemClock, type TimerHandle } from '../io/clock.js'
 /** One address a name resolves to (as dns.promises.lookup with `all: true` gives them). */
 export interface ResolvedAddress {
   readonly address: string
@@ -37,7 +38,7 @@ export class ResolveError extends DuneP2pError {
 
 /**
  * The addresses of `name` (canonical, duplicates dropped, at most MAX_ADDRESSES_PER_NAME), from
- * `resolver` within `timeoutMs`. Throws ResolveError when the lookup fails, takes too long or
+ * `resolver` within `timeoutMs` on `clock`. Throws ResolveError when the lookup fails, takes too long or
  * gives no IP address.
  */
 export async function resolveName(
@@ -45,10 +46,14 @@ export async function resolveName(
   name: string,
   point: string,
   timeoutMs: number,
+  clock: Clock = systemClock,
 ): Promise<string[]> {
-  let timer: NodeJS.Timeout | undefined
+  let timer: TimerHandle | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ResolveError(point, `no answer within ${timeoutMs} ms`)), timeoutMs)
+    timer = clock.setTimeout(
+      () => reject(new ResolveError(point, `no answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    )
   })
   let answer: readonly ResolvedAddress[]
   try {
@@ -58,7 +63,7 @@ export async function resolveName(
     const code = (err as NodeJS.ErrnoException).code
     throw new ResolveError(point, code ? `${code} (${(err as Error).message})` : String(err), { cause: err })
   } finally {
-    clearTimeout(timer)
+    clock.clearTimeout(timer)
   }
   const addresses: string[] = []
   for (const entry of Array.isArray(answer) ? answer : []) {

@@ -1,5 +1,6 @@
 // Per-connection protocol violations (empty chunks, layer messages within their cooldown): a
 // leaky counter with a budget, and how much of a score violation each one costs.
+import { type Clock, systemClock } from '../io/clock.js'
 
 /** One violation costs this much of the score's `violation` counter (50 make one, -5 by default). */
 export const VIOLATION_SCORE_SHARE = 1 / 50
@@ -17,21 +18,21 @@ export type ViolationKind = 'empty_chunk' | 'bootstrap' | 'advertise' | 'swap_re
 export class ViolationCounter {
   readonly budget: number
   readonly forgivenPerSecond: number
-  readonly #now: () => number
+  readonly #clock: Clock
   #level = 0
   #at = 0
   /** Every violation counted, forgiven or not. */
   total = 0
 
-  constructor(budget: number, forgivenPerSecond: number, now: () => number = Date.now) {
+  constructor(budget: number, forgivenPerSecond: number, clock: Clock = systemClock) {
     this.budget = budget
     this.forgivenPerSecond = forgivenPerSecond
-    this.#now = now
+    this.#clock = clock
   }
 
   /** Counts one violation; true when the level is now over the budget. */
   charge(): boolean {
-    const now = this.#now()
+    const now = this.#clock.now()
     const forgiven = ((now - this.#at) * this.forgivenPerSecond) / 1000
     this.#level = Math.max(0, this.#level - forgiven) + 1
     this.#at = now
@@ -41,7 +42,7 @@ export class ViolationCounter {
 
   /** The level now (for the admin API and tests). */
   get level(): number {
-    const forgiven = ((this.#now() - this.#at) * this.forgivenPerSecond) / 1000
+    const forgiven = ((this.#clock.now() - this.#at) * this.forgivenPerSecond) / 1000
     return Math.max(0, this.#level - forgiven)
   }
 }

@@ -433,7 +433,7 @@ export function maintenanceJson(r: StepReport) {
     disconnected: r.disconnected,
     bootstrap_sent: r.bootstrapSent,
     swap_requested: r.swapRequested,
-    greylist_collected: r.greylistCollected,
+    collected: r.collected,
     low_score_disconnected: r.lowScoreDisconnected,
     aborted: r.aborted,
   }

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { peerIdFromB58, peerIdToB58 } from '../crypto/index.js'
+import { type Clock, systemClock, type TimerHandle } from '../io/clock.js'
 import type { P2p } from '../p2p.js'
 import {
   type ApplicationMessage,
@@ -81,6 +82,8 @@ export interface GossipOptions {
   readonly relayPerSecond?: number
   /** Burst allowed above relayPerSecond (default DEFAULT_RELAY_BURST). */
   readonly relayBurst?: number
+  /** Time of the relay limits and messages, and the publishing interval (default systemClock). */
+  readonly clock?: Clock
 }
 
 /** A sending peer's token bucket: tokens refill at the relay rate up to the burst. */
@@ -115,7 +118,8 @@ export class GossipService extends EventEmitter<GossipEvents> {
   #published = 0
   #received = 0
   #duplicates = 0
-  #timer: NodeJS.Timeout | undefined
+  #timer: TimerHandle | undefined
+  readonly #clock: Clock
   #reading: Promise<void> | undefined
 
   constructor(p2p: P2p<GossipMessage, null, Metadata>, options: GossipOptions = {}) {
@@ -125,7 +129,8 @@ export class GossipService extends EventEmitter<GossipEvents> {
     this.#capacity = options.seenCapacity ?? DEFAULT_SEEN_CAPACITY
     this.#relayPerMs = (options.relayPerSecond ?? DEFAULT_RELAY_PER_SECOND) / 1000
     this.#relayBurst = options.relayBurst ?? DEFAULT_RELAY_BURST
-    this.#output = { tokens: this.#relayBurst, at: Date.now(), dropped: 0 }
+    this.#clock = options.clock ?? systemClock
+    this.#output = { tokens: this.#relayBurst, at: this.#clock.now(), dropped: 0 }
     p2p.on('disconnection', (e) => this.#buckets.delete(e.peerId))
   }
 
@@ -133,7 +138,7 @@ export class GossipService extends EventEmitter<GossipEvents> {
   start(everySeconds = 0): void {
     this.#reading ??= this.#read()
     if (everySeconds > 0 && !this.#timer) {
-      this.#timer = setInterval(
+      this.#timer = this.#clock.setInterval(
         () => this.publish(`hello #${this.#published + 1} from ${this.#p2p.peerId.slice(0, 10)}`),
         everySeconds * 1000,
       )
@@ -142,7 +147,7 @@ export class GossipService extends EventEmitter<GossipEvents> {
 
   /** Stops publishing; reading ends by itself when the P2p instance stops. */
   stop(): void {
-    if (this.#timer) clearInterval(this.#timer)
+    this.#clock.clearInterval(this.#timer)
     this.#timer = undefined
   }
 
@@ -160,12 +165,18 @@ export class GossipService extends EventEmitter<GossipEvents> {
     this.#published++
     // What we publish counts in our output too (taken even when none is left), so our output
     // never passes what our neighbours' per-peer limit takes.
-    this.#refill(this.#output, Date.now(), this.#relayBurst)
+    this.#refill(this.#output, this.#clock.now(), this.#relayBurst)
     this.#output.tokens -= 1
     if (this.#p2p.running) {
       this.#p2p.broadcast({ name: 'gossip', value: { id, origin: this.#origin, text: cut } })
     }
-    this.emit('message', { id: hex, origin: this.#p2p.peerId, text: cut, from: undefined, time: Date.now() })
+    this.emit('message', {
+      id: hex,
+      origin: this.#p2p.peerId,
+      text: cut,
+      from: undefined,
+      time: this.#clock.now(),
+    })
     return hex
   }
 
@@ -191,12 +202,18 @@ export class GossipService extends EventEmitter<GossipEvents> {
       if (!this.#admitRelay(peer)) continue
       this.#remember(hex)
       this.#received++
-      if (this.#take(this.#output, Date.now(), this.#relayBurst)) {
+      if (this.#take(this.#output, this.#clock.now(), this.#relayBurst)) {
         for (const c of this.#p2p.connections()) {
           if (c.peerId !== peer) this.#p2p.trySend(c.peerId, message)
         }
       } else this.#notRelayed++
-      this.emit('message', { id: hex, origin: peerIdToB58(origin), text, from: peer, time: Date.now() })
+      this.emit('message', {
+        id: hex,
+        origin: peerIdToB58(origin),
+        text,
+        from: peer,
+        time: this.#clock.now(),
+      })
     }
   }
 
@@ -205,7 +222,7 @@ export class GossipService extends EventEmitter<GossipEvents> {
    * is empty. Every DROPS_PER_PENALTY drops count one invalid message against the sender.
    */
   #admitRelay(peer: string): boolean {
-    const now = Date.now()
+    const now = this.#clock.now()
     let bucket = this.#buckets.get(peer)
     if (bucket === undefined) {
       bucket = { tokens: 2 * this.#relayBurst, at: now, dropped: 0 }

@@ -2,6 +2,7 @@
 // head (never claims one), records what peers announce and sums up the levels seen.
 import { EventEmitter } from 'node:events'
 import { blake2b } from '@noble/hashes/blake2.js'
+import { type Clock, systemClock, type TimerHandle } from '../io/clock.js'
 import { BLOCK_HASH, hashToB58 } from '../octez/hashes.js'
 import type { OctezMessage } from '../octez/messages.js'
 import { type BlockHeader, blockHeaderEncoding } from '../octez/shell-encodings.js'
@@ -82,7 +83,8 @@ export interface ObserverOptions {
   /** Milliseconds between two asks to each connected peer (each is also asked at connection). */
   readonly headEveryMs: number
   readonly maxHeads?: number
-  readonly now?: () => number
+  /** Time of the heads and windows, and the asks' interval (default systemClock). */
+  readonly clock?: Clock
 }
 
 /** The block hash of a header, as Octez computes it. */
@@ -111,13 +113,13 @@ export class ObserverService extends EventEmitter<ObserverEvents> implements Obs
   readonly #chainId: string
   readonly #everyMs: number
   readonly #maxHeads: number
-  readonly #now: () => number
+  readonly #clock: Clock
   readonly #heads = new Map<string, ObservedHead>()
   /** Per connected peer: the start of its window and the heads taken in it. */
   readonly #windows = new Map<string, { start: number; count: number }>()
   readonly #onConnection = (e: { peerId: string }) => this.#ask(e.peerId, true)
   readonly #onDisconnection = (e: { peerId: string }) => this.#windows.delete(e.peerId)
-  #timer: NodeJS.Timeout | undefined
+  #timer: TimerHandle | undefined
   #reading: Promise<void> | undefined
   #asked = 0
   #recorded = 0
@@ -131,7 +133,7 @@ export class ObserverService extends EventEmitter<ObserverEvents> implements Obs
     this.#chainId = options.chainId
     this.#everyMs = options.headEveryMs
     this.#maxHeads = options.maxHeads ?? DEFAULT_MAX_OBSERVED_HEADS
-    this.#now = options.now ?? Date.now
+    this.#clock = options.clock ?? systemClock
   }
 
   /** Subscribes to connections; call before the P2p instance starts, so the first peers are asked. */
@@ -143,14 +145,14 @@ export class ObserverService extends EventEmitter<ObserverEvents> implements Obs
   /** Starts reading and the periodic asks (call once the P2p instance runs). */
   start(): void {
     this.#reading ??= this.#read()
-    this.#timer ??= setInterval(() => {
+    this.#timer ??= this.#clock.setInterval(() => {
       for (const c of this.#p2p.connections()) this.#ask(c.peerId, false)
     }, this.#everyMs)
   }
 
   /** Stops asking; reading ends by itself when the P2p instance stops. */
   stop(): void {
-    if (this.#timer) clearInterval(this.#timer)
+    this.#clock.clearInterval(this.#timer)
     this.#timer = undefined
     this.#p2p.off('connection', this.#onConnection)
     this.#p2p.off('disconnection', this.#onDisconnection)
@@ -198,7 +200,7 @@ export class ObserverService extends EventEmitter<ObserverEvents> implements Obs
 
   /** Counts a head of `peer` in its window; false (and scored once per window) past the bound. */
   #withinRate(peer: string): boolean {
-    const now = this.#now()
+    const now = this.#clock.now()
     let w = this.#windows.get(peer)
     if (w === undefined || now - w.start >= HEAD_WINDOW_MS) {
       w = { start: now, count: 0 }
@@ -256,7 +258,7 @@ export class ObserverService extends EventEmitter<ObserverEvents> implements Obs
       fitness: header.fitness.map((f) => f.toString('hex')),
       proto: header.proto,
       source,
-      receivedAt: this.#now(),
+      receivedAt: this.#clock.now(),
       chainName: version?.chainName ?? '',
       distributedDbVersion: version?.distributedDbVersion ?? 0,
       p2pVersion: version?.p2pVersion ?? 0,

@@ -32,6 +32,9 @@ export interface DialOptions {
   readonly keepalive?: TcpKeepaliveOptions
 }
 
+/** How long a dial waits for the TCP connect (the library config's connectionTimeoutMs default). */
+export const DEFAULT_DIAL_TIMEOUT_MS = 10_000
+
 /** Connects to `host:port`; resolves with the connected socket or rejects with DialError. */
 export function dialTcp(host: string, port: number, options: DialOptions = {}): Promise<net.Socket> {
   const point = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
@@ -47,7 +50,7 @@ export function dialTcp(host: string, port: number, options: DialOptions = {}): 
     const timer = setTimeout(() => {
       socket.destroy()
       reject(new DialError(point, `no answer within ${options.timeoutMs} ms`))
-    }, options.timeoutMs ?? 10_000)
+    }, options.timeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS)
     socket.once('connect', () => {
       clearTimeout(timer)
       if (options.keepalive) setTcpKeepalive(socket, options.keepalive)

@@ -3,6 +3,8 @@
 import dgram from 'node:dgram'
 import { networkInterfaces } from 'node:os'
 import { DuneP2pError } from '../errors.js'
+import { type Clock, systemClock, type TimerHandle } from '../io/clock.js'
+import type { LocalDiscoveryConfig } from '../pool/config.js'
 
 /** The 10 bytes every discovery datagram starts with (Octez's Message.key). */
 export const DISCOVERY_MAGIC = Buffer.from('DISCOMAGIC', 'latin1')
@@ -73,13 +75,14 @@ export function isOnLocalSubnet(
 }
 
 /** isOnLocalSubnet over the interfaces read at most every 10 s (not a system call per datagram). */
-function onLocalSubnetCached(): (ip: string) => boolean {
+function onLocalSubnetCached(clock: Clock): (ip: string) => boolean {
   let interfaces = networkInterfaces()
-  let readAt = Date.now()
+  let readAt = clock.now()
   return (ip) => {
-    if (Date.now() - readAt > 10_000) {
+    const now = clock.now()
+    if (now - readAt > 10_000) {
       interfaces = networkInterfaces()
-      readAt = Date.now()
+      readAt = now
     }
     return isOnLocalSubnet(ip, interfaces)
   }
@@ -102,9 +105,8 @@ export interface LocalDiscoveryOptions {
   readonly peerId: Uint8Array
   /** The port announced (the listening or advertised port). */
   readonly listeningPort: number
-  /** Where datagrams are sent: an IPv4 (broadcast) address and the UDP port heard on. */
-  readonly address: string
-  readonly port: number
+  /** Where datagrams are sent, an IPv4 (broadcast) address, and the UDP port heard on (P2pConfig.localDiscovery). */
+  readonly config: Pick<LocalDiscoveryConfig, 'address' | 'port'>
   /** The address the sending socket is bound to (the node's own, on a host of several); default any. */
   readonly localAddress?: string
   /** Called with the sender's IP and announced port of each valid datagram of another peer. */
@@ -120,8 +122,8 @@ export interface LocalDiscoveryOptions {
   readonly firstDelayMs?: number
   /** Points not heard recently passed on per minute at most (default 64); the rest are dropped. */
   readonly newPointsPerMinute?: number
-  /** The clock of the rate limit (default Date.now). */
-  readonly now?: () => number
+  /** The clock of the rate limit and the broadcast timer (default systemClock). */
+  readonly clock?: Clock
 }
 
 /** What the worker did, for tests and logs. */
@@ -142,9 +144,10 @@ export class LocalDiscovery {
   readonly #options: LocalDiscoveryOptions
   readonly #message: Buffer | undefined
   readonly #acceptSource: (ip: string) => boolean
+  readonly #clock: Clock
   #answer: dgram.Socket | undefined
   #sender: dgram.Socket | undefined
-  #timer: NodeJS.Timeout | undefined
+  #timer: TimerHandle | undefined
   #round = 0
   #stopped = false
   #sent = 0
@@ -158,9 +161,10 @@ export class LocalDiscovery {
 
   constructor(options: LocalDiscoveryOptions) {
     this.#options = options
-    this.#acceptSource = options.acceptSource ?? onLocalSubnetCached()
+    this.#clock = options.clock ?? systemClock
+    this.#acceptSource = options.acceptSource ?? onLocalSubnetCached(this.#clock)
     this.#tokens = options.newPointsPerMinute ?? DISCOVERY_NEW_POINTS_PER_MINUTE
-    this.#refilledAt = (options.now ?? Date.now)()
+    this.#refilledAt = this.#clock.now()
     try {
       this.#message = encodeDiscoveryMessage(options.peerId, options.listeningPort)
     } catch (err) {
@@ -176,7 +180,8 @@ export class LocalDiscovery {
 
   /** Binds the answer and sender sockets and sends the first datagram. Throws on a bind failure. */
   async start(): Promise<void> {
-    const { port, localAddress } = this.#options
+    const { localAddress } = this.#options
+    const { port } = this.#options.config
     const answer = dgram.createSocket({ type: 'udp4', reuseAddr: true })
     answer.on('message', (datagram, remote) => this.#heardDatagram(datagram, remote.address))
     answer.on('error', (err) => this.#options.onError?.(err))
@@ -216,7 +221,7 @@ export class LocalDiscovery {
   /** Starts the pauses over from 100 ms (Octez: when the maintenance looks for peers). */
   wakeup(): void {
     if (this.#sender === undefined || this.#stopped) return
-    clearTimeout(this.#timer)
+    this.#clock.clearTimeout(this.#timer)
     this.#round = 0
     this.#broadcast()
   }
@@ -224,7 +229,7 @@ export class LocalDiscovery {
   /** Closes both sockets; no datagram is sent or heard after it resolves. */
   async stop(): Promise<void> {
     this.#stopped = true
-    clearTimeout(this.#timer)
+    this.#clock.clearTimeout(this.#timer)
     await Promise.all([this.#answer, this.#sender].map((s) => (s ? close(s) : undefined)))
     this.#answer = undefined
     this.#sender = undefined
@@ -233,12 +238,12 @@ export class LocalDiscovery {
   #broadcast(): void {
     const sender = this.#sender
     if (sender === undefined || this.#stopped || this.#message === undefined) return
-    sender.send(this.#message, this.#options.port, this.#options.address, (err) => {
+    sender.send(this.#message, this.#options.config.port, this.#options.config.address, (err) => {
       if (err) this.#options.onError?.(err)
       else this.#sent++
     })
     this.#round++
-    this.#timer = setTimeout(
+    this.#timer = this.#clock.setTimeout(
       () => this.#broadcast(),
       discoveryDelayMs(this.#round, this.#options.firstDelayMs),
     )
@@ -272,7 +277,7 @@ export class LocalDiscovery {
   /** One token of the new points' rate limit, if any is left. */
   #takeToken(): boolean {
     const perMinute = this.#options.newPointsPerMinute ?? DISCOVERY_NEW_POINTS_PER_MINUTE
-    const now = (this.#options.now ?? Date.now)()
+    const now = this.#clock.now()
     this.#tokens = Math.min(perMinute, this.#tokens + ((now - this.#refilledAt) * perMinute) / 60_000)
     this.#refilledAt = now
     if (this.#tokens < 1) return false

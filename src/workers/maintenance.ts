@@ -2,13 +2,9 @@
 // points, asking peers for more, or dropping connections, through a small interface to the pool.
 import { EventEmitter, setMaxListeners } from 'node:events'
 import { DEFAULT_NET_GROUP_PREFIXES, type NetGroupPrefixes } from '../acl/net-group.js'
-import { type BackoffConfig, DEFAULT_BACKOFF } from '../pool/backoff.js'
-import {
-  checkInteger,
-  type MaintenanceBounds,
-  MaintenanceConfigError,
-  maintenanceBounds,
-} from '../pool/connection-bounds.js'
+import { type Clock, systemClock, type TimerHandle } from '../io/clock.js'
+import type { P2pConfig } from '../pool/config.js'
+import { type MaintenanceBounds, maintenanceBounds } from '../pool/connection-bounds.js'
 import {
   type ConnectionView,
   chooseCandidates,
@@ -19,7 +15,7 @@ import {
 
 /**
  * What the worker needs from the pool. Times (lastAttempt, lastFailure, lastDisconnect) must
- * come from the same clock as the worker's `now()` (wall-clock ms by default, like the pool).
+ * come from the same clock as the worker's (wall-clock ms by default, like the pool).
  */
 export interface MaintenancePool {
   /** The live connections. */
@@ -40,125 +36,27 @@ export interface MaintenancePool {
   requestSwap?(): void
   /** Disconnects the peers whose score fell below the pool's threshold; returns how many. Optional. */
   enforceScores?(): number
-  /** Collects expired greylist entries; returns how many went. */
-  gcGreylist(): number
+  /**
+   * Collects what has expired or overflowed: greylist entries, score records past their
+   * retention, and the known points and peers over their table bounds; returns how many went.
+   */
+  gc(): number
   /** Calls `listener` with the active count after each connection opens or closes; returns the unsubscribe. */
   onConnectionCountChange(listener: (active: number) => void): () => void
   /** Calls `listener` when a peer id or point the pool did not know becomes known; returns the unsubscribe. */
   onNewPeerOrPoint(listener: () => void): () => void
 }
 
-/** The worker's time source: `now()` on the pool's clock and one-shot timers that do not keep the process alive. */
-export interface MaintenanceClock {
-  now(): number
-  /** Calls `fire` once after `delayMs`; the returned function cancels it. */
-  setTimer(delayMs: number, fire: () => void): () => void
-}
-
-/** Wall-clock milliseconds (as the pool records point history) and unref'd timeouts. */
-export const systemMaintenanceClock: MaintenanceClock = {
-  now: () => Date.now(),
-  setTimer(delayMs, fire) {
-    const timer = setTimeout(fire, delayMs).unref()
-    return () => clearTimeout(timer)
-  },
-}
-
-/** The worker's settings. */
-export interface MaintenanceConfig {
-  /** The pool's bounds (P2pConfig's fields of the same names); min <= expected <= max. */
-  readonly minConnections: number
-  readonly expectedConnections: number
-  readonly maxConnections: number
-  /** Pause after a step before the next timed one, ms (default 120 000). */
-  readonly periodMs: number
-  /** Run a step as soon as the worker starts (default true). */
-  readonly stepOnStart: boolean
-  /** How long to wait for a new peer or point after sending Bootstrap, ms (default 5000). */
-  readonly bootstrapWaitMs: number
-  /** Bootstrap-and-wait rounds in one step before giving up until the next trigger (default 6). */
-  readonly bootstrapRounds: number
-  /** Dials in progress at once (default 8). */
-  readonly maxParallelDials: number
-  /** See VictimPolicy (defaults 4, 0.5, 0 and 0). */
-  readonly protectedBest: number
-  readonly lowestScoreBias: number
-  /** Connections younger than this are never dropped, ms. */
-  readonly graceMs: number
-  /**
-   * Outbound connections kept at least: never dropped below it, and a step dials (up to
-   * maxThreshold connections) while fewer are live, whatever the total.
-   */
-  readonly minOutbound: number
-  /** Reconnection backoff (see nextAttemptAt). */
-  readonly backoff: BackoffConfig
-  /** Size of the network groups candidates are spread over (default IPv4 /16, IPv6 /32). */
-  readonly netGroups: NetGroupPrefixes
-}
-
-/** The settings as callers give them: any field may be left out. */
-export type MaintenanceConfigInput = Partial<Omit<MaintenanceConfig, 'backoff' | 'netGroups'>> & {
-  readonly backoff?: Partial<BackoffConfig>
-  readonly netGroups?: Partial<NetGroupPrefixes>
-}
-
-export const DEFAULT_MAINTENANCE_CONFIG: MaintenanceConfig = {
-  minConnections: 10,
-  expectedConnections: 50,
-  maxConnections: 100,
-  periodMs: 120_000,
-  stepOnStart: true,
-  bootstrapWaitMs: 5000,
-  bootstrapRounds: 6,
-  maxParallelDials: 8,
-  protectedBest: 4,
-  lowestScoreBias: 0.5,
-  graceMs: 0,
-  minOutbound: 0,
-  backoff: DEFAULT_BACKOFF,
-  netGroups: DEFAULT_NET_GROUP_PREFIXES,
-}
-
-/** Throws MaintenanceConfigError unless `value` is a finite number in [min, max]. */
-function checkNumber(field: string, value: number, min: number, max = Number.POSITIVE_INFINITY): void {
-  if (!(Number.isFinite(value) && value >= min && value <= max)) {
-    const range = max === Number.POSITIVE_INFINITY ? `>= ${min}` : `in ${min}..${max}`
-    throw new MaintenanceConfigError(field, `must be a finite number ${range}, got ${value}`)
-  }
-}
-
-/** Fills in the defaults and checks every field; throws MaintenanceConfigError naming the first bad one. */
-export function resolveMaintenanceConfig(input: MaintenanceConfigInput = {}): MaintenanceConfig {
-  const d = DEFAULT_MAINTENANCE_CONFIG
-  const config: MaintenanceConfig = {
-    ...d,
-    ...input,
-    backoff: { ...d.backoff, ...input.backoff },
-    netGroups: { ...d.netGroups, ...input.netGroups },
-  }
-  maintenanceBounds(config.minConnections, config.expectedConnections, config.maxConnections)
-  checkInteger('periodMs', config.periodMs, 1)
-  if (typeof config.stepOnStart !== 'boolean')
-    throw new MaintenanceConfigError('stepOnStart', `must be a boolean, got ${config.stepOnStart}`)
-  checkInteger('bootstrapWaitMs', config.bootstrapWaitMs, 0)
-  checkInteger('bootstrapRounds', config.bootstrapRounds, 0)
-  checkInteger('maxParallelDials', config.maxParallelDials, 1)
-  checkInteger('protectedBest', config.protectedBest, 0)
-  checkInteger('graceMs', config.graceMs, 0)
-  checkInteger('minOutbound', config.minOutbound, 0)
-  if (!(config.lowestScoreBias > 0 && config.lowestScoreBias <= 1)) {
-    throw new MaintenanceConfigError(
-      'lowestScoreBias',
-      `must be in (0, 1] (1: always the lowest score), got ${config.lowestScoreBias}`,
-    )
-  }
-  checkNumber('backoff.firstRetryMs', config.backoff.firstRetryMs, 0)
-  checkNumber('backoff.retryFactor', config.backoff.retryFactor, 1)
-  checkNumber('backoff.maxRetryMs', config.backoff.maxRetryMs, 0)
-  checkNumber('backoff.afterDisconnectMs', config.backoff.afterDisconnectMs, 0)
-  checkInteger('netGroups.ipv4Bits', config.netGroups.ipv4Bits, 0, 32)
-  checkInteger('netGroups.ipv6Bits', config.netGroups.ipv6Bits, 0, 128)
-  return config
+/**
+ * The worker's settings, read from the resolved P2pConfig (parseP2pConfig filled in and checked
+ * them): the connection counts its bounds come from, `maintenance`, and the eviction grace.
+ */
+export type MaintenanceConfig = Pick<
+  P2pConfig,
+  'minConnections' | 'expectedConnections' | 'maxConnections' | 'maintenance'
+> & {
+  /** Connections younger than `graceMs` are never dropped. */
+  readonly eviction: Pick<P2pConfig['eviction'], 'graceMs'>
 }
 
 /** Why a step ran. */
@@ -178,8 +76,8 @@ export interface StepReport {
   /** Bootstrap broadcasts sent. */
   readonly bootstrapSent: number
   readonly swapRequested: boolean
-  /** Greylist entries collected. */
-  readonly greylistCollected: number
+  /** Entries the GC collected: greylist entries, score records and table entries (MaintenancePool.gc). */
+  readonly collected: number
   /** Peers disconnected because their score fell below the threshold. */
   readonly lowScoreDisconnected: number
   /** The worker stopped during the step, which ended early. */
@@ -195,8 +93,18 @@ export interface MaintenanceEvents {
 }
 
 export interface MaintenanceOptions {
-  readonly config?: MaintenanceConfigInput
-  readonly clock?: MaintenanceClock
+  readonly config: MaintenanceConfig
+  /**
+   * Outbound connections kept at least (the pool's slots.minOutbound; default 0): never dropped
+   * below it, and a step dials (up to maxThreshold connections) while fewer are live.
+   */
+  readonly minOutbound?: number
+  /** Run a step as soon as the worker starts (default true). */
+  readonly stepOnStart?: boolean
+  /** Size of the network groups candidates are spread over (default IPv4 /16, IPv6 /32). */
+  readonly netGroups?: NetGroupPrefixes
+  /** Time and timers (default systemClock); the pool's point times must be on the same clock. */
+  readonly clock?: Clock
   /** Uniform in [0, 1): picks the connections to drop (default Math.random). */
   readonly random?: () => number
 }
@@ -225,13 +133,13 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | 
  * the running one), `stop()` cancels the running step and disarms everything; a stopped worker
  * does not start again.
  *
- * Rules (each configurable in MaintenanceConfig, defaults from SPEC 5):
+ * Rules (each configurable in the P2pConfig, see `maintenanceSchema`; defaults from SPEC 5):
  * - Bounds from min/expected/max connections (10/50/100 give 23/36/68/84; see maintenanceBounds).
  * - A step runs when the worker starts, `periodMs` (120 s) after the last step ended, when asked
  *   (maintain()), when a connection closes leaving fewer than minConnections ('too_few'), and
  *   when a new connection makes more than maxThreshold ('too_many': the level at which a step
  *   acts). A trigger during a step joins it.
- * - Each step first collects expired greylist entries. Below minThreshold it dials candidates
+ * - Each step first collects what has expired (greylist, score records, table overflow; gc). Below minThreshold it dials candidates
  *   (see chooseCandidates: trusted first, then unrepresented network groups, then the oldest
  *   attempt; past their backoff, see nextAttemptAt) until minTarget, never past maxTarget, with
  *   up to `maxParallelDials` dials at once; each point is tried once per step. When candidates
@@ -247,34 +155,40 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | 
 export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
   readonly config: MaintenanceConfig
   readonly bounds: MaintenanceBounds
+  readonly #settings: MaintenanceConfig['maintenance']
+  readonly #minOutbound: number
+  readonly #stepOnStart: boolean
+  readonly #netGroups: NetGroupPrefixes
   readonly #pool: MaintenancePool
-  readonly #clock: MaintenanceClock
+  readonly #clock: Clock
   readonly #random: () => number
   readonly #victimPolicy: VictimPolicy
   readonly #abort = new AbortController()
   #step: Promise<StepReport> | undefined
-  #cancelTimer: (() => void) | undefined
+  #timer: TimerHandle | undefined
   #unsubscribe: Array<() => void> = []
   #started = false
 
-  constructor(pool: MaintenancePool, options: MaintenanceOptions = {}) {
+  /** Throws MaintenanceConfigError when the connection counts give no bounds (see maintenanceBounds). */
+  constructor(pool: MaintenancePool, options: MaintenanceOptions) {
     super()
-    this.config = resolveMaintenanceConfig(options.config)
-    this.bounds = maintenanceBounds(
-      this.config.minConnections,
-      this.config.expectedConnections,
-      this.config.maxConnections,
-    )
+    const { config } = options
+    this.config = config
+    this.bounds = maintenanceBounds(config.minConnections, config.expectedConnections, config.maxConnections)
+    this.#settings = config.maintenance
+    this.#minOutbound = options.minOutbound ?? 0
+    this.#stepOnStart = options.stepOnStart ?? true
+    this.#netGroups = options.netGroups ?? DEFAULT_NET_GROUP_PREFIXES
     this.#pool = pool
     // Each dial in progress adds an abort listener here and may add one in the pool; plus the wait.
-    setMaxListeners(2 * this.config.maxParallelDials + 2, this.#abort.signal)
-    this.#clock = options.clock ?? systemMaintenanceClock
+    setMaxListeners(2 * this.#settings.maxParallelDials + 2, this.#abort.signal)
+    this.#clock = options.clock ?? systemClock
     this.#random = options.random ?? Math.random
     this.#victimPolicy = {
-      protectedBest: this.config.protectedBest,
-      lowestScoreBias: this.config.lowestScoreBias,
-      graceMs: this.config.graceMs,
-      minOutbound: this.config.minOutbound,
+      protectedBest: this.#settings.protectedBest,
+      lowestScoreBias: this.#settings.lowestScoreBias,
+      graceMs: config.eviction.graceMs,
+      minOutbound: this.#minOutbound,
     }
   }
 
@@ -293,7 +207,7 @@ export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
         else if (active > this.bounds.maxThreshold) this.#triggerQuietly('too_many')
       }),
     ]
-    if (this.config.stepOnStart) this.#triggerQuietly('start')
+    if (this.#stepOnStart) this.#triggerQuietly('start')
     else this.#armTimer()
   }
 
@@ -305,8 +219,8 @@ export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
   async stop(): Promise<void> {
     if (this.#abort.signal.aborted) return
     this.#abort.abort()
-    this.#cancelTimer?.()
-    this.#cancelTimer = undefined
+    this.#clock.clearTimeout(this.#timer)
+    this.#timer = undefined
     for (const unsubscribe of this.#unsubscribe) unsubscribe()
     this.#unsubscribe = []
     await this.#step?.catch(() => undefined)
@@ -323,8 +237,8 @@ export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
 
   #trigger(reason: StepReason): Promise<StepReport> {
     if (this.#step) return this.#step
-    this.#cancelTimer?.()
-    this.#cancelTimer = undefined
+    this.#clock.clearTimeout(this.#timer)
+    this.#timer = undefined
     const step = this.#runStep(reason).finally(() => {
       this.#step = undefined
       if (this.running) this.#armTimer()
@@ -339,10 +253,11 @@ export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
   }
 
   #armTimer(): void {
-    this.#cancelTimer = this.#clock.setTimer(this.config.periodMs, () => {
-      this.#cancelTimer = undefined
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = undefined
       this.#triggerQuietly('timer')
-    })
+    }, this.#settings.periodMs)
+    this.#timer.unref()
   }
 
   async #runStep(reason: StepReason): Promise<StepReport> {
@@ -357,13 +272,13 @@ export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
       disconnected: 0,
       bootstrapSent: 0,
       swapRequested: false,
-      greylistCollected: 0,
+      collected: 0,
       lowScoreDisconnected: 0,
       aborted: signal.aborted,
     }
     if (signal.aborted) return report
     try {
-      report.greylistCollected = this.#pool.gcGreylist()
+      report.collected = this.#pool.gc()
       report.lowScoreDisconnected = this.#pool.enforceScores?.() ?? 0
       if (before < this.bounds.minThreshold || this.#outboundShortfall() > 0)
         await this.#connectUp(report, signal)
@@ -390,7 +305,7 @@ export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
       if (signal.aborted || this.#pool.activeConnections().length >= this.#dialTarget()) return
       // Points may have become known during the dials: look again before asking for more.
       if (dialed > 0) continue
-      if (rounds === this.config.bootstrapRounds) return
+      if (rounds === this.#settings.bootstrapRounds) return
       rounds++
       this.#pool.broadcastBootstrap()
       report.bootstrapSent++
@@ -401,7 +316,7 @@ export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
   /** Outbound connections missing to reach minOutbound. */
   #outboundShortfall(): number {
     const outbound = this.#pool.activeConnections().filter((c) => c.incoming !== true).length
-    return Math.max(0, this.config.minOutbound - outbound)
+    return Math.max(0, this.#minOutbound - outbound)
   }
 
   /**
@@ -411,7 +326,7 @@ export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
   #dialTarget(): number {
     const connections = this.#pool.activeConnections()
     const inbound = connections.filter((c) => c.incoming === true).length
-    const forOutbound = Math.min(this.bounds.maxThreshold, inbound + this.config.minOutbound)
+    const forOutbound = Math.min(this.bounds.maxThreshold, inbound + this.#minOutbound)
     return Math.max(this.bounds.minTarget, forOutbound)
   }
 
@@ -445,7 +360,7 @@ export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
         }
       }
     }
-    const lanes = Math.min(this.config.maxParallelDials, target - this.#pool.activeConnections().length)
+    const lanes = Math.min(this.#settings.maxParallelDials, target - this.#pool.activeConnections().length)
     await Promise.all(Array.from({ length: Math.max(0, lanes) }, lane))
     if (failure !== undefined) throw failure.error
     return started
@@ -460,7 +375,7 @@ export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
       exclude: tried,
       now: this.#clock.now(),
     }
-    return chooseCandidates(view, 1, this.config.backoff, this.config.netGroups)[0]?.point
+    return chooseCandidates(view, 1, this.#settings.backoff, this.#netGroups)[0]?.point
   }
 
   /** Resolves on the first new peer or point, after bootstrapWaitMs, or when the worker stops. */
@@ -470,12 +385,13 @@ export class MaintenanceWorker extends EventEmitter<MaintenanceEvents> {
       const finish = () => {
         if (done) return
         done = true
-        cancelTimer()
+        this.#clock.clearTimeout(timer)
         unsubscribe()
         signal.removeEventListener('abort', finish)
         resolve()
       }
-      const cancelTimer = this.#clock.setTimer(this.config.bootstrapWaitMs, finish)
+      const timer = this.#clock.setTimeout(finish, this.#settings.bootstrapWaitMs)
+      timer.unref()
       const unsubscribe = this.#pool.onNewPeerOrPoint(finish)
       signal.addEventListener('abort', finish, { once: true })
     })

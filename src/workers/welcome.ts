@@ -2,7 +2,9 @@
 // admission limits) before reading a byte, hands the others on, and backs off on accept errors.
 import net from 'node:net'
 import { DuneP2pError } from '../errors.js'
-import { setTcpKeepalive, type TcpKeepaliveOptions } from '../socket/keepalive.js'
+import { type Clock, systemClock } from '../io/clock.js'
+import type { P2pConfig } from '../pool/config.js'
+import { setTcpKeepalive } from '../socket/keepalive.js'
 import { readAcceptedIntoSharedBuffer } from '../socket/shared-read.js'
 
 /**
@@ -11,12 +13,18 @@ import { readAcceptedIntoSharedBuffer } from '../socket/shared-read.js'
  */
 export type AdmissionCheck = (ip: string, socket: net.Socket) => string | undefined
 
+/**
+ * Where and how to listen, from the resolved P2pConfig: `listenHost`, `listenPort` (0: a free
+ * port, chosen by the system), `backlog` (the kernel's queue of pending connections), and the
+ * dead-peer detection set on each admitted socket (TCP keepalive, TCP_USER_TIMEOUT; unset: the
+ * system's defaults).
+ */
+export type WelcomeConfig = Pick<P2pConfig, 'listenHost' | 'listenPort' | 'backlog'> & {
+  readonly tcpKeepalive?: P2pConfig['tcpKeepalive']
+}
+
 export interface WelcomeOptions {
-  readonly host: string
-  /** 0: a free port, chosen by the system. */
-  readonly port: number
-  /** Length of the kernel's queue of pending connections (SPEC: 20). */
-  readonly backlog: number
+  readonly config: WelcomeConfig
   /** The checks made before anything is read (ACL, per-address limits, handshake cap). */
   readonly check: AdmissionCheck
   /** Receives each admitted socket, reading. */
@@ -32,8 +40,8 @@ export interface WelcomeOptions {
    * (`IoScheduler.readBuffer`); without it each read gets a buffer of its own from Node.
    */
   readonly readBuffer?: Buffer
-  /** Dead-peer detection set on each admitted socket (TCP keepalive, TCP_USER_TIMEOUT); unset: the system's defaults. */
-  readonly keepalive?: TcpKeepaliveOptions
+  /** Time of the accept backoff (default systemClock). */
+  readonly clock?: Clock
   /** Makes the listening server (default net.createServer); tests wrap it to inject accept errors. */
   readonly createServer?: typeof net.createServer
   /**
@@ -62,6 +70,7 @@ export class ListenError extends DuneP2pError {
  */
 export class WelcomeWorker {
   readonly #options: WelcomeOptions
+  readonly #clock: Clock
   #server: net.Server | undefined
   #port: number | undefined
   #host: string
@@ -71,7 +80,8 @@ export class WelcomeWorker {
 
   constructor(options: WelcomeOptions) {
     this.#options = options
-    this.#host = options.host
+    this.#clock = options.clock ?? systemClock
+    this.#host = options.config.listenHost
     this.#nextBackoff = options.backoffMs?.initial ?? 100
   }
 
@@ -96,7 +106,7 @@ export class WelcomeWorker {
    */
   async start(): Promise<number> {
     if (this.#server) throw new Error('WelcomeWorker: already started')
-    const { host, port } = this.#options
+    const { listenHost: host, listenPort: port } = this.#options.config
     let server: net.Server
     try {
       server = await this.#listen(host)
@@ -120,7 +130,7 @@ export class WelcomeWorker {
 
   /** A listening server on `host` (not yet the worker's); rejects with the listen error. */
   #listen(host: string): Promise<net.Server> {
-    const { port, backlog } = this.#options
+    const { listenPort: port, backlog } = this.#options.config
     const createServer = this.#options.createServer ?? net.createServer
     const server = createServer({ pauseOnConnect: true, noDelay: true }, (socket) => this.#welcome(socket))
     return new Promise<net.Server>((resolve, reject) => {
@@ -155,7 +165,7 @@ export class WelcomeWorker {
       socket.destroy()
       return
     }
-    if (Date.now() < this.#backoffUntil) {
+    if (this.#clock.now() < this.#backoffUntil) {
       this.#refuse(socket, ip, 'backoff')
       return
     }
@@ -171,7 +181,8 @@ export class WelcomeWorker {
       this.#refuse(socket, ip, refusal)
       return
     }
-    if (this.#options.keepalive) setTcpKeepalive(socket, this.#options.keepalive)
+    const keepalive = this.#options.config.tcpKeepalive
+    if (keepalive) setTcpKeepalive(socket, keepalive)
     socket.resume()
     this.#options.onSocket(socket)
   }
@@ -183,7 +194,7 @@ export class WelcomeWorker {
 
   /** An error on the listening socket (accept failed): back off, keep listening. */
   #acceptFailed(err: Error): void {
-    this.#backoffUntil = Date.now() + this.#nextBackoff
+    this.#backoffUntil = this.#clock.now() + this.#nextBackoff
     this.#nextBackoff = Math.min(this.#nextBackoff * 2, this.#options.backoffMs?.max ?? 5000)
     this.#options.onError?.(err)
   }

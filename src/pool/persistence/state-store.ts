@@ -4,6 +4,7 @@ import { lstat, mkdir, readFile, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DuneP2pError } from '../../errors.js'
 import { removeStaleTempFiles, writeFileAtomic } from '../../io/atomic-file.js'
+import { type Clock, systemClock, type TimerHandle } from '../../io/clock.js'
 import {
   emptyPoolState,
   type PoolState,
@@ -13,7 +14,8 @@ import {
 } from './state-schema.js'
 
 export const STATE_FILE_NAME = 'peers.json'
-const DEFAULT_SAVE_DELAY_MS = 1000
+/** How long writes are coalesced (the library config's saveDelayMs default). */
+export const DEFAULT_SAVE_DELAY_MS = 1000
 
 /** What the store reports: pino's `logger.warn(fields, message)` fits. */
 export interface StateStoreLogger {
@@ -26,6 +28,8 @@ export interface StateStoreOptions {
   logger?: StateStoreLogger
   /** How long `scheduleSave` waits before writing; default 1000 ms. */
   saveDelayMs?: number
+  /** The timer of `scheduleSave` (default systemClock). */
+  clock?: Clock
 }
 
 export interface LoadResult {
@@ -87,10 +91,15 @@ export class StateStore {
   private lastWrite: Promise<void> = Promise.resolve()
   private writing = false
   private scheduled: PoolState | undefined
-  private timer: NodeJS.Timeout | undefined
+  private timer: TimerHandle | undefined
+  private readonly clock: Clock
 
-  constructor(dataDir: string, { fileName = STATE_FILE_NAME, logger, saveDelayMs }: StateStoreOptions = {}) {
+  constructor(
+    dataDir: string,
+    { fileName = STATE_FILE_NAME, logger, saveDelayMs, clock = systemClock }: StateStoreOptions = {},
+  ) {
     this.dataDir = dataDir
+    this.clock = clock
     this.path = join(dataDir, fileName)
     this.logger = logger
     this.saveDelayMs = saveDelayMs ?? DEFAULT_SAVE_DELAY_MS
@@ -152,7 +161,7 @@ export class StateStore {
    */
   scheduleSave(state: PoolState): void {
     this.scheduled = state
-    this.timer ??= setTimeout(() => {
+    this.timer ??= this.clock.setTimeout(() => {
       const latest = this.scheduled!
       this.timer = undefined
       this.scheduled = undefined
@@ -176,7 +185,7 @@ export class StateStore {
   }
 
   private cancelScheduled(): void {
-    clearTimeout(this.timer)
+    this.clock.clearTimeout(this.timer)
     this.timer = undefined
     this.scheduled = undefined
   }

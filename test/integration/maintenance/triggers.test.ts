@@ -98,8 +98,8 @@ describe('maintenance triggers and rules', () => {
     shortLived.acl.greylistIp('127.0.31.99', 'test')
     shortLived.acl.greylistPeer(good.peerId, 'test')
     await new Promise((resolve) => setTimeout(resolve, 20))
-    assert.equal((await shortLived.maintain()).greylistCollected, 2)
-    assert.equal((await shortLived.maintain()).greylistCollected, 0)
+    assert.equal((await shortLived.maintain()).collected, 2)
+    assert.equal((await shortLived.maintain()).collected, 0)
   })
 
   test('candidates are spread over network groups: a lone /16 is dialed before a third from a crowded one', async () => {

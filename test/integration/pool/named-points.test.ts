@@ -253,9 +253,7 @@ describe('listening on [::]', () => {
       return server
     }) as typeof net.createServer
     const welcome = new WelcomeWorker({
-      host: '::',
-      port: 0,
-      backlog: 20,
+      config: { listenHost: '::', listenPort: 0, backlog: 20 },
       check: () => undefined,
       onSocket: (socket) => socket.destroy(),
       createServer: refusingIpv6,

@@ -21,9 +21,7 @@ describe('welcome worker', () => {
     const errors: Error[] = []
     let server: net.Server | undefined
     const worker = new WelcomeWorker({
-      host: '127.0.8.1',
-      port: 0,
-      backlog: 20,
+      config: { listenHost: '127.0.8.1', listenPort: 0, backlog: 20 },
       check: (ip) => (ip === '127.0.8.66' ? 'banned' : undefined),
       onSocket: (socket) => {
         socket.on('data', (d: Buffer) => {
@@ -63,9 +61,7 @@ describe('welcome worker', () => {
     assert.equal(worker.running, false)
     // The port is free again.
     const again = new WelcomeWorker({
-      host: '127.0.8.1',
-      port,
-      backlog: 1,
+      config: { listenHost: '127.0.8.1', listenPort: port, backlog: 1 },
       check: () => undefined,
       onSocket: (s) => s.destroy(),
     })
@@ -75,17 +71,13 @@ describe('welcome worker', () => {
 
   test('a port in use is a ListenError', async () => {
     const first = new WelcomeWorker({
-      host: '127.0.8.1',
-      port: 0,
-      backlog: 1,
+      config: { listenHost: '127.0.8.1', listenPort: 0, backlog: 1 },
       check: () => undefined,
       onSocket: (s) => s.destroy(),
     })
     const port = await first.start()
     const second = new WelcomeWorker({
-      host: '127.0.8.1',
-      port,
-      backlog: 1,
+      config: { listenHost: '127.0.8.1', listenPort: port, backlog: 1 },
       check: () => undefined,
       onSocket: (s) => s.destroy(),
     })

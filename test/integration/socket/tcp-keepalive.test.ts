@@ -21,12 +21,14 @@ async function pair(
     onAccepted = resolve
   })
   const welcome = new WelcomeWorker({
-    host: '127.0.0.1',
-    port: 0,
-    backlog: 8,
+    config: {
+      listenHost: '127.0.0.1',
+      listenPort: 0,
+      backlog: 8,
+      ...(acceptKeepalive ? { tcpKeepalive: acceptKeepalive } : {}),
+    },
     check: () => undefined,
     onSocket: onAccepted,
-    ...(acceptKeepalive ? { keepalive: acceptKeepalive } : {}),
   })
   const port = await welcome.start()
   const dialed = await dialTcp('127.0.0.1', port, dialKeepalive ? { keepalive: dialKeepalive } : {})

@@ -15,13 +15,14 @@ import {
   type GreylistEvent,
 } from '../../../src/acl/index.js'
 import { peerIdToB58 } from '../../../src/crypto/index.js'
+import { FakeClock } from '../../support/fake-clock.js'
 
 const DAY = 86_400_000
 
-/** An AccessControl on a clock the test moves by hand (`clock.t`, ms). */
+/** An AccessControl on a clock the test moves by hand (`clock.time`, ms). */
 function withClock(options: AccessControlOptions = {}) {
-  const clock = { t: 1_000_000 }
-  const acl = new AccessControl({ now: () => clock.t, ...options })
+  const clock = new FakeClock(1_000_000)
+  const acl = new AccessControl({ clock, ...options })
   return { acl, clock }
 }
 
@@ -205,7 +206,7 @@ describe('AccessControl: greylist', () => {
     assert.equal(acl.greylistTimeoutMs, DEFAULT_GREYLIST_TIMEOUT_MS)
     assert.equal(acl.greylistIp('::ffff:192.0.2.1', 'bad proof of work'), true)
     assert.deepEqual(events.greylisted, [
-      { kind: 'ip', ip: '192.0.2.1', reason: 'bad proof of work', until: clock.t + DAY },
+      { kind: 'ip', ip: '192.0.2.1', reason: 'bad proof of work', until: clock.time + DAY },
     ])
     assert.equal(acl.isIpBanned('192.0.2.1'), true)
     assert.equal(acl.isIpGreylisted('192.0.2.1'), true)
@@ -214,11 +215,11 @@ describe('AccessControl: greylist', () => {
     assert.equal(acl.pointStatus('192.0.2.1:9732'), 'greylisted')
     assert.equal(acl.isIpBanned('192.0.2.2'), false)
     assert.deepEqual(acl.greylist().ips, [
-      { ip: '192.0.2.1', reason: 'bad proof of work', until: clock.t + DAY },
+      { ip: '192.0.2.1', reason: 'bad proof of work', until: clock.time + DAY },
     ])
-    clock.t += DAY - 1
+    clock.time += DAY - 1
     assert.equal(acl.isIpBanned('192.0.2.1'), true)
-    clock.t += 1
+    clock.time += 1
     assert.equal(acl.isIpBanned('192.0.2.1'), false)
     assert.equal(acl.ipStatus('192.0.2.1'), 'ok')
     assert.deepEqual(acl.greylist().ips, [])
@@ -227,12 +228,12 @@ describe('AccessControl: greylist', () => {
   test('greylisting again renews the entry', () => {
     const { acl, clock } = withClock({ greylistTimeoutMs: 1000 })
     acl.greylistIp('192.0.2.1', 'first')
-    clock.t += 900
+    clock.time += 900
     acl.greylistIp('192.0.2.1', 'second')
-    clock.t += 900
+    clock.time += 900
     assert.equal(acl.isIpGreylisted('192.0.2.1'), true)
-    assert.deepEqual(acl.greylist().ips, [{ ip: '192.0.2.1', reason: 'second', until: clock.t + 100 }])
-    clock.t += 100
+    assert.deepEqual(acl.greylist().ips, [{ ip: '192.0.2.1', reason: 'second', until: clock.time + 100 }])
+    clock.time += 100
     assert.equal(acl.isIpGreylisted('192.0.2.1'), false)
   })
 
@@ -242,13 +243,15 @@ describe('AccessControl: greylist', () => {
     const peer = newPeer()
     assert.equal(acl.greylistPeer(peer, 'wrong chain'), true)
     assert.deepEqual(events.greylisted, [
-      { kind: 'peer', peerId: peer, reason: 'wrong chain', until: clock.t + 5000 },
+      { kind: 'peer', peerId: peer, reason: 'wrong chain', until: clock.time + 5000 },
     ])
     assert.equal(acl.isPeerBanned(peer), true)
     assert.equal(acl.isPeerGreylisted(peer), true)
     assert.equal(acl.peerStatus(peer), 'greylisted')
-    assert.deepEqual(acl.greylist().peers, [{ peerId: peer, reason: 'wrong chain', until: clock.t + 5000 }])
-    clock.t += 5000
+    assert.deepEqual(acl.greylist().peers, [
+      { peerId: peer, reason: 'wrong chain', until: clock.time + 5000 },
+    ])
+    clock.time += 5000
     assert.equal(acl.isPeerBanned(peer), false)
     assert.equal(acl.peerStatus(peer), 'ok')
   })
@@ -308,7 +311,12 @@ describe('AccessControl: greylist', () => {
     const events = record(acl)
     assert.equal(acl.greylistPoint('127.0.0.1:9732', 'handshake: proof_of_work'), true)
     assert.deepEqual(events.greylisted, [
-      { kind: 'point', point: '127.0.0.1:9732', reason: 'handshake: proof_of_work', until: clock.t + 1000 },
+      {
+        kind: 'point',
+        point: '127.0.0.1:9732',
+        reason: 'handshake: proof_of_work',
+        until: clock.time + 1000,
+      },
     ])
     assert.equal(acl.pointStatus('127.0.0.1:9732'), 'greylisted')
     assert.equal(acl.isPointBanned('[::ffff:127.0.0.1]:9732'), true)
@@ -323,7 +331,7 @@ describe('AccessControl: greylist', () => {
     )
     assert.equal(acl.isPointBanned('127.0.0.1:9732'), false)
     // Saved and restored.
-    const restored = AccessControl.fromJSON(JSON.parse(JSON.stringify(acl)), { now: () => clock.t })
+    const restored = AccessControl.fromJSON(JSON.parse(JSON.stringify(acl)), { clock })
     assert.equal(restored.isPointGreylisted('[::1]:9732'), true)
     // Lifted by unbanning or trusting the point, by unbanning its IP, by flush; expires.
     assert.equal(acl.unbanPoint('[::1]:9732'), true)
@@ -333,7 +341,7 @@ describe('AccessControl: greylist', () => {
     acl.greylistPoint('127.0.0.1:9735', 'c')
     assert.equal(acl.flushGreylist(), 1)
     acl.greylistPoint('127.0.0.1:9736', 'd')
-    clock.t += 1000
+    clock.time += 1000
     assert.equal(acl.isPointBanned('127.0.0.1:9736'), false)
     assert.equal(acl.gcGreylist(), 1)
     // A trusted point (or one on a trusted IP) is never greylisted.
@@ -360,16 +368,16 @@ describe('AccessControl: greylist', () => {
     const peers = [newPeer(), newPeer()]
     acl.greylistIp('192.0.2.1', 'a') // until t0 + 1000
     acl.greylistPeer(peers[0]!, 'a')
-    clock.t += 500
+    clock.time += 500
     acl.greylistIp('192.0.2.2', 'b') // until t0 + 1500
     acl.greylistPeer(peers[1]!, 'b')
     assert.equal(acl.gcGreylist(), 0)
-    clock.t += 500
+    clock.time += 500
     assert.equal(acl.gcGreylist(), 2)
     assert.equal(acl.gcGreylist(), 0)
     assert.equal(acl.isIpGreylisted('192.0.2.2'), true)
     assert.equal(acl.isPeerGreylisted(peers[1]!), true)
-    assert.equal(acl.gcGreylist(clock.t + 10_000), 2) // an explicit time
+    assert.equal(acl.gcGreylist(clock.time + 10_000), 2) // an explicit time
     assert.deepEqual(acl.greylist(), { ips: [], points: [], peers: [] })
   })
 
@@ -431,7 +439,7 @@ describe('AccessControl: snapshots', () => {
     acl.banPeer(peers[0]!)
     acl.trustPeer(peers[1]!)
     acl.greylistIp('203.0.113.5', 'bad proof of work')
-    clock.t += 500
+    clock.time += 500
     acl.greylistIp('fe80::1%eth0', 'decryption error')
     acl.greylistPeer(peers[2]!, 'decoding error')
     return { acl, clock, peers }
@@ -448,13 +456,13 @@ describe('AccessControl: snapshots', () => {
       trustedPoints: ['[2001:db8::5]:9732'],
       trustedPeers: [peers[1]],
       greylistedIps: [
-        { ip: '203.0.113.5', reason: 'bad proof of work', until: clock.t + 500 },
-        { ip: 'fe80::1', reason: 'decryption error', until: clock.t + 1000 },
+        { ip: '203.0.113.5', reason: 'bad proof of work', until: clock.time + 500 },
+        { ip: 'fe80::1', reason: 'decryption error', until: clock.time + 1000 },
       ],
-      greylistedPeers: [{ peerId: peers[2], reason: 'decoding error', until: clock.t + 1000 }],
+      greylistedPeers: [{ peerId: peers[2], reason: 'decoding error', until: clock.time + 1000 }],
       greylistedPoints: [],
     })
-    const restored = AccessControl.fromJSON(snapshot, { now: () => clock.t, greylistTimeoutMs: 1000 })
+    const restored = AccessControl.fromJSON(snapshot, { clock, greylistTimeoutMs: 1000 })
     assert.deepEqual(restored.toJSON(), acl.toJSON())
     assert.equal(restored.ipStatus('10.1.2.3'), 'trusted')
     assert.equal(restored.ipStatus('10.2.0.1'), 'banned')
@@ -462,10 +470,10 @@ describe('AccessControl: snapshots', () => {
     assert.equal(restored.isPeerGreylisted(peers[2]!), true)
     assert.equal(restored.isIpGreylisted('203.0.113.5'), true)
     // Entries expired by load time are dropped; the order (oldest first) is kept.
-    clock.t += 600
-    const later = AccessControl.fromJSON(snapshot, { now: () => clock.t })
+    clock.time += 600
+    const later = AccessControl.fromJSON(snapshot, { clock })
     assert.deepEqual(later.greylist().ips, [
-      { ip: 'fe80::1', reason: 'decryption error', until: clock.t + 400 },
+      { ip: 'fe80::1', reason: 'decryption error', until: clock.time + 400 },
     ])
   })
 
@@ -605,15 +613,15 @@ describe('AccessControl: model', () => {
           const t = longest(trusted, ip)
           if (t > b) return 'trusted'
           if (b >= 0) return 'banned'
-          return (greylist.get(ip) ?? 0) > clock.t ? 'greylisted' : 'ok'
+          return (greylist.get(ip) ?? 0) > clock.time ? 'greylisted' : 'ok'
         }
         for (const step of ops) {
           if (step.op === 'tick') {
-            clock.t += 1
+            clock.time += 1
           } else if (step.op === 'greylistIp') {
             const expected = status(step.ip) !== 'trusted'
             assert.equal(acl.greylistIp(step.ip, 'x'), expected)
-            if (expected) greylist.set(step.ip, clock.t + 3)
+            if (expected) greylist.set(step.ip, clock.time + 3)
           } else {
             const { op, cidr } = step
             const lift = () => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { applyOverrides, FlagError } from '../../../src/node/config-overrides.js'
+import { p2pConfigOf } from '../../../src/node/daemon.js'
 import {
   defaultNodeConfig,
   documentedConfigText,
@@ -13,6 +14,8 @@ import {
   NodeConfigError,
   parseNodeConfig,
 } from '../../../src/node/node-config.js'
+import { p2pConfigDefault, parseP2pConfig } from '../../../src/pool/config.js'
+import { testIdentity } from '../../support/identities.js'
 
 function errorOf(raw: unknown): NodeConfigError {
   try {
@@ -26,6 +29,22 @@ function errorOf(raw: unknown): NodeConfigError {
 }
 
 describe('node config', () => {
+  test("the P2P section's defaults are the library's: a default node config gives the default P2p config", () => {
+    const identity = testIdentity()
+    const node = defaultNodeConfig()
+    const fromNode = parseP2pConfig(p2pConfigOf(node, identity))
+    const library = parseP2pConfig({
+      identity,
+      chainName: node.chain_name,
+      dataDir: node.data_dir,
+      bootstrapPeers: node.p2p.bootstrap_peers,
+    })
+    assert.deepEqual(fromNode, library)
+    assert.equal(node.p2p.greylist_timeout_ms, p2pConfigDefault('greylistTimeoutMs'))
+    assert.equal(node.p2p.maintenance_period_ms, p2pConfigDefault('maintenance').periodMs)
+    assert.equal(node.p2p.tcp_user_timeout_ms, p2pConfigDefault('tcpKeepalive').userTimeoutMs)
+  })
+
   test('defaults as Octez where it applies', () => {
     const c = defaultNodeConfig()
     assert.equal(c.p2p.listen_addr, '0.0.0.0:9732')

@@ -3,16 +3,17 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { AdmissionLimiter, type AdmissionRules } from '../../../src/pool/admission.js'
+import { FakeClock } from '../../support/fake-clock.js'
 
 function limiter(overrides: Partial<AdmissionRules> = {}) {
-  const clock = { t: 0 }
+  const clock = new FakeClock()
   const rules: AdmissionRules = {
     perAddress: { ipv4Bits: 32, ipv6Bits: 56, maxConnections: 2, newPerMinute: 3 },
     perSubnet: { ipv4Bits: 16, ipv6Bits: 48, maxConnections: 4, newPerMinute: 100 },
     exempt: [],
     ...overrides,
   }
-  return { clock, limiter: new AdmissionLimiter(rules, () => clock.t) }
+  return { clock, limiter: new AdmissionLimiter(rules, clock) }
 }
 
 const admitted = (r: unknown): (() => void) => {
@@ -37,7 +38,7 @@ describe('AdmissionLimiter', () => {
     const { clock, limiter: l } = limiter()
     for (let i = 0; i < 3; i++) admitted(l.admit('10.1.0.1'))()
     assert.equal(l.admit('10.1.0.1'), 'address_rate')
-    clock.t += 20_000 // one token back
+    clock.time += 20_000 // one token back
     admitted(l.admit('10.1.0.1'))()
     assert.equal(l.admit('10.1.0.1'), 'address_rate')
   })

@@ -5,6 +5,7 @@ import { describe, test } from 'node:test'
 import { AnswerThrottle, runAnswerer } from '../../../src/pool/answerer.js'
 import type { Connection } from '../../../src/socket/index.js'
 import type { P2pMessage } from '../../../src/wire/index.js'
+import { FakeClock } from '../../support/fake-clock.js'
 
 function fakeConnection(messages: Array<P2pMessage<string>>): Connection<string, unknown> {
   return {
@@ -16,20 +17,20 @@ function fakeConnection(messages: Array<P2pMessage<string>>): Connection<string,
 
 describe('AnswerThrottle', () => {
   test('one of each kind per cooldown; kinds are independent', () => {
-    let now = 1_000_000
-    const throttle = new AnswerThrottle(() => now)
+    const clock = new FakeClock(1_000_000)
+    const throttle = new AnswerThrottle(clock)
     assert.equal(throttle.admit('bootstrap'), true)
     assert.equal(throttle.admit('bootstrap'), false)
     assert.equal(throttle.admit('advertise'), true)
-    now += 99
+    clock.time += 99
     assert.equal(throttle.admit('bootstrap'), false)
-    now += 1
+    clock.time += 1
     assert.equal(throttle.admit('bootstrap'), true)
     assert.equal(throttle.admit('swapRequest'), true)
-    now += 59_999
+    clock.time += 59_999
     assert.equal(throttle.admit('swapRequest'), false)
     assert.equal(throttle.admit('swapAck'), true)
-    now += 1
+    clock.time += 1
     assert.equal(throttle.admit('swapRequest'), true)
   })
 })
@@ -58,7 +59,7 @@ describe('runAnswerer', () => {
         swapRequest: (point) => calls.push(`swap_request ${point}`),
         swapAck: (point) => calls.push(`swap_ack ${point}`),
       },
-      new AnswerThrottle(() => 0),
+      new AnswerThrottle(new FakeClock()),
     )
     assert.deepEqual(calls, [
       'app one',
@@ -94,7 +95,7 @@ describe('runAnswerer', () => {
         swapAck: () => {},
         excess: (kind) => excess.push(kind),
       },
-      new AnswerThrottle(() => 0),
+      new AnswerThrottle(new FakeClock()),
     )
     assert.deepEqual(excess, ['bootstrap', 'bootstrap', 'advertise', 'swap_request', 'swap_ack'])
   })

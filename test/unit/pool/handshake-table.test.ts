@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { HandshakeTable } from '../../../src/pool/handshake-table.js'
+import { FakeClock } from '../../support/fake-clock.js'
 
 describe('HandshakeTable', () => {
   test('a subnet holds at most its share; others still get free slots', () => {
@@ -19,10 +20,10 @@ describe('HandshakeTable', () => {
   })
 
   test('full: a newcomer takes the oldest silent handshake of the largest subnet', () => {
-    const clock = { t: 0 }
-    const table = new HandshakeTable<string>(4, 4, () => clock.t)
+    const clock = new FakeClock()
+    const table = new HandshakeTable<string>(4, 4, clock)
     const entries = ['10.1.0.1', '10.1.0.2', '10.1.0.3', '10.2.0.1'].map((ip, i) => {
-      clock.t = i
+      clock.time = i
       return table.add(`s${i}`, ip)
     })
     entries[0]!.stage = 'authenticating' // past its connection message: spared first

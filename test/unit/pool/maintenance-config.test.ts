@@ -1,8 +1,13 @@
 // The maintenance part of the P2p config: its defaults, Octez's `connections: N` shorthand
-// (N/2, N, 3N/2 and tables of 8N), and errors naming the bad field.
+// (N/2, N, 3N/2 and tables of 8N), errors naming the bad field, and reading a default off the schema.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { P2pConfigError, parseP2pConfig } from '../../../src/pool/config.js'
+import {
+  DEFAULT_BACKOFF,
+  P2pConfigError,
+  p2pConfigDefault,
+  parseP2pConfig,
+} from '../../../src/pool/config.js'
 import { testIdentity } from '../../support/identities.js'
 
 const base = { identity: testIdentity(), chainName: 'DUNE_TEST' }
@@ -19,12 +24,21 @@ function badField(input: object): string {
 }
 
 describe('maintenance config', () => {
-  test('defaults: on, every 120 s, 5 s Bootstrap wait', () => {
+  test('defaults: on, every 120 s, 5 s Bootstrap wait, SPEC 5 backoff, all filled in', () => {
     const { maintenance } = parseP2pConfig(base)
-    assert.equal(maintenance.enabled, true)
-    assert.equal(maintenance.periodMs, 120_000)
-    assert.equal(maintenance.bootstrapWaitMs, 5000)
-    assert.equal(maintenance.backoff, undefined)
+    assert.deepEqual(maintenance, {
+      enabled: true,
+      periodMs: 120_000,
+      bootstrapWaitMs: 5000,
+      bootstrapRounds: 6,
+      maxParallelDials: 8,
+      protectedBest: 4,
+      lowestScoreBias: 0.5,
+      backoff: { firstRetryMs: 1000, retryFactor: 1.2, maxRetryMs: 300_000, afterDisconnectMs: 60_000 },
+    })
+    assert.deepEqual(maintenance.backoff, DEFAULT_BACKOFF)
+    const partial = parseP2pConfig({ ...base, maintenance: { backoff: { maxRetryMs: 10_000 } } })
+    assert.deepEqual(partial.maintenance.backoff, { ...DEFAULT_BACKOFF, maxRetryMs: 10_000 })
   })
 
   test('connections: N sets min/expected/max to N/2, N, 3N/2 and the tables to 8N (GC to 7N)', () => {
@@ -46,5 +60,31 @@ describe('maintenance config', () => {
       badField({ maintenance: { backoff: { retryFactor: 0.5 } } }),
       'maintenance.backoff.retryFactor',
     )
+    // The worker trusts these: the schema is their one check.
+    assert.equal(badField({ maintenance: { maxParallelDials: 0 } }), 'maintenance.maxParallelDials')
+    assert.equal(badField({ maintenance: { bootstrapRounds: -1 } }), 'maintenance.bootstrapRounds')
+    assert.equal(badField({ maintenance: { protectedBest: 1.5 } }), 'maintenance.protectedBest')
+    assert.equal(badField({ maintenance: { lowestScoreBias: 0 } }), 'maintenance.lowestScoreBias')
+    assert.equal(badField({ maintenance: { lowestScoreBias: 1.5 } }), 'maintenance.lowestScoreBias')
+    assert.equal(
+      badField({ maintenance: { backoff: { maxRetryMs: Number.POSITIVE_INFINITY } } }),
+      'maintenance.backoff.maxRetryMs',
+    )
+  })
+})
+
+describe('p2pConfigDefault', () => {
+  test("reads a field's default from the schema, as parsing fills it in", () => {
+    const parsed = parseP2pConfig(base)
+    assert.equal(p2pConfigDefault('greylistTimeoutMs'), 86_400_000)
+    assert.equal(p2pConfigDefault('greylistTimeoutMs'), parsed.greylistTimeoutMs)
+    assert.equal(p2pConfigDefault('connectionTimeoutMs'), parsed.connectionTimeoutMs)
+    assert.deepEqual(p2pConfigDefault('maintenance'), parsed.maintenance)
+    assert.deepEqual(p2pConfigDefault('tcpKeepalive'), parsed.tcpKeepalive)
+  })
+
+  test('a field without a default is a TypeError', () => {
+    assert.throws(() => p2pConfigDefault('identity'), TypeError)
+    assert.throws(() => p2pConfigDefault('connections'), TypeError)
   })
 })

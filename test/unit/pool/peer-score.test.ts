@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
 import { PeerScores, SCORE_COMPONENTS, type ScoreRules } from '../../../src/pool/peer-score.js'
+import { FakeClock } from '../../support/fake-clock.js'
 
 const HOUR = 3_600_000
 
@@ -25,8 +26,8 @@ function rules(overrides: Partial<ScoreRules> = {}): ScoreRules {
 }
 
 function clocked(r = rules()) {
-  const clock = { t: 1_000_000 }
-  return { clock, scores: new PeerScores(r, () => clock.t) }
+  const clock = new FakeClock(1_000_000)
+  return { clock, scores: new PeerScores(r, clock) }
 }
 
 const close = (a: number, b: number, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `${a} ≉ ${b}`)
@@ -47,7 +48,7 @@ describe('PeerScores', () => {
     scores.add('p', 'invalid', 2)
     scores.add('p', 'useful', 10)
     close(scores.behaviour('p'), -4 + 0.5)
-    clock.t += 600_000 // useful's half-life
+    clock.time += 600_000 // useful's half-life
     const d = scores.detail('p', 0)
     close(d.components.useful.value, 5)
     close(d.components.invalid.value, 2 * 2 ** (-1 / 6))
@@ -58,13 +59,13 @@ describe('PeerScores', () => {
   test('uptime accrues while connected (decaying as it goes) and stops at disconnect', () => {
     const { clock, scores } = clocked()
     scores.connected('p')
-    clock.t += 60_000
+    clock.time += 60_000
     const lambda = Math.LN2 / HOUR
     const expected = (1 - Math.exp(-lambda * 60_000)) / lambda / 1000
     close(scores.detail('p', 0).components.uptime.value, expected, 1e-6)
     assert.ok(expected > 59.4 && expected < 60)
     scores.disconnected('p')
-    clock.t += HOUR / 2
+    clock.time += HOUR / 2
     close(scores.detail('p', 0).components.uptime.value, expected * 2 ** -0.5, 1e-6)
   })
 
@@ -73,7 +74,7 @@ describe('PeerScores', () => {
     scores.add('p', 'useful', 1000)
     assert.equal(scores.detail('p', 0).components.useful.value, 100)
     scores.connected('q')
-    clock.t += 100 * HOUR
+    clock.time += 100 * HOUR
     assert.equal(scores.detail('q', 0).components.uptime.value, 3600)
   })
 
@@ -82,12 +83,12 @@ describe('PeerScores', () => {
     scores.connected('p')
     scores.add('p', 'violation', 4)
     scores.disconnected('p')
-    clock.t += HOUR - 1
+    clock.time += HOUR - 1
     assert.ok(scores.has('p'))
     scores.connected('p')
     assert.ok(scores.behaviour('p') < -9.9, 'the penalty survived the reconnection')
     scores.disconnected('p')
-    clock.t += HOUR
+    clock.time += HOUR
     assert.equal(scores.has('p'), false)
     assert.equal(scores.behaviour('p'), 0)
   })
@@ -96,11 +97,11 @@ describe('PeerScores', () => {
     const { clock, scores } = clocked(rules({ maxRecords: 3 }))
     scores.connected('a')
     scores.add('b', 'handshakeFailure')
-    clock.t += HOUR
+    clock.time += HOUR
     assert.equal(scores.gc(), 1)
     assert.ok(scores.has('a'))
     scores.add('c', 'invalid')
-    clock.t += 1
+    clock.time += 1
     scores.add('d', 'invalid')
     scores.add('e', 'invalid') // full: the disconnected peer gone longest (c) makes room
     assert.equal(scores.size, 3)
@@ -114,9 +115,9 @@ describe('PeerScores', () => {
     const { clock, scores } = clocked()
     assert.equal(scores.lastUsefulAt('p'), undefined)
     scores.add('p', 'useful')
-    clock.t += 5
+    clock.time += 5
     scores.add('p', 'useful')
-    assert.equal(scores.lastUsefulAt('p'), clock.t)
+    assert.equal(scores.lastUsefulAt('p'), clock.time)
   })
 
   test('property: without new events, a negative-only score never falls, a positive-only one never rises', () => {
@@ -133,7 +134,7 @@ describe('PeerScores', () => {
           let last = scores.behaviour('p')
           const negative = last < 0
           for (const step of steps) {
-            clock.t += step
+            clock.time += step
             const now = scores.behaviour('p')
             if (events.every((e) => e !== 'useful')) assert.ok(now >= last - 1e-12 || !negative)
             if (events.every((e) => e === 'useful')) assert.ok(now <= last + 1e-12)

@@ -6,25 +6,26 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { budgetVictim } from '../../../src/pool/memory-guard.js'
 import { ViolationCounter } from '../../../src/pool/violations.js'
 import { WriteStallWatch } from '../../../src/socket/write-stall.js'
+import { FakeClock } from '../../support/fake-clock.js'
 
 describe('ViolationCounter', () => {
   test('over budget at the violation past it; forgiven at its rate', () => {
-    let now = 0
-    const counter = new ViolationCounter(10, 1, () => now)
+    const clock = new FakeClock()
+    const counter = new ViolationCounter(10, 1, clock)
     for (let i = 0; i < 10; i++) assert.equal(counter.charge(), false)
     assert.equal(counter.charge(), true, 'the 11th in a burst')
-    now += 5000
+    clock.time += 5000
     assert.ok(Math.abs(counter.level - 6) < 1e-9)
     assert.equal(counter.charge(), false)
     assert.equal(counter.total, 12)
   })
 
   test('a rate below the forgiveness never passes the budget', () => {
-    let now = 0
-    const counter = new ViolationCounter(3, 1, () => now)
+    const clock = new FakeClock()
+    const counter = new ViolationCounter(3, 1, clock)
     for (let i = 0; i < 1000; i++) {
       assert.equal(counter.charge(), false)
-      now += 1100
+      clock.time += 1100
     }
   })
 })

@@ -15,6 +15,7 @@ import {
 import type { P2p } from '../../../src/p2p.js'
 import { blockHashOf, HEADS_PER_WINDOW, ObserverService } from '../../../src/shell/observer.js'
 import type { Metadata } from '../../../src/wire/index.js'
+import { FakeClock } from '../../support/fake-clock.js'
 
 const CHAIN = 'NetXdQprcVkpaWU'
 const OTHER = 'NetXnHfVqm9iesp'
@@ -89,14 +90,14 @@ const head = (chainId: string, level: number, pending: string[] = []): OctezMess
   value: { chainId, currentBlockHeader: header(level), currentMempool: { knownValid: [], pending } },
 })
 
-test('asks at connection and periodically, records heads, ignores other chains, claims nothing', async (t) => {
-  t.mock.timers.enable({ apis: ['setInterval'] })
+test('asks at connection and periodically, records heads, ignores other chains, claims nothing', async () => {
+  const clock = new FakeClock(1234)
   const layer = new FakeLayer()
   const observer = new ObserverService(layer as unknown as P2p<OctezMessage, null, Metadata>, {
     chainId: CHAIN,
     headEveryMs: 30_000,
     maxHeads: 2,
-    now: () => 1234,
+    clock,
   })
   observer.attach()
   observer.start()
@@ -111,7 +112,7 @@ test('asks at connection and periodically, records heads, ignores other chains, 
   assert.ok(layer.sent.every((s) => 'chainId' in s.message.value && s.message.value.chainId === CHAIN))
   layer.connect('b')
   layer.sent.length = 0
-  t.mock.timers.tick(30_000)
+  clock.advance(30_000)
   assert.deepEqual(
     layer.sent.map((s) => [s.peer, s.message.name]),
     [
@@ -131,7 +132,7 @@ test('asks at connection and periodically, records heads, ignores other chains, 
   assert.equal(observer.head('a')?.level, 10)
   assert.equal(observer.head('a')?.blockHash, blockHashOf(header(10)))
   assert.equal(observer.head('a')?.distributedDbVersion, 2)
-  assert.equal(observer.head('a')?.receivedAt, 1234)
+  assert.equal(observer.head('a')?.receivedAt, 1234 + 30_000)
   assert.equal(observer.head('b')?.level, 13)
   assert.equal(observer.head('b')?.source, 'current_branch')
   assert.deepEqual(observer.levels(), { peers: 2, highest: 13, median: 11, lowest: 10 })

@@ -1,43 +1,56 @@
-// Test doubles for the maintenance worker: a manual clock with one-shot timers, a seeded RNG,
-// and an in-memory pool whose dials succeed, fail or hang as each test says, with no sockets.
+// Test doubles for the maintenance worker: a seeded RNG, its config from the real schema, and an
+// in-memory pool whose dials succeed, fail or hang as each test says, with no sockets.
 
 import { pointHost } from '../../../src/acl/net-group.js'
-import type { MaintenanceClock, MaintenancePool } from '../../../src/workers/maintenance.js'
+import { parseP2pConfig } from '../../../src/pool/config.js'
+import type { MaintenanceConfig, MaintenancePool } from '../../../src/workers/maintenance.js'
 import type { ConnectionView, KnownPointView } from '../../../src/workers/maintenance-policy.js'
+import type { FakeClock } from '../../support/fake-clock.js'
+import { testIdentity } from '../../support/identities.js'
 
-/** A MaintenanceClock whose time moves only when the test advances it. */
-export class ManualClock implements MaintenanceClock {
-  time = 1_000_000
-  readonly #timers = new Set<{ due: number; fire: () => void }>()
+/** The worker's settings as a test writes them, flat: the connection counts, the `maintenance` fields and the worker's options. */
+export interface WorkerSetup {
+  readonly minConnections?: number
+  readonly expectedConnections?: number
+  readonly maxConnections?: number
+  readonly periodMs?: number
+  readonly bootstrapWaitMs?: number
+  readonly bootstrapRounds?: number
+  readonly maxParallelDials?: number
+  readonly protectedBest?: number
+  readonly lowestScoreBias?: number
+  /** Connections younger than this are never dropped (default here 0, not the library's 60 s). */
+  readonly graceMs?: number
+  readonly minOutbound?: number
+  /** Default here false, not the worker's true. */
+  readonly stepOnStart?: boolean
+}
 
-  now(): number {
-    return this.time
+const identity = testIdentity()
+
+/**
+ * The worker's options: `maintenance` and `eviction` resolved by the library's schema
+ * (parseP2pConfig), as P2p passes them; the connection counts as given (the worker checks them).
+ */
+export function workerOptions(setup: WorkerSetup = {}) {
+  const {
+    minConnections,
+    expectedConnections,
+    maxConnections,
+    graceMs = 0,
+    minOutbound,
+    stepOnStart = false,
+    ...maintenance
+  } = setup
+  const resolved = parseP2pConfig({ identity, chainName: 'TEST', maintenance, eviction: { graceMs } })
+  const config: MaintenanceConfig = {
+    minConnections: minConnections ?? resolved.minConnections,
+    expectedConnections: expectedConnections ?? resolved.expectedConnections,
+    maxConnections: maxConnections ?? resolved.maxConnections,
+    maintenance: resolved.maintenance,
+    eviction: resolved.eviction,
   }
-
-  setTimer(delayMs: number, fire: () => void): () => void {
-    const timer = { due: this.time + delayMs, fire }
-    this.#timers.add(timer)
-    return () => this.#timers.delete(timer)
-  }
-
-  /** Timers armed and not yet fired or cancelled. */
-  get pending(): number {
-    return this.#timers.size
-  }
-
-  /** Moves time forward by `ms`, firing the timers due on the way in time order. */
-  advance(ms: number): void {
-    const end = this.time + ms
-    for (;;) {
-      let next: { due: number; fire: () => void } | undefined
-      for (const t of this.#timers) if (t.due <= end && (next === undefined || t.due < next.due)) next = t
-      if (next === undefined) break
-      this.#timers.delete(next)
-      this.time = next.due
-      next.fire()
-    }
-    this.time = end
-  }
+  return { config, stepOnStart, ...(minOutbound === undefined ? {} : { minOutbound }) }
 }
 
 export { seededRandom } from '../../../src/sim/seeded-random.js'
@@ -81,9 +94,9 @@ export class FakePool implements MaintenancePool {
   readonly disconnected: string[] = []
   bootstraps = 0
   swaps = 0
-  greylistGcs = 0
-  /** What gcGreylist returns. */
-  greylistExpired = 0
+  gcs = 0
+  /** What gc returns. */
+  expired = 0
   dialsInProgress = 0
   maxDialsInProgress = 0
   maxActive = 0
@@ -93,7 +106,7 @@ export class FakePool implements MaintenancePool {
   readonly #newListeners = new Set<() => void>()
 
   constructor(
-    readonly clock: ManualClock,
+    readonly clock: FakeClock,
     withSwap = true,
   ) {
     if (!withSwap) this.requestSwap = undefined
@@ -194,9 +207,9 @@ export class FakePool implements MaintenancePool {
     this.swaps++
   }
 
-  gcGreylist(): number {
-    this.greylistGcs++
-    return this.greylistExpired
+  gc(): number {
+    this.gcs++
+    return this.expired
   }
 
   onConnectionCountChange(listener: (active: number) => void): () => void {

@@ -13,6 +13,7 @@ import {
   LocalDiscovery,
   LocalDiscoveryError,
 } from '../../../src/workers/local-discovery.js'
+import { FakeClock } from '../../support/fake-clock.js'
 import { testIdentity } from '../../support/identities.js'
 import { waitUntil } from '../../support/wait.js'
 
@@ -105,8 +106,7 @@ describe('the LocalDiscovery worker on 127.0.0.1', () => {
     const discovery = new LocalDiscovery({
       peerId: ours,
       listeningPort: 9732,
-      address: '127.0.0.1',
-      port,
+      config: { address: '127.0.0.1', port },
       localAddress: '127.0.0.1',
       onPoint: (ip, p) => heard.push([ip, p]),
     })
@@ -135,8 +135,7 @@ describe('the LocalDiscovery worker on 127.0.0.1', () => {
     const discovery = new LocalDiscovery({
       peerId: ours,
       listeningPort: 9732,
-      address: '127.0.0.1',
-      port,
+      config: { address: '127.0.0.1', port },
       onPoint: (ip) => heard.push(ip),
       acceptSource: () => false,
     })
@@ -154,15 +153,14 @@ describe('the LocalDiscovery worker on 127.0.0.1', () => {
   test('points not heard recently are passed on at most newPointsPerMinute; repeats pass freely', async () => {
     const port = await freeUdpPort()
     const heard: number[] = []
-    let now = 1_000_000
+    const clock = new FakeClock(1_000_000)
     const discovery = new LocalDiscovery({
       peerId: ours,
       listeningPort: 9732,
-      address: '127.0.0.1',
-      port,
+      config: { address: '127.0.0.1', port },
       onPoint: (_ip, p) => heard.push(p),
       newPointsPerMinute: 3,
-      now: () => now,
+      clock,
     })
     await discovery.start()
     try {
@@ -174,7 +172,7 @@ describe('the LocalDiscovery worker on 127.0.0.1', () => {
         waitUntil(() => heard.length >= count, { message: `${count} points heard` })
       await heardCount(4)
       assert.deepEqual(heard, [1000, 1001, 1002, 1000])
-      now += 20_000 // a third of a minute: one more token
+      clock.time += 20_000 // a third of a minute: one more token
       await send(encodeDiscoveryMessage(theirs, 2000), port)
       await send(encodeDiscoveryMessage(theirs, 2001), port) // no token left: dropped
       await send(encodeDiscoveryMessage(theirs, 2000), port)
@@ -191,8 +189,7 @@ describe('the LocalDiscovery worker on 127.0.0.1', () => {
     const discovery = new LocalDiscovery({
       peerId: ours,
       listeningPort: 40000,
-      address: '127.0.0.1',
-      port,
+      config: { address: '127.0.0.1', port },
       onPoint: () => {},
       onError: (err) => errors.push(err),
     })

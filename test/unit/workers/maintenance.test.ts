@@ -5,18 +5,15 @@ import { describe, test } from 'node:test'
 import fc from 'fast-check'
 import { netGroup, pointHost } from '../../../src/acl/net-group.js'
 import { MaintenanceConfigError, maintenanceBounds } from '../../../src/pool/connection-bounds.js'
-import {
-  type MaintenanceConfigInput,
-  MaintenanceWorker,
-  type StepReport,
-} from '../../../src/workers/maintenance.js'
-import { FakePool, ManualClock, point, seededRandom, settle } from './fake-pool.js'
+import { MaintenanceWorker, type StepReport } from '../../../src/workers/maintenance.js'
+import { FakeClock } from '../../support/fake-clock.js'
+import { FakePool, point, seededRandom, settle, type WorkerSetup, workerOptions } from './fake-pool.js'
 
-function setup(config: MaintenanceConfigInput = {}, withSwap = true) {
-  const clock = new ManualClock()
+function setup(config: WorkerSetup = {}, withSwap = true) {
+  const clock = new FakeClock(1_000_000)
   const pool = new FakePool(clock, withSwap)
   const worker = new MaintenanceWorker(pool, {
-    config: { stepOnStart: false, ...config },
+    ...workerOptions(config),
     clock,
     random: seededRandom(7),
   })
@@ -39,23 +36,16 @@ describe('MaintenanceWorker configuration', () => {
     assert.deepEqual(worker.bounds, { minThreshold: 23, minTarget: 36, maxTarget: 68, maxThreshold: 84 })
   })
 
-  test('bad settings are typed errors naming the field', () => {
-    const pool = new FakePool(new ManualClock())
-    const bad: Array<[MaintenanceConfigInput, string]> = [
+  test('connection counts that give no bounds are typed errors naming the field', () => {
+    // The other settings are checked once, by the config schema (test/unit/pool/maintenance-config).
+    const pool = new FakePool(new FakeClock())
+    const bad: Array<[WorkerSetup, string]> = [
       [{ minConnections: 60 }, 'minConnections'],
       [{ maxConnections: 20 }, 'maxConnections'],
-      [{ periodMs: 0 }, 'periodMs'],
-      [{ maxParallelDials: 0 }, 'maxParallelDials'],
-      [{ bootstrapRounds: -1 }, 'bootstrapRounds'],
-      [{ protectedBest: 1.5 }, 'protectedBest'],
-      [{ lowestScoreBias: 0 }, 'lowestScoreBias'],
-      [{ backoff: { retryFactor: 0.5 } }, 'backoff.retryFactor'],
-      [{ backoff: { maxRetryMs: Number.POSITIVE_INFINITY } }, 'backoff.maxRetryMs'],
-      [{ netGroups: { ipv4Bits: 33 } }, 'netGroups.ipv4Bits'],
     ]
     for (const [config, field] of bad) {
       assert.throws(
-        () => new MaintenanceWorker(pool, { config }),
+        () => new MaintenanceWorker(pool, workerOptions(config)),
         (err: unknown) => err instanceof MaintenanceConfigError && err.field === field,
         field,
       )
@@ -193,7 +183,7 @@ describe('MaintenanceWorker below min_threshold', () => {
     assert.equal(report.connected, 1)
     assert.equal(report.after, 1)
     assert.equal(pool.newPeerListeners, 0)
-    assert.equal(clock.pending, 0)
+    assert.equal(clock.active, 0)
   })
 })
 
@@ -244,13 +234,13 @@ describe('MaintenanceWorker within the bounds', () => {
 
 test('every step collects the greylist', async () => {
   const { pool, worker } = setup({ bootstrapRounds: 0 })
-  pool.greylistExpired = 3
-  assert.equal((await worker.maintain()).greylistCollected, 3)
+  pool.expired = 3
+  assert.equal((await worker.maintain()).collected, 3)
   pool.addManyConnections(40)
   await worker.maintain()
   pool.addManyConnections(100)
   await worker.maintain()
-  assert.equal(pool.greylistGcs, 3)
+  assert.equal(pool.gcs, 3)
 })
 
 describe('MaintenanceWorker triggers', () => {
@@ -275,7 +265,7 @@ describe('MaintenanceWorker triggers', () => {
       ['timer', 'timer'],
     )
     await worker.stop()
-    assert.equal(clock.pending, 0)
+    assert.equal(clock.active, 0)
   })
 
   test('start runs a first step when stepOnStart', async () => {
@@ -330,13 +320,13 @@ describe('MaintenanceWorker triggers', () => {
     const failures: unknown[] = []
     worker.on('step-failed', ({ error }) => failures.push(error))
     const broken = new Error('greylist broken')
-    const gc = pool.gcGreylist.bind(pool)
-    pool.gcGreylist = () => {
+    const gc = pool.gc.bind(pool)
+    pool.gc = () => {
       throw broken
     }
     await assert.rejects(worker.maintain(), broken)
     assert.deepEqual(failures, [broken])
-    pool.gcGreylist = gc
+    pool.gc = gc
     assert.equal((await worker.maintain()).swapRequested, true)
   })
 })
@@ -357,14 +347,14 @@ describe('MaintenanceWorker stop', () => {
     assert.equal(report.connected, 0)
     await settle()
     assert.equal(pool.dialed.length, 8, 'no dial after stop')
-    assert.equal(clock.pending, 0)
+    assert.equal(clock.active, 0)
     assert.equal(worker.running, false)
     // Disarmed: a closing connection or an ask runs no step.
     pool.addManyConnections(3)
     pool.drop('peer-10.0.0.1')
     const late = await worker.maintain()
     assert.equal(late.aborted, true)
-    assert.equal(pool.greylistGcs, 1)
+    assert.equal(pool.gcs, 1)
     worker.start()
     assert.equal(worker.running, false, 'a stopped worker stays stopped')
   })
@@ -378,7 +368,7 @@ describe('MaintenanceWorker stop', () => {
     await worker.stop()
     assert.equal((await step).aborted, true)
     assert.equal(pool.newPeerListeners, 0)
-    assert.equal(clock.pending, 0)
+    assert.equal(clock.active, 0)
     assert.equal(pool.bootstraps, 1)
   })
 })
