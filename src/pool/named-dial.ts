@@ -1,6 +1,7 @@
 // Dialing a point an operator gave: an IP point directly, a named point by resolving its name
 // at this dial and trying each address in turn, skipping those the node must not dial.
 import { isIP, type Socket } from 'node:net'
+import type { AbortOptions } from '../socket/abort.js'
 import { type DialOptions, dialTcp } from '../socket/index.js'
 import { formatPoint } from '../wire/index.js'
 import { ConnectionRefusedError } from './errors.js'
@@ -9,11 +10,11 @@ import { ResolveError, type Resolver, resolveName } from './resolver.js'
 
 export interface NamedDialContext {
   readonly resolver: Resolver
-  /** Dial options (timeout, local address, read buffer); the timeout also bounds the lookup. */
-  readonly options: DialOptions & { readonly timeoutMs: number }
+  /** Dial options (timeout, local address, read buffer, signal); the timeout also bounds the lookup. */
+  readonly options: DialOptions & AbortOptions & { readonly timeoutMs: number }
   /** Whether an address may not be dialed: our own point, or banned or greylisted (untrusted points). */
   readonly refused: (ipPoint: string) => 'own_point' | 'point_banned' | undefined
-  /** Whether the node stopped meanwhile. */
+  /** Whether the dial was aborted meanwhile (the node stopped, or the caller gave up). */
   readonly stopped: () => boolean
   /** Told of each address about to be dialed (the record's lastAddress). */
   readonly dialing: (ip: string) => void
