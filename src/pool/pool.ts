@@ -1,6 +1,6 @@
 // The pool of connections (Octez's P2p_pool): composes the tables, the slots and the connect
 // handler, and keeps the application queue, score enforcement and the reactions to ACL changes.
-import { EventEmitter } from 'node:events'
+import { EventEmitter, setMaxListeners } from 'node:events'
 import type { Socket } from 'node:net'
 import type { AccessControl, AclChange } from '../acl/index.js'
 import { BoundedQueue } from '../io/bounded-queue.js'
@@ -99,6 +99,8 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> implements Discovery
     this.#peerMetadata = options.peerMetadata
     this.#connectionMetadata = options.connectionMetadata
     this.#scheduler = options.scheduler
+    // One listener per dial and handshake in flight, each removed when it ends.
+    setMaxListeners(0, this.#lifetime.signal)
     this.tables = new PoolTables({
       config,
       acl: this.acl,
