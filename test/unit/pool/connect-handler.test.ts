@@ -286,6 +286,17 @@ describe('ConnectHandler: the checks after the metadata (Nack)', () => {
     await assert.rejects(h.handler.connect(A), refused('low_score'))
   })
 
+  test('a trusted point lets a low-scored or banned peer through', async () => {
+    const h = harness({ trustedPoints: [A] })
+    const peerId = newPeerId()
+    h.scores.add(peerId, 'invalid', 1000)
+    h.acl.banPeer(peerId)
+    h.net.peer(A, { peerId })
+    const active = await h.handler.connect(A)
+    assert.equal(active.peerId, peerId)
+    assert.equal(h.net.nacks.length, 0)
+  })
+
   test('private mode refuses an untrusted incoming peer, without alternatives', async () => {
     const h = harness({ privateMode: true })
     h.tables.registerPoint(B)
