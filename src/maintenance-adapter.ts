@@ -14,9 +14,9 @@ export function maintenancePoolOf<A, P, C>(p2p: P2p<A, P, C>): MaintenancePool {
     activeConnections: () => p2p.connections(),
     knownPoints: () => p2p.points(),
     connect(point, signal) {
-      // An aborted worker starts no dial; a dial in progress ends when the pool stops.
+      // An aborted worker starts no dial, and its abort ends the dials in progress.
       if (signal.aborted || !p2p.running) return Promise.resolve(false)
-      return p2p.connect(point).then(
+      return p2p.connect(point, { signal }).then(
         () => true,
         () => false,
       )

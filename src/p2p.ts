@@ -312,11 +312,16 @@ export class P2p<A, P = null, C = Metadata> {
    * tried in turn; "host:port#PEER_ID" also pins the point to that peer); resolves with the
    * connection once both sides sent Ack. Rejects with InvalidPointError, ConnectionRefusedError
    * (our ACL, limits, private mode, already connected, `unexpected_peer_id`), ResolveError,
-   * DialError, or a HandshakeError (RejectedByPeerError when the peer answered Nack).
+   * DialError, a HandshakeError (RejectedByPeerError when the peer answered Nack), or
+   * AbortedError (`DUNE_ABORTED`) when `options.signal` aborts first. `timeoutMs` bounds the
+   * dial (default connection_timeout); stop() ends every connect in flight (`stopped`).
    */
-  async connect(point: string, options: { timeoutMs?: number } = {}): Promise<ConnectionInfo<C>> {
+  async connect(
+    point: string,
+    options: { readonly signal?: AbortSignal; readonly timeoutMs?: number } = {},
+  ): Promise<ConnectionInfo<C>> {
     this.#mustRun('connect')
-    const active = await this.#pool.connect(point, options.timeoutMs)
+    const active = await this.#pool.connect(point, options)
     return this.#pool.connectionInfo(active)
   }
 

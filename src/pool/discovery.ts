@@ -1,20 +1,48 @@
 // Discovery over live connections (Octez's default answerer): Bootstrap is answered with known
 // points, Advertise teaches points, and Swap_request/Swap_ack trade one connection for another.
+
 import { peerIdFromB58 } from '../crypto/index.js'
+import type { Clock } from '../io/clock.js'
 import { pointWireError } from '../wire/index.js'
 import type { AnswererHandlers } from './answerer.js'
+import type { P2pConfig } from './config.js'
+import type { KnownPoints } from './known-points.js'
+import type { ScoreComponent } from './peer-score.js'
 import { isNamedPoint } from './point-address.js'
 import { canonicalPoint } from './point-text.js'
-import type { ActiveConnection, Pool, SwapIgnoredReason } from './pool.js'
-import { ALTERNATIVE_POINTS } from './pool.js'
+import {
+  type ActiveConnection,
+  ALTERNATIVE_POINTS,
+  type SwapEvent,
+  type SwapIgnoredReason,
+} from './pool-types.js'
 
-export class Discovery<A, P, C> {
-  readonly #pool: Pool<A, P, C>
+/** What discovery needs of the pool (which implements it): the tables, connect and disconnect, scores. */
+export interface DiscoveryHost<A, C> {
+  readonly config: Pick<P2pConfig, 'privateMode' | 'swapLingerMs' | 'identity'>
+  /** The known points (a proposed point's state). */
+  readonly points: Pick<KnownPoints, 'get'>
+  readonly clock: Pick<Clock, 'now'>
+  active(): Iterable<ActiveConnection<A, C>>
+  find(peerId: string): ActiveConnection<A, C> | undefined
+  findByPoint(point: string): ActiveConnection<A, C> | undefined
+  knownGoodPoints(limit: number, exclude?: string): string[]
+  mayLearn(point: string): boolean
+  registerPoints(points: readonly string[], source: string | undefined): number
+  penalize(peerId: string, component: ScoreComponent): void
+  pushApplication(peerId: string, message: A): Promise<void>
+  connect(point: string): Promise<unknown>
+  disconnect(peerId: string): Promise<void>
+  emit(event: 'swap', swap: SwapEvent): boolean
+}
+
+export class Discovery<A, C> {
+  readonly #pool: DiscoveryHost<A, C>
   /** When we last took part in a swap (sent a request or acted on one), and last completed one. */
   #latestAcceptedSwap = Number.NEGATIVE_INFINITY
   #latestSuccessfulSwap = Number.NEGATIVE_INFINITY
 
-  constructor(pool: Pool<A, P, C>) {
+  constructor(pool: DiscoveryHost<A, C>) {
     this.#pool = pool
   }
 
@@ -24,19 +52,19 @@ export class Discovery<A, P, C> {
     return {
       application: (message) => pool.pushApplication(active.peerId, message),
       bootstrap: () => {
-        if (!pool.privateMode) this.#answerBootstrap(active)
+        if (!pool.config.privateMode) this.#answerBootstrap(active)
       },
       advertise: (points) => {
-        if (pool.privateMode) return
+        if (pool.config.privateMode) return
         pool.registerPoints(points, active.peerId)
         // A point that is not printable ASCII is junk no honest node sends: dropped, and counted.
         if (points.some((p) => pointWireError(p) !== undefined)) pool.penalize(active.peerId, 'invalid')
       },
       swapRequest: (point, peerId) => {
-        if (!pool.privateMode) this.#onSwapRequest(active, point, peerId)
+        if (!pool.config.privateMode) this.#onSwapRequest(active, point, peerId)
       },
       swapAck: (point) => {
-        if (!pool.privateMode) this.#onSwapAck(active, point)
+        if (!pool.config.privateMode) this.#onSwapAck(active, point)
       },
     }
   }
@@ -54,7 +82,7 @@ export class Discovery<A, P, C> {
    */
   sendSwapRequest(options: { to?: string; propose?: string }): boolean {
     const pool = this.#pool
-    if (pool.privateMode) return false
+    if (pool.config.privateMode) return false
     const recipient = options.to !== undefined ? pool.find(options.to) : pick([...pool.active()])
     if (!recipient) return false
     const proposed = options.propose !== undefined ? pool.find(options.propose) : this.#randomAddr(recipient)

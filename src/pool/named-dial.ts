@@ -2,6 +2,7 @@
 // at this dial and trying each address in turn, skipping those the node must not dial.
 import { isIP, type Socket } from 'node:net'
 import type { Clock } from '../io/clock.js'
+import type { AbortOptions } from '../socket/abort.js'
 import { type DialOptions, dialTcp } from '../socket/index.js'
 import { formatPoint } from '../wire/index.js'
 import { ConnectionRefusedError } from './errors.js'
@@ -12,11 +13,11 @@ export interface NamedDialContext {
   readonly resolver: Resolver
   /** The clock of the resolution timeout (default systemClock). */
   readonly clock?: Clock
-  /** Dial options (timeout, local address, read buffer); the timeout also bounds the lookup. */
-  readonly options: DialOptions & { readonly timeoutMs: number }
+  /** Dial options (timeout, local address, read buffer, signal); the timeout also bounds the lookup. */
+  readonly options: DialOptions & AbortOptions & { readonly timeoutMs: number }
   /** Whether an address may not be dialed: our own point, or banned or greylisted (untrusted points). */
   readonly refused: (ipPoint: string) => 'own_point' | 'point_banned' | undefined
-  /** Whether the node stopped meanwhile. */
+  /** Whether the dial was aborted meanwhile (the node stopped, or the caller gave up). */
   readonly stopped: () => boolean
   /** Told of each address about to be dialed (the record's lastAddress). */
   readonly dialing: (ip: string) => void

@@ -1,7 +1,8 @@
-// Opening TCP connections for the handshake: a dial bounded by connection_timeout, with an
-// optional local address so that tests and simulations can speak from distinct 127.x hosts.
+// Opening TCP connections for the handshake: a dial bounded by connection_timeout and a caller's
+// AbortSignal, with an optional local address so that tests and simulations use distinct 127.x hosts.
 import net from 'node:net'
 import { DuneP2pError } from '../errors.js'
+import { AbortedError, type AbortOptions, AbortScope, onAbort } from './abort.js'
 import { setTcpKeepalive, type TcpKeepaliveOptions } from './keepalive.js'
 import { markSharedRead, sharedReadOption } from './shared-read.js'
 
@@ -35,9 +36,19 @@ export interface DialOptions {
 /** How long a dial waits for the TCP connect (the library config's connectionTimeoutMs default). */
 export const DEFAULT_DIAL_TIMEOUT_MS = 10_000
 
-/** Connects to `host:port`; resolves with the connected socket or rejects with DialError. */
-export function dialTcp(host: string, port: number, options: DialOptions = {}): Promise<net.Socket> {
+/**
+ * Connects to `host:port`; resolves with the connected socket or rejects with DialError (refused,
+ * unreachable, or no answer within `timeoutMs`) or, when `signal` aborts first, AbortedError.
+ * Either way the socket is destroyed.
+ */
+export function dialTcp(
+  host: string,
+  port: number,
+  options: DialOptions & AbortOptions = {},
+): Promise<net.Socket> {
   const point = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+  const { signal } = options
+  if (signal?.aborted) return Promise.reject(new AbortedError(`dial ${point}`, signal.reason))
   return new Promise((resolve, reject) => {
     const readBuffer = options.readBuffer
     const socket: net.Socket = net.connect({
@@ -47,18 +58,28 @@ export function dialTcp(host: string, port: number, options: DialOptions = {}): 
       ...(readBuffer ? { onread: sharedReadOption(readBuffer, () => socket) } : {}),
     })
     if (readBuffer) markSharedRead(socket)
-    const timer = setTimeout(() => {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS
+    let timedOut = false
+    const scope = new AbortScope([signal], {
+      ms: timeoutMs,
+      reason: () => {
+        timedOut = true
+        return new DialError(point, `no answer within ${timeoutMs} ms`)
+      },
+    })
+    onAbort(scope.signal, () => {
       socket.destroy()
-      reject(new DialError(point, `no answer within ${options.timeoutMs} ms`))
-    }, options.timeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS)
+      const reason: unknown = scope.signal.reason
+      reject(timedOut ? reason : new AbortedError(`dial ${point}`, reason))
+    })
     socket.once('connect', () => {
-      clearTimeout(timer)
+      scope.dispose()
       if (options.keepalive) setTcpKeepalive(socket, options.keepalive)
       socket.removeAllListeners('error')
       resolve(socket)
     })
     socket.once('error', (err) => {
-      clearTimeout(timer)
+      scope.dispose()
       socket.destroy()
       reject(new DialError(point, err.message, { cause: err }))
     })

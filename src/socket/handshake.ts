@@ -1,6 +1,7 @@
 // The handshake of SPEC section 2 over a fresh TCP socket, the same on both sides: connection
 // messages in clear, then metadata and Ack/Nack in encrypted chunks. `authenticate` stops after
-// the metadata so that the pool can decide; `accept` and `nack` finish the exchange.
+// the metadata so that the pool can decide; `accept` and `nack` finish the exchange. An abort
+// of the caller's signal destroys the socket and rejects the step in progress with AbortedError.
 import type { Socket } from 'node:net'
 import sodium from 'sodium-native'
 import {
@@ -24,6 +25,7 @@ import {
   encode,
   type NackMotive,
 } from '../wire/index.js'
+import { AbortedError, type AbortOptions, onAbort } from './abort.js'
 import {
   HandshakeClosedError,
   HandshakeDecodingError,
@@ -100,6 +102,8 @@ export class PendingHandshake<M> {
   readonly #reader: HandshakeReader
   readonly #cipher: ChunkCipher
   readonly #deadline: Deadline
+  /** Stops listening to the caller's signal (once the handshake is over). */
+  readonly #release: () => void
   #settled = false
 
   constructor(
@@ -108,12 +112,14 @@ export class PendingHandshake<M> {
     reader: HandshakeReader,
     cipher: ChunkCipher,
     deadline: Deadline,
+    release: () => void,
   ) {
     this.peer = peer
     this.#socket = socket
     this.#reader = reader
     this.#cipher = cipher
     this.#deadline = deadline
+    this.#release = release
   }
 
   /** Sends Ack and reads the peer's Ack: the connection is then live. */
@@ -133,6 +139,7 @@ export class PendingHandshake<M> {
         )
       }
       this.#deadline.clear()
+      this.#release()
       return {
         peer: this.peer,
         socket: this.#socket,
@@ -158,7 +165,9 @@ export class PendingHandshake<M> {
     } finally {
       this.#deadline.clear()
       this.#reader.detach()
+      // An abort while the peer reads the Nack still destroys the socket.
       await endSocket(this.#socket)
+      this.#release()
     }
   }
 
@@ -169,6 +178,7 @@ export class PendingHandshake<M> {
 
   #abort(): void {
     this.#deadline.clear()
+    this.#release()
     this.#reader.detach()
     this.#socket.destroy()
   }
@@ -176,14 +186,21 @@ export class PendingHandshake<M> {
 
 /**
  * Runs the handshake up to the metadata exchange on `socket` (dialed when `incoming` is false).
- * Throws a HandshakeError subclass on every failure and destroys the socket.
+ * Throws a HandshakeError subclass on every failure, or AbortedError when `options.signal`
+ * aborts (until `accept` or `nack` ends), and destroys the socket.
  */
 export async function authenticate<M>(
   socket: Socket,
   incoming: boolean,
   config: HandshakeConfig<M>,
+  options: AbortOptions = {},
 ): Promise<PendingHandshake<M>> {
   const where: { point: string; peerId?: string } = { point: pointOf(socket) }
+  const { signal } = options
+  if (signal?.aborted) {
+    socket.destroy()
+    throw new AbortedError(`handshake with ${where.point}`, signal.reason)
+  }
   const deadline = new Deadline(config.authenticationTimeoutMs, () => {
     socket.destroy()
     return new HandshakeTimeoutError(where, config.authenticationTimeoutMs)
@@ -196,6 +213,10 @@ export async function authenticate<M>(
           return new HandshakeTimeoutError(where, firstMs, 'connection message')
         })
       : undefined
+  const release = onAbort(signal, () => {
+    deadline.expire(new AbortedError(`handshake with ${where.point}`, signal?.reason))
+    socket.destroy()
+  })
   const reader = new HandshakeReader(socket)
   socket.setNoDelay(true) // the handshake is a few small writes, each awaited by the peer
   try {
@@ -244,10 +265,11 @@ export async function authenticate<M>(
       remoteMetadata,
       version: negotiateVersion(config.versions, remote),
     }
-    return new PendingHandshake(peer, socket, reader, cipher, deadline)
+    return new PendingHandshake(peer, socket, reader, cipher, deadline, release)
   } catch (err) {
     first?.clear()
     deadline.clear()
+    release()
     reader.detach()
     socket.destroy()
     throw mapFailure(err, where)
@@ -261,11 +283,16 @@ class Deadline {
   #onExpire: Array<(e: Error) => void> = []
 
   constructor(ms: number, makeError: () => Error) {
-    this.#timer = setTimeout(() => {
-      this.#expired = makeError()
-      for (const reject of this.#onExpire) reject(this.#expired)
-      this.#onExpire = []
-    }, ms)
+    this.#timer = setTimeout(() => this.expire(makeError()), ms)
+  }
+
+  /** Fails the awaits in progress and those to come with `error` (the timer's, or an abort's). */
+  expire(error: Error): void {
+    if (this.#expired) return
+    clearTimeout(this.#timer)
+    this.#expired = error
+    for (const reject of this.#onExpire) reject(error)
+    this.#onExpire = []
   }
 
   race<T>(p: Promise<T>): Promise<T> {
@@ -328,8 +355,8 @@ function decodeStep<T>(
   }
 }
 
-function mapFailure(err: unknown, where: { point: string; peerId?: string }): HandshakeError {
-  if (err instanceof HandshakeError) return err
+function mapFailure(err: unknown, where: { point: string; peerId?: string }): HandshakeError | AbortedError {
+  if (err instanceof HandshakeError || err instanceof AbortedError) return err
   if (err instanceof SocketEndedError) return new HandshakeClosedError(where, { cause: err })
   return new HandshakeClosedError(where, { cause: err })
 }
