@@ -6,7 +6,7 @@
 
 export { identityFilePath, readIdentityFile, writeIdentityFile } from './crypto/identity-file.js'
 export * from './crypto/index.js'
-export { DuneP2pError, isDuneP2pError } from './errors.js'
+export { DuneP2pError, isDuneP2pError } from './errors/index.js'
 export { BoundedQueue, type BoundedQueueOptions } from './io/bounded-queue.js'
 export { QueueClosedError, SchedulerClosedError } from './io/errors.js'
 export { FlowMeter, FlowRegistry } from './io/flow-meter.js'

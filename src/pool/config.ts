@@ -3,7 +3,7 @@
 import { z } from 'zod'
 import { parseCidr } from '../acl/ip-address.js'
 import { checkIdentity, type Identity } from '../crypto/index.js'
-import { DuneP2pError } from '../errors.js'
+import { DuneP2pError } from '../errors/index.js'
 import { maintenanceBounds } from './connection-bounds.js'
 import { DEFAULT_DISCOVERY_PORT, pointAddressError } from './point-address.js'
 
