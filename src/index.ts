@@ -40,29 +40,30 @@ export {
 } from './errors/index.js'
 export { QueueClosedError } from './io/errors.js'
 export {
-  type AddressLimit,
-  type AdmissionRefusal,
-  type ComponentRule,
+  createP2p,
+  P2p,
+  type P2pApplication,
+  type P2pEvents,
+  type P2pStats,
+} from './p2p.js'
+export type { AddressLimit, AdmissionRefusal } from './pool/admission.js'
+export {
+  type MaintenanceBounds,
+  MaintenanceConfigError,
+  maintenanceBounds,
+} from './pool/connection-bounds.js'
+export type { EvictionRules } from './pool/eviction.js'
+export {
   type ConnectionEvent,
   type ConnectionInfo,
   type ConnectionMetadataConfig,
   ConnectionRefusedError,
   connectionCeiling,
-  createP2p,
-  type EvictionRules,
-  ListenError,
-  type MaintenanceBounds,
-  MaintenanceConfigError,
-  maintenanceBounds,
   NotConnectedError,
-  P2p,
-  type P2pApplication,
   type P2pConfig,
   P2pConfigError,
   type P2pConfigInput,
-  type P2pEvents,
   P2pNotRunningError,
-  type P2pStats,
   type PeerEvent,
   type PeerEventKind,
   type PeerInfo,
@@ -79,18 +80,19 @@ export {
   type ResolvedAddress,
   ResolveError,
   type Resolver,
+  type SwapEvent,
+  type SwapIgnoredReason,
+  systemResolver,
+} from './pool/index.js'
+export {
+  type ComponentRule,
   SCORE_COMPONENTS,
   type ScoreComponent,
   type ScoreDetail,
   type ScoreRules,
-  type SlotCounts,
-  type StepReason,
-  type StepReport,
-  type SwapEvent,
-  type SwapIgnoredReason,
-  systemResolver,
-} from './p2p.js'
+} from './pool/peer-score.js'
 export type { LoadResult, StateStoreLogger } from './pool/persistence/state-store.js'
+export type { SlotCounts } from './pool/pool.js'
 export {
   type CloseReason,
   ConnectionClosedError,
@@ -146,3 +148,5 @@ export {
   union,
   type ValueOf,
 } from './wire/index.js'
+export type { StepReason, StepReport } from './workers/maintenance.js'
+export { ListenError } from './workers/welcome.js'
