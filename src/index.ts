@@ -5,8 +5,8 @@
 // The types use Node's (Buffer, sockets): this directive, kept in dist/index.d.ts, loads them for
 // consumers whose tsconfig lists no "types" (TypeScript 6 and later include no @types by default).
 /// <reference types="node" preserve="true" />
+// The exports are sorted by module (biome): acl, crypto, errors, io, p2p, pool, socket, wire, workers.
 
-// The entry point and what it returns.
 export {
   type AccessControl,
   type AclChange,
@@ -16,7 +16,6 @@ export {
   type AclStatus,
   type GreylistEvent,
 } from './acl/index.js'
-// Identities: create one, keep it in a data dir.
 export {
   generateIdentity,
   generateIdentityInline,
@@ -30,7 +29,6 @@ export {
   readIdentityFile,
   writeIdentityFile,
 } from './crypto/index.js'
-// Errors: the codes, the base class and its guard, the misuse error.
 export {
   type DuneErrorCode,
   DuneP2pError,
@@ -102,7 +100,6 @@ export {
   type HandshakeErrorCode,
   type HandshakeFailureCause,
 } from './socket/index.js'
-// The application's messages and metadata: defineMessages, the combinators, encode/decode.
 export {
   type ApplicationMessage,
   type BoundedOptions,
