@@ -2,12 +2,30 @@
 // with the types of src/. Not src/ through tsx, whose keepNames transform gives named closures a property dictionary.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import type * as Library from '../src/index.js'
+import type * as Crypto from '../src/crypto/index.js'
+import type * as Root from '../src/index.js'
+import type { scoreToWeight } from '../src/io/scheduler.js'
+import type * as Socket from '../src/socket/index.js'
+import type * as Wire from '../src/wire/index.js'
 
 const DIST_INDEX = new URL('../dist/index.js', import.meta.url)
 
 if (!existsSync(fileURLToPath(DIST_INDEX)))
   throw new Error(`${fileURLToPath(DIST_INDEX)} is missing: run \`npm run build\` (npm run bench does it)`)
 
-/** Every export of the package, as built. */
-export const dune = (await import(DIST_INDEX.href)) as typeof Library
+/** One built module of dist/, by its path there. */
+async function built<T>(path: string): Promise<T> {
+  return (await import(new URL(`../dist/${path}`, import.meta.url).href)) as T
+}
+
+/**
+ * Every export of the package's entry points as built (the root, dune-p2p/crypto, dune-p2p/wire
+ * and dune-p2p/socket), and the scheduler's score weighting the scheduler benchmark checks.
+ */
+export const dune = {
+  ...(await built<typeof Root>('index.js')),
+  ...(await built<typeof Crypto>('crypto/index.js')),
+  ...(await built<typeof Wire>('wire/index.js')),
+  ...(await built<typeof Socket>('socket/index.js')),
+  scoreToWeight: (await built<{ scoreToWeight: typeof scoreToWeight }>('io/scheduler.js')).scoreToWeight,
+}

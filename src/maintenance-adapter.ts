@@ -1,7 +1,28 @@
 // The maintenance worker's view of a P2p instance: its MaintenancePool interface implemented
 // with the instance's public operations, tables and events.
-import type { P2p } from './p2p.js'
+import type { AbortOptions } from './socket/abort.js'
 import type { MaintenancePool } from './workers/maintenance.js'
+import type { ConnectionView, KnownPointView } from './workers/maintenance-policy.js'
+
+/** The events the worker follows. */
+type MaintainedEvent = 'connection' | 'disconnection' | 'new-point' | 'new-peer'
+
+/** The part of a P2p instance the maintenance uses (P2p implements it; no import of p2p.ts). */
+export interface MaintainedNode {
+  readonly running: boolean
+  connections(): readonly ConnectionView[]
+  points(): readonly KnownPointView[]
+  connect(point: string, options: AbortOptions): Promise<unknown>
+  disconnect(peerId: string, detail?: string): Promise<void>
+  bootstrap(): number
+  wakeLocalDiscovery(): void
+  swapRequest(): boolean
+  gc(): { greylist: number; scores: number; points: number; peers: number }
+  enforceScores(): number
+  stats(): { readonly activeConnections: number }
+  on(event: MaintainedEvent, listener: () => void): this
+  off(event: MaintainedEvent, listener: () => void): this
+}
 
 /**
  * What the worker needs, over `p2p`: dials resolve true or false (never reject), the known
@@ -9,7 +30,7 @@ import type { MaintenancePool } from './workers/maintenance.js'
  * KnownPointView and ConnectionView; remoteAddress is the socket's IP), Bootstrap and swap
  * requests, the GC (greylist, score records, tables), and the connection and discovery events.
  */
-export function maintenancePoolOf<A, P, C>(p2p: P2p<A, P, C>): MaintenancePool {
+export function maintenancePoolOf(p2p: MaintainedNode): MaintenancePool {
   return {
     activeConnections: () => p2p.connections(),
     knownPoints: () => p2p.points(),

@@ -3,6 +3,7 @@
 import type { EventEmitter } from 'node:events'
 import { AccessControl } from './acl/index.js'
 import { peerIdToB58 } from './crypto/index.js'
+import { InvalidArgumentError } from './errors/index.js'
 import { type Clock, systemClock } from './io/clock.js'
 import { QueueClosedError } from './io/errors.js'
 import { pullIterator } from './io/pull-iterator.js'
@@ -256,7 +257,7 @@ export class P2p<A, P = null, C = Metadata> {
    * Throws ListenError if the port cannot be had.
    */
   async start(): Promise<void> {
-    if (this.#status !== 'created') throw new Error(`P2p.start: already ${this.#status}`)
+    if (this.#status !== 'created') throw new InvalidArgumentError(`P2p.start: already ${this.#status}`)
     await this.#welcome?.start()
     await this.#startLocalDiscovery().catch(async (err) => {
       await this.#welcome?.stop()

@@ -1,8 +1,7 @@
 // The figures of one driver: throughput, message rate, round trips and handshake rates over
 // one listener/dialer pair of processes, then idle memory over a fresh pair per count.
-import { isDuneP2pError } from '../../src/errors.js'
 import type { DriverName } from './drivers.js'
-import { BenchPeerError } from './errors.js'
+import { BenchPeerError, DriverUnavailableError } from './errors.js'
 import { PeerProcess } from './ipc.js'
 import {
   BULK_MESSAGE_BYTES,
@@ -279,7 +278,7 @@ export async function benchDriver(
     const idle = await measureIdle(driver, options, timeoutMs, progress)
     return { ...traffic, many, idle }
   } catch (err) {
-    if (isDuneP2pError(err, 'DUNE_BENCH_DRIVER_UNAVAILABLE')) {
+    if (err instanceof DriverUnavailableError) {
       progress(`${driver} skipped: ${err.message}`)
       return { skipped: err.message }
     }

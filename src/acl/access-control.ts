@@ -2,7 +2,7 @@
 // administrator's bans and trusts (IPs, subnets, points, peer ids) and the automatic greylist.
 import { EventEmitter } from 'node:events'
 import { peerIdFromB58 } from '../crypto/index.js'
-import { isDuneP2pError } from '../errors.js'
+import { isDuneP2pError } from '../errors/index.js'
 import { type Clock, systemClock } from '../io/clock.js'
 import { type Point, parsePoint } from '../wire/point.js'
 import { AclInputError } from './errors.js'

@@ -1,7 +1,7 @@
 // A typed client of dune-node's admin RPC (docs/RPC.md) over fetch: one method per route, and
 // typed errors for an unreachable node (NodeUnreachableError) and an RPC error body (AdminRpcError).
 
-import { DuneP2pError } from '../errors.js'
+import { DuneP2pError } from '../errors/index.js'
 import type { PeerEventJson, PointEventJson } from '../rpc/routes-history.js'
 import type { AclAction } from '../rpc/schemas.js'
 import type {

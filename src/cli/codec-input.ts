@@ -1,6 +1,6 @@
 // What dune-codec reads from the operator: hex byte strings as they get pasted (optional 0x,
 // spaces and newlines) and JSON text, with errors that say what is wrong and where.
-import { DuneP2pError } from '../errors.js'
+import { DuneP2pError } from '../errors/index.js'
 
 /** Operator input dune-codec cannot use: bad hex, bad JSON, a value out of bounds (code `DUNE_CODEC_INPUT`). */
 export class CodecInputError extends DuneP2pError {

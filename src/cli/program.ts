@@ -1,7 +1,7 @@
 // The commander plumbing the CLIs share: a program that writes through the caller's streams and
 // never exits the process, and the run that turns its outcome into an exit code.
 import { Command, CommanderError, InvalidArgumentError } from 'commander'
-import { DuneP2pError } from '../errors.js'
+import { DuneP2pError } from '../errors/index.js'
 
 /** Where a program writes its output, help and errors. */
 export interface CliStreams {

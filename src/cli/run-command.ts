@@ -2,7 +2,7 @@
 // runs it until SIGINT or SIGTERM, which send Disconnect to every peer and save the state (exit 0).
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { DuneP2pError } from '../errors.js'
+import { DuneP2pError } from '../errors/index.js'
 import { applyOverrides, type ConfigOverrides, FlagError } from '../node/config-overrides.js'
 import { createLogger } from '../node/logger.js'
 import {

@@ -2,7 +2,7 @@
 // one nonce per direction advanced after every chunk; no buffer is allocated per chunk.
 import { createRequire } from 'node:module'
 import sodium from 'sodium-native'
-import { DuneP2pError } from '../errors.js'
+import { DuneP2pError } from '../errors/index.js'
 import { CHANNEL_KEY_BYTES } from './channel-key.js'
 import { assertLength, CryptoInputError } from './errors.js'
 import { incrementNonce, NONCE_BYTES } from './nonce.js'

@@ -1,9 +1,9 @@
 // The error raised by the crypto module when it is handed malformed input: a key, nonce or
 // stamp of the wrong size, an impossible proof-of-work difficulty, or a degenerate key.
-import { DuneP2pError } from '../errors.js'
+import { DuneP2pError } from '../errors/index.js'
 
 /** Malformed input to a crypto function (code `DUNE_CRYPTO_INPUT`). */
-export class CryptoInputError extends DuneP2pError {
+export class CryptoInputError extends DuneP2pError<'DUNE_CRYPTO_INPUT'> {
   constructor(message: string, options?: { cause?: unknown }) {
     super('DUNE_CRYPTO_INPUT', message, options)
   }

@@ -2,7 +2,7 @@
 // keys and stamp in hex): atomic writing with mode 0600 and reading with typed errors.
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { DuneP2pError } from '../errors.js'
+import { DuneP2pError } from '../errors/index.js'
 import { writeFileAtomic } from '../io/atomic-file.js'
 import type { Identity } from './identity.js'
 import { PUBLIC_KEY_BYTES, SECRET_KEY_BYTES } from './keys.js'

@@ -3,7 +3,7 @@
 import { sha256 } from '@noble/hashes/sha2.js'
 import { createBase58check } from '@scure/base'
 import sodium from 'sodium-native'
-import { DuneP2pError } from '../errors.js'
+import { DuneP2pError } from '../errors/index.js'
 import { assertLength } from './errors.js'
 import { PUBLIC_KEY_BYTES } from './keys.js'
 

@@ -2,7 +2,7 @@
 // default), reporting progress and stopping all workers on success or abort.
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import { DuneP2pError } from '../errors.js'
+import { DuneP2pError } from '../errors/index.js'
 import { assertLength, CryptoInputError } from './errors.js'
 import { PUBLIC_KEY_BYTES } from './keys.js'
 import { checkProofOfWork, expectedPowHashes, powTargetBytes } from './proof-of-work.js'

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto'
 import { type FileHandle, open, readdir, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { DuneP2pError } from '../errors.js'
+import { DuneP2pError } from '../errors/index.js'
 
 /** A temp file is `.NAME.<TEMP_ID_BYTES random bytes in hex>.tmp`, beside NAME. */
 const TEMP_ID_BYTES = 6

@@ -1,5 +1,6 @@
 // A byte budget shared by every queue of a P2p layer (after go-libp2p's resource manager): one
 // counter that queues add to and release from; past the limit, its owner is told to shed load.
+import { IoArgumentError } from './errors.js'
 
 /**
  * The bytes held by a set of queues, against a limit. Queues call `reserve`/`release` as items
@@ -18,7 +19,7 @@ export class MemoryBudget {
   #peak = 0
 
   constructor(limit: number, onOver: (held: number) => void) {
-    if (!(limit > 0)) throw new RangeError(`memory budget must be > 0 bytes, got ${limit}`)
+    if (!(limit > 0)) throw new IoArgumentError(`memory budget must be > 0 bytes, got ${limit}`)
     this.limit = limit
     this.#onOver = onOver
   }

@@ -1,6 +1,6 @@
 // The command-line flags of `dune-node run` and `config init` as config-file values: each flag
 // is checked on its own (errors name the flag), then replaces its field in the file's JSON.
-import { DuneP2pError } from '../errors.js'
+import { DuneP2pError } from '../errors/index.js'
 import { NETWORK_NAMES, networkPreset } from './network-presets.js'
 import { dialPointProblem, discoveryAddrProblem, LOG_LEVELS, pointProblem } from './node-config-schema.js'
 

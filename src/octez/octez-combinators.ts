@@ -1,5 +1,6 @@
 // Three data-encoding forms Octez's shell messages use that the wire layer lacks: bytes to the
 // end of the block (Variable.bytes), an optional field (a presence byte) and check_size.
+import { InvalidArgumentError } from '../errors/index.js'
 import type { Encoding } from '../wire/encoding.js'
 import { EncodeError } from '../wire/errors.js'
 
@@ -33,7 +34,8 @@ export function bytesToEnd(max: number): Encoding<Buffer> {
  * `undefined` is none.
  */
 export function optional<T>(enc: Encoding<T>): Encoding<T | undefined> {
-  if (enc.kind === 'variable') throw new TypeError(`optional ${enc.name}: the value must delimit itself`)
+  if (enc.kind === 'variable')
+    throw new InvalidArgumentError(`optional ${enc.name}: the value must delimit itself`)
   return {
     name: enc.name,
     kind: 'dynamic',

@@ -1,6 +1,6 @@
 // The connection-count bounds of the pool and its maintenance (SPEC 5), derived from the
 // min/expected/max connections and checked: the levels that trigger dialing and dropping.
-import { DuneP2pError } from '../errors.js'
+import { DuneP2pError } from '../errors/index.js'
 
 /** A maintenance setting is out of range (code `DUNE_MAINTENANCE_CONFIG`); `field` names it. */
 export class MaintenanceConfigError extends DuneP2pError {

@@ -1,6 +1,6 @@
 // Typed failures of the pool's operations: a connection refused before or during the
 // handshake (by us, with the reason) and an operation on a peer that is not connected.
-import { DuneP2pError } from '../errors.js'
+import { DuneP2pError } from '../errors/index.js'
 
 /**
  * Why the pool refused a connection: the ACL (`point_banned`, `peer_banned`), private mode,
@@ -27,7 +27,7 @@ export type RefusalReason =
   | 'unexpected_peer_id'
 
 /** The pool refused a connection (code `DUNE_CONNECTION_REFUSED`); `reason` says why. */
-export class ConnectionRefusedError extends DuneP2pError {
+export class ConnectionRefusedError extends DuneP2pError<'DUNE_CONNECTION_REFUSED'> {
   constructor(
     readonly reason: RefusalReason,
     readonly point: string | undefined,
@@ -39,14 +39,14 @@ export class ConnectionRefusedError extends DuneP2pError {
 }
 
 /** No live connection with this peer (code `DUNE_NOT_CONNECTED`). */
-export class NotConnectedError extends DuneP2pError {
+export class NotConnectedError extends DuneP2pError<'DUNE_NOT_CONNECTED'> {
   constructor(readonly peerId: string) {
     super('DUNE_NOT_CONNECTED', `not connected to peer ${peerId}`)
   }
 }
 
 /** The P2p instance is not running (not started yet, or stopped) (code `DUNE_P2P_NOT_RUNNING`). */
-export class P2pNotRunningError extends DuneP2pError {
+export class P2pNotRunningError extends DuneP2pError<'DUNE_P2P_NOT_RUNNING'> {
   constructor(operation: string) {
     super('DUNE_P2P_NOT_RUNNING', `${operation}: the P2p instance is not running`)
   }

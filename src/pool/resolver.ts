@@ -3,7 +3,7 @@
 import { lookup } from 'node:dns/promises'
 import { isIP } from 'node:net'
 import { normalizeIp } from '../acl/index.js'
-import { DuneP2pError } from '../errors.js'
+import { DuneP2pError } from '../errors/index.js'
 
 import { type Clock, systemClock, type TimerHandle } from '../io/clock.js'
 /** One address a name resolves to (as dns.promises.lookup with `all: true` gives them). */

@@ -1,6 +1,6 @@
 // The admin RPC's failures: an error with the HTTP status and the stable code of the error
 // body `{ "error": { "code", "message", "cause"? } }` (docs/RPC.md).
-import { DuneP2pError } from '../errors.js'
+import { type DuneErrorCode, DuneP2pError } from '../errors/index.js'
 
 export type RpcErrorCode =
   | 'BAD_REQUEST'
@@ -26,11 +26,11 @@ const STATUS: Record<RpcErrorCode, number> = {
 }
 
 /** A request the RPC answers with an error status (code `DUNE_RPC`; `rpcCode` goes in the body). */
-export class RpcError extends DuneP2pError {
+export class RpcError extends DuneP2pError<'DUNE_RPC'> {
   readonly status: number
   readonly rpcCode: RpcErrorCode
   /** The `DUNE_*` code of the library error behind it, if any. */
-  readonly causeCode: string | undefined
+  readonly causeCode: DuneErrorCode | undefined
 
   constructor(rpcCode: RpcErrorCode, message: string, options: { cause?: unknown } = {}) {
     super('DUNE_RPC', message, options)

@@ -1,7 +1,7 @@
 // Prometheus metrics of one node, in a registry of its own (several nodes share a process):
 // gauges computed at scrape time from the P2p instance, counters fed by its events.
 import { Counter, Gauge, Registry } from 'prom-client'
-import { DuneP2pError } from '../errors.js'
+import { DuneP2pError } from '../errors/index.js'
 import type { P2pEvents } from '../p2p.js'
 import type { GossipService } from '../shell/gossip.js'
 import type { ObservedHeads } from '../shell/observer.js'

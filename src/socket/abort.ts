@@ -1,6 +1,6 @@
 // Cancellation of the connect path (libp2p's AbortOptions, Octez's canceler): the typed abort
 // error, and a scope whose signal follows a caller's signals and a timeout until disposed.
-import { DuneP2pError } from '../errors.js'
+import { DuneP2pError } from '../errors/index.js'
 
 /** The last argument of each cancellable step (dial, handshake, connect), as libp2p's AbortOptions. */
 export interface AbortOptions {

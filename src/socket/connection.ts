@@ -2,6 +2,7 @@
 // cipher, I/O scheduling and two byte-bounded message queues run by a reader and a writer worker.
 import type { Socket } from 'node:net'
 import { type ChunkCipher, MAC_BYTES, MAX_CHUNK_PLAINTEXT, MacError } from '../crypto/index.js'
+import { InvalidArgumentError } from '../errors/index.js'
 import { BoundedQueue } from '../io/bounded-queue.js'
 import { QueueClosedError } from '../io/errors.js'
 import type { MemoryBudget } from '../io/memory-budget.js'
@@ -191,7 +192,7 @@ export class Connection<A, M = unknown> {
     })
     this.#chunkSize = Math.min(options.chunkSize ?? MAX_CHUNK_PLAINTEXT, MAX_CHUNK_PLAINTEXT)
     if (!(this.#chunkSize >= 16))
-      throw new RangeError(`chunkSize must be at least 16, got ${options.chunkSize}`)
+      throw new InvalidArgumentError(`chunkSize must be at least 16, got ${options.chunkSize}`)
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 2000
     this.#copyReads = readsIntoSharedBuffer(handshake.socket)
     this.#writeSlice = scheduler.maxUploadSpeed === undefined ? Number.POSITIVE_INFINITY : LIMITED_WRITE_SLICE

@@ -1,7 +1,7 @@
 // Opening TCP connections for the handshake: a dial bounded by connection_timeout and a caller's
 // AbortSignal, with an optional local address so that tests and simulations use distinct 127.x hosts.
 import net from 'node:net'
-import { DuneP2pError } from '../errors.js'
+import { DuneP2pError } from '../errors/index.js'
 import { AbortedError, type AbortOptions, AbortScope, onAbort } from './abort.js'
 import { setTcpKeepalive, type TcpKeepaliveOptions } from './keepalive.js'
 import { markSharedRead, sharedReadOption } from './shared-read.js'

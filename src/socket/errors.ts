@@ -1,7 +1,7 @@
 // Typed failures of the handshake and of live connections: each names the check that failed
 // and the peer or point involved, so the pool can decide whom to greylist.
 import type { MacError } from '../crypto/index.js'
-import { DuneP2pError } from '../errors.js'
+import { type DuneErrorCode, DuneP2pError } from '../errors/index.js'
 import type { DecodeError } from '../wire/index.js'
 
 /** Which handshake step failed: the pool greylists on some causes and not others (SPEC 5). */
@@ -15,8 +15,20 @@ export type HandshakeFailureCause =
   | 'rejected'
   | 'socket'
 
+/** The codes of the handshake failures (members of DuneErrorCode). */
+export type HandshakeErrorCode = Extract<
+  DuneErrorCode,
+  | 'DUNE_HANDSHAKE_TIMEOUT'
+  | 'DUNE_HANDSHAKE_CLOSED'
+  | 'DUNE_SELF_CONNECTION'
+  | 'DUNE_POW_TOO_LOW'
+  | 'DUNE_HANDSHAKE_DECODING'
+  | 'DUNE_HANDSHAKE_DECRYPTION'
+  | 'DUNE_REJECTED_BY_PEER'
+>
+
 /** Base class of every handshake failure. `point` is `host:port` of the remote end. */
-export class HandshakeError extends DuneP2pError {
+export class HandshakeError<C extends HandshakeErrorCode = HandshakeErrorCode> extends DuneP2pError<C> {
   /** Which check failed; the pool greylists by it. */
   readonly failure: HandshakeFailureCause
   readonly point: string
@@ -24,7 +36,7 @@ export class HandshakeError extends DuneP2pError {
   readonly peerId: string | undefined
 
   constructor(
-    code: string,
+    code: C,
     cause: HandshakeFailureCause,
     message: string,
     where: { point: string; peerId?: string | undefined },
@@ -38,7 +50,7 @@ export class HandshakeError extends DuneP2pError {
 }
 
 /** authentication_timeout elapsed before the handshake finished. Not greylisted (SPEC 5). */
-export class HandshakeTimeoutError extends HandshakeError {
+export class HandshakeTimeoutError extends HandshakeError<'DUNE_HANDSHAKE_TIMEOUT'> {
   /** `step`: the part of the handshake that was late (default the whole handshake). */
   constructor(where: { point: string; peerId?: string | undefined }, timeoutMs: number, step?: string) {
     super(
@@ -53,21 +65,21 @@ export class HandshakeTimeoutError extends HandshakeError {
 }
 
 /** The socket ended or failed during the handshake. */
-export class HandshakeClosedError extends HandshakeError {
+export class HandshakeClosedError extends HandshakeError<'DUNE_HANDSHAKE_CLOSED'> {
   constructor(where: { point: string; peerId?: string | undefined }, options?: { cause?: unknown }) {
     super('DUNE_HANDSHAKE_CLOSED', 'closed', 'connection closed during the handshake', where, options)
   }
 }
 
 /** The remote connection message carries our own public key. */
-export class SelfConnectionError extends HandshakeError {
+export class SelfConnectionError extends HandshakeError<'DUNE_SELF_CONNECTION'> {
   constructor(where: { point: string; peerId?: string | undefined }) {
     super('DUNE_SELF_CONNECTION', 'self_connection', 'connected to ourselves', where)
   }
 }
 
 /** The remote stamp does not meet our proof-of-work target. */
-export class ProofOfWorkTooLowError extends HandshakeError {
+export class ProofOfWorkTooLowError extends HandshakeError<'DUNE_POW_TOO_LOW'> {
   constructor(
     where: { point: string; peerId?: string | undefined },
     readonly expectedBits: number,
@@ -82,7 +94,7 @@ export class ProofOfWorkTooLowError extends HandshakeError {
 }
 
 /** A handshake message (connection message, metadata, ack) failed to decode. */
-export class HandshakeDecodingError extends HandshakeError {
+export class HandshakeDecodingError extends HandshakeError<'DUNE_HANDSHAKE_DECODING'> {
   constructor(where: { point: string; peerId?: string | undefined }, step: string, cause: unknown) {
     super(
       'DUNE_HANDSHAKE_DECODING',
@@ -95,14 +107,14 @@ export class HandshakeDecodingError extends HandshakeError {
 }
 
 /** A handshake chunk failed its MAC check. */
-export class HandshakeDecryptionError extends HandshakeError {
+export class HandshakeDecryptionError extends HandshakeError<'DUNE_HANDSHAKE_DECRYPTION'> {
   constructor(where: { point: string; peerId?: string | undefined }, step: string, cause: unknown) {
     super('DUNE_HANDSHAKE_DECRYPTION', 'decryption', `cannot decrypt the ${step} chunk`, where, { cause })
   }
 }
 
 /** The remote peer answered our Ack with a Nack. */
-export class RejectedByPeerError extends HandshakeError {
+export class RejectedByPeerError extends HandshakeError<'DUNE_REJECTED_BY_PEER'> {
   constructor(
     where: { point: string; peerId?: string | undefined },
     readonly motive: string,
@@ -113,7 +125,7 @@ export class RejectedByPeerError extends HandshakeError {
 }
 
 /** An operation on a connection that is closed; carries the reason it closed. */
-export class ConnectionClosedError extends DuneP2pError {
+export class ConnectionClosedError extends DuneP2pError<'DUNE_CONNECTION_CLOSED'> {
   constructor(readonly reason: CloseReason) {
     super('DUNE_CONNECTION_CLOSED', `connection closed: ${describeCloseReason(reason)}`)
   }

@@ -15,6 +15,7 @@ import {
   peerIdOf,
   peerIdToB58,
 } from '../crypto/index.js'
+import { InvalidArgumentError } from '../errors/index.js'
 import {
   type Ack,
   ackEncoding,
@@ -125,7 +126,8 @@ export class PendingHandshake<M> {
   /** Sends Ack and reads the peer's Ack: the connection is then live. */
   async accept(): Promise<HandshakeResult<M>> {
     this.#settle()
-    if (!this.peer.version.ok) throw new Error('accept: the versions were not agreed; send a Nack')
+    if (!this.peer.version.ok)
+      throw new InvalidArgumentError('accept: the versions were not agreed; send a Nack')
     const where = { point: pointOf(this.#socket), peerId: this.peer.peerIdB58 }
     try {
       writeChunk(this.#socket, this.#cipher, encode(ackEncoding, { kind: 'ack' }))
@@ -172,7 +174,7 @@ export class PendingHandshake<M> {
   }
 
   #settle(): void {
-    if (this.#settled) throw new Error('PendingHandshake: accept or nack was already called')
+    if (this.#settled) throw new InvalidArgumentError('PendingHandshake: accept or nack was already called')
     this.#settled = true
   }
 

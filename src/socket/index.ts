@@ -1,5 +1,19 @@
-// Public API of the socket layer: dialing, the handshake (authenticate, then accept or nack)
-// and the authenticated connection with its message queues.
+// dune-p2p/socket, the socket layer's public API: dialing, the handshake (authenticate, then
+// accept or nack), the authenticated connection, and the I/O scheduler and budget it runs on.
+// Node's types (Buffer, sockets) for consumers whose tsconfig lists no "types", as in src/index.ts.
+/// <reference types="node" preserve="true" />
+
+export { QueueClosedError, SchedulerClosedError } from '../io/errors.js'
+export { MemoryBudget } from '../io/memory-budget.js'
+export {
+  DEFAULT_READ_BUFFER_SIZE,
+  type IoHandle,
+  IoScheduler,
+  type IoSchedulerOptions,
+  type IoStats,
+  LIMITED_READ_BUFFER_SIZE,
+  type SchedulerStats,
+} from '../io/scheduler.js'
 export { AbortedError, type AbortOptions } from './abort.js'
 export { Connection, type ConnectionOptions, type ConnectionStats } from './connection.js'
 export { DialError, type DialOptions, dialTcp } from './dial.js'
@@ -11,12 +25,12 @@ export {
   HandshakeDecodingError,
   HandshakeDecryptionError,
   HandshakeError,
+  type HandshakeErrorCode,
   type HandshakeFailureCause,
   HandshakeTimeoutError,
   ProofOfWorkTooLowError,
   RejectedByPeerError,
   SelfConnectionError,
-  socketErrorReason,
 } from './errors.js'
 export {
   type AuthenticatedPeer,
@@ -26,11 +40,5 @@ export {
   PendingHandshake,
 } from './handshake.js'
 export { DEFAULT_TCP_KEEPALIVE, setTcpKeepalive, type TcpKeepaliveOptions } from './keepalive.js'
-export { readAcceptedIntoSharedBuffer, readsIntoSharedBuffer } from './shared-read.js'
-export {
-  announcedVersions,
-  type NegotiatedVersion,
-  negotiateVersion,
-  type SupportedVersions,
-  type VersionRejection,
-} from './versions.js'
+export { readAcceptedIntoSharedBuffer } from './shared-read.js'
+export type { NegotiatedVersion, SupportedVersions, VersionRejection } from './versions.js'

@@ -1,5 +1,6 @@
 // The write-stall watch of a connection (Bitcoin Core's "no send progress" timeout): armed when
 // the outgoing queue refuses a message, disarmed when one leaves it, it fires past the timeout.
+import { InvalidArgumentError } from '../errors/index.js'
 
 /**
  * Watches one outgoing queue. `refused()` (the queue was full) starts the clock unless it runs;
@@ -14,7 +15,7 @@ export class WriteStallWatch {
 
   /** `timeoutMs` Infinity: never fires. */
   constructor(timeoutMs: number, onStall: (stalledMs: number) => void) {
-    if (!(timeoutMs > 0)) throw new RangeError(`writeStallTimeoutMs must be > 0, got ${timeoutMs}`)
+    if (!(timeoutMs > 0)) throw new InvalidArgumentError(`writeStallTimeoutMs must be > 0, got ${timeoutMs}`)
     this.timeoutMs = timeoutMs
     this.#onStall = onStall
   }

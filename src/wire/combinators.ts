@@ -1,6 +1,7 @@
 // Building blocks of the wire formats (integers, booleans, byte strings, length-prefixed blocks,
 // lists, objects, tagged unions, enumerations), each checking its bounds on encode and decode.
 import { isUtf8 } from 'node:buffer'
+import { InvalidArgumentError } from '../errors/index.js'
 import type { Encoding, EncodingKind, ValueOf } from './encoding.js'
 import { EncodeError, within } from './errors.js'
 import type { Reader } from './reader.js'
@@ -306,8 +307,10 @@ export interface ListOptions {
 }
 
 function checkElement(elem: Encoding<unknown>): void {
-  if (elem.kind === 'variable') throw new TypeError(`list of ${elem.name}: elements must delimit themselves`)
-  if (elem.maxSize === 0) throw new TypeError(`list of ${elem.name}: elements must take at least one byte`)
+  if (elem.kind === 'variable')
+    throw new InvalidArgumentError(`list of ${elem.name}: elements must delimit themselves`)
+  if (elem.maxSize === 0)
+    throw new InvalidArgumentError(`list of ${elem.name}: elements must take at least one byte`)
 }
 
 /**
@@ -397,9 +400,10 @@ export function obj<F extends Record<string, Encoding<unknown>>>(
   const encs = keys.map((k) => fields[k])
   const segments = keys.map(wireName)
   keys.forEach((k, i) => {
-    if (/^\d+$/.test(k)) throw new TypeError(`obj ${name}: field name ${k} would not keep its order`)
+    if (/^\d+$/.test(k))
+      throw new InvalidArgumentError(`obj ${name}: field name ${k} would not keep its order`)
     if (encs[i].kind === 'variable' && i !== keys.length - 1) {
-      throw new TypeError(`obj ${name}: variable-size field ${k} must be the last one`)
+      throw new InvalidArgumentError(`obj ${name}: variable-size field ${k} must be the last one`)
     }
   })
   const kind = combinedKind(encs.map((e) => e.kind))
@@ -477,9 +481,9 @@ export function union<T extends { kind: string }>(
   const byKind = new Map<string, { tag: number; body: Encoding<T> }>()
   for (const [kind, c] of Object.entries(cases) as [string, UnionCase<T>][]) {
     if (!Number.isInteger(c.tag) || c.tag < 0 || c.tag > maxTag) {
-      throw new TypeError(`union ${name}: tag ${c.tag} of ${kind} does not fit ${tagSize} byte(s)`)
+      throw new InvalidArgumentError(`union ${name}: tag ${c.tag} of ${kind} does not fit ${tagSize} byte(s)`)
     }
-    if (byTag.has(c.tag)) throw new TypeError(`union ${name}: tag ${c.tag} used twice`)
+    if (byTag.has(c.tag)) throw new InvalidArgumentError(`union ${name}: tag ${c.tag} used twice`)
     byTag.set(c.tag, { kind, body: c.body })
     byKind.set(kind, { tag: c.tag, body: c.body })
   }
@@ -543,7 +547,8 @@ export function enumeration<const V extends string>(
   repr: Encoding<number>,
   values: readonly V[],
 ): Encoding<V> {
-  if (repr.kind !== 'fixed') throw new TypeError(`enumeration ${name}: its representation must be fixed-size`)
+  if (repr.kind !== 'fixed')
+    throw new InvalidArgumentError(`enumeration ${name}: its representation must be fixed-size`)
   const index = new Map<string, number>(values.map((v, i) => [v, i]))
   return {
     name,

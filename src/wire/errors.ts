@@ -1,6 +1,6 @@
 // Typed failures of the binary encodings: DecodeError for bad input (with the byte offset,
 // a stable reason and the field path), EncodeError for values an encoding cannot represent.
-import { DuneP2pError } from '../errors.js'
+import { DuneP2pError } from '../errors/index.js'
 
 /** Why decoding failed; stable strings callers may branch on. */
 export type DecodeErrorReason =
@@ -30,7 +30,7 @@ function joinPath(segment: string, path: string): string {
 }
 
 /** Input bytes that are not a valid encoding of the expected value. */
-export class DecodeError extends DuneP2pError {
+export class DecodeError extends DuneP2pError<'DUNE_DECODE'> {
   /** Byte offset in the input where decoding failed. */
   readonly offset: number
   readonly reason: DecodeErrorReason
@@ -60,7 +60,7 @@ export class DecodeError extends DuneP2pError {
 }
 
 /** A value that its encoding cannot represent (out of range, over a bound, malformed). */
-export class EncodeError extends DuneP2pError {
+export class EncodeError extends DuneP2pError<'DUNE_ENCODE'> {
   readonly reason: EncodeErrorReason
   /** Dotted path of the offending field ('' at top level). */
   readonly path: string
@@ -80,7 +80,7 @@ export class EncodeError extends DuneP2pError {
 }
 
 /** A point string ("host:port", "[v6]:port") that is not valid. */
-export class InvalidPointError extends DuneP2pError {
+export class InvalidPointError extends DuneP2pError<'DUNE_INVALID_POINT'> {
   constructor(detail: string) {
     super('DUNE_INVALID_POINT', detail)
   }

@@ -1,12 +1,14 @@
-// Public API of the wire layer: the Encoding interface and its entry points, the combinators,
-// the stream decoder and the protocol's encodings (points, handshake messages, P2P messages).
+// dune-p2p/wire, the wire layer's public API: the Encoding interface and its entry points, the
+// combinators, the stream decoder and the protocol's encodings (points, handshake, P2P messages).
+// Node's types (Buffer, sockets) for consumers whose tsconfig lists no "types", as in src/index.ts.
+/// <reference types="node" preserve="true" />
+
 export {
   type Ack,
   ackEncoding,
   MAX_NACK_POINTS,
   NACK_MOTIVES,
   type NackMotive,
-  nackMotiveEncoding,
 } from './ack.js'
 export {
   type BoundedOptions,
@@ -86,5 +88,6 @@ export {
   pointSyntaxError,
   pointWireError,
 } from './point.js'
-export { Reader, type ReaderOptions } from './reader.js'
+/** The cursor an Encoding's `read` is given (a type only: decode and StreamDecoder make readers). */
+export type { Reader } from './reader.js'
 export { StreamDecoder } from './stream-decoder.js'

@@ -1,5 +1,6 @@
 // P2P messages on a live connection: a u32 size then `tag u16 | body`, with the built-in
 // messages (0x01-0x05) and a typed registry of the application's messages (tags >= 0x10).
+import { InvalidArgumentError } from '../errors/index.js'
 import { listToEnd, obj } from './combinators.js'
 import type { Encoding } from './encoding.js'
 import { EncodeError, within } from './errors.js'
@@ -106,11 +107,14 @@ function definedCodec<D extends Record<string, MessageDefinition<unknown>>>(
   for (const [name, def] of Object.entries(defs)) {
     const { tag, encoding, maxSize } = def
     if (!Number.isInteger(tag) || tag < MIN_APPLICATION_TAG || tag > 0xffff) {
-      throw new TypeError(`message ${name}: tag ${tag} is not in 0x10..0xffff (0x00-0x0f are the layer's)`)
+      throw new InvalidArgumentError(
+        `message ${name}: tag ${tag} is not in 0x10..0xffff (0x00-0x0f are the layer's)`,
+      )
     }
-    if (byTag.has(tag)) throw new TypeError(`message ${name}: tag ${tag} is already ${byTag.get(tag)?.name}`)
+    if (byTag.has(tag))
+      throw new InvalidArgumentError(`message ${name}: tag ${tag} is already ${byTag.get(tag)?.name}`)
     if (!Number.isInteger(maxSize) || maxSize < 0)
-      throw new TypeError(`message ${name}: bad maxSize ${maxSize}`)
+      throw new InvalidArgumentError(`message ${name}: bad maxSize ${maxSize}`)
     const entry = { name, tag, encoding, maxSize: Math.min(maxSize, encoding.maxSize) }
     byName.set(name, entry)
     byTag.set(tag, entry)

@@ -1,5 +1,6 @@
 // Bounds-checked cursor over a Buffer that every Encoding reads from: tracks the position and
 // the nested ends of dynamic-size blocks, and turns every overrun into a DecodeError.
+import { InvalidArgumentError } from '../errors/index.js'
 import { DecodeError, type DecodeErrorReason } from './errors.js'
 
 /**
@@ -76,7 +77,9 @@ export class Reader {
   /** Bytes left before the end of the innermost block. Not meaningful at the top of a stream. */
   get remaining(): number {
     if (this.streaming && this.depth === 0) {
-      throw new Error('Reader: the end of a stream is unknown (an encoding of kind "variable" was streamed)')
+      throw new InvalidArgumentError(
+        'Reader: the end of a stream is unknown (an encoding of kind "variable" was streamed)',
+      )
     }
     return this.end - this.pos
   }

@@ -1,5 +1,6 @@
 // Incremental decoding of a sequence of values from chunks as they arrive, with exactly the
 // results of whole-buffer decoding for any split of the input, in amortized linear time.
+import { InvalidArgumentError } from '../errors/index.js'
 import type { Encoding } from './encoding.js'
 import { DecodeError, within } from './errors.js'
 import { NEED_MORE, Reader } from './reader.js'
@@ -39,11 +40,11 @@ export class StreamDecoder<T> implements Iterable<T> {
 
   constructor(enc: Encoding<T>) {
     if (enc.kind === 'variable') {
-      throw new TypeError(
+      throw new InvalidArgumentError(
         `StreamDecoder: ${enc.name} extends to the end of its input; wrap it in dynamicSize`,
       )
     }
-    if (enc.maxSize === 0) throw new TypeError(`StreamDecoder: ${enc.name} takes no bytes`)
+    if (enc.maxSize === 0) throw new InvalidArgumentError(`StreamDecoder: ${enc.name} takes no bytes`)
     this.enc = enc
   }
 
@@ -54,7 +55,7 @@ export class StreamDecoder<T> implements Iterable<T> {
 
   /** Queues a chunk of input. The chunk is kept as is (not copied) until decoded. */
   push(chunk: Buffer): void {
-    if (this.ended) throw new Error('StreamDecoder: push after end()')
+    if (this.ended) throw new InvalidArgumentError('StreamDecoder: push after end()')
     if (chunk.length === 0) return
     this.chunks.push(chunk)
     this.buffered += chunk.length
@@ -80,7 +81,7 @@ export class StreamDecoder<T> implements Iterable<T> {
       try {
         const value = this.enc.read(r)
         if (r.pos === start)
-          throw new TypeError(`StreamDecoder: ${this.enc.name} decoded a value from no bytes`)
+          throw new InvalidArgumentError(`StreamDecoder: ${this.enc.name} decoded a value from no bytes`)
         this.advance(r.pos - start)
         this.needed = 1
         return value

@@ -2,7 +2,7 @@
 // to a broadcast address with a doubling delay, and the points heard from others on the LAN.
 import dgram from 'node:dgram'
 import { networkInterfaces } from 'node:os'
-import { DuneP2pError } from '../errors.js'
+import { DuneP2pError } from '../errors/index.js'
 import { type Clock, systemClock, type TimerHandle } from '../io/clock.js'
 import type { LocalDiscoveryConfig } from '../pool/config.js'
 

@@ -1,7 +1,7 @@
 // The welcome worker: the accept loop. It refuses sockets its check turns down (the ACL, the
 // admission limits) before reading a byte, hands the others on, and backs off on accept errors.
 import net from 'node:net'
-import { DuneP2pError } from '../errors.js'
+import { DuneP2pError } from '../errors/index.js'
 import { type Clock, systemClock } from '../io/clock.js'
 import type { P2pConfig } from '../pool/config.js'
 import { setTcpKeepalive } from '../socket/keepalive.js'

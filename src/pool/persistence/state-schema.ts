@@ -4,7 +4,7 @@ import { isIP } from 'node:net'
 import { z } from 'zod'
 import type { AclSnapshot } from '../../acl/snapshot.js'
 import { peerIdFromB58 } from '../../crypto/peer-id.js'
-import { DuneP2pError } from '../../errors.js'
+import { DuneP2pError } from '../../errors/index.js'
 import { pointSyntaxError } from '../../wire/point.js'
 import { pointAddressError } from '../point-address.js'
 

@@ -2,7 +2,7 @@
 // aside, not fatal) and saves it atomically, one write at a time, coalescing bursts of saves.
 import { lstat, mkdir, readFile, rename } from 'node:fs/promises'
 import { join } from 'node:path'
-import { DuneP2pError } from '../../errors.js'
+import { DuneP2pError } from '../../errors/index.js'
 import { removeStaleTempFiles, writeFileAtomic } from '../../io/atomic-file.js'
 import { type Clock, systemClock, type TimerHandle } from '../../io/clock.js'
 import {

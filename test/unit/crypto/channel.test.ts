@@ -13,7 +13,7 @@ import {
 } from '../../../src/crypto/chunk-cipher.js'
 import { generateKeyPair } from '../../../src/crypto/keys.js'
 import { deriveNonces, incrementNonce } from '../../../src/crypto/nonce.js'
-import { isDuneP2pError } from '../../../src/errors.js'
+import { isDuneP2pError } from '../../../src/errors/index.js'
 import { hex, readVectorJson } from '../../support/vectors.js'
 
 interface WireVectors {

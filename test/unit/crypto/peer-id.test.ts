@@ -7,7 +7,7 @@ import { createBase58check } from '@scure/base'
 import fc from 'fast-check'
 import { generateKeyPair, publicKeyOf } from '../../../src/crypto/keys.js'
 import { PeerIdFormatError, peerIdFromB58, peerIdOf, peerIdToB58 } from '../../../src/crypto/peer-id.js'
-import { isDuneP2pError } from '../../../src/errors.js'
+import { isDuneP2pError } from '../../../src/errors/index.js'
 import { parseConnectionMessage } from '../../support/connection-message.js'
 import { hex, readVectorJson } from '../../support/vectors.js'
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
-import { isDuneP2pError } from '../../../src/errors.js'
+import { isDuneP2pError } from '../../../src/errors/index.js'
 import { BoundedQueue } from '../../../src/io/bounded-queue.js'
 import { IoArgumentError, QueueClosedError } from '../../../src/io/errors.js'
 

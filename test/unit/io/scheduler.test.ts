@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
-import { isDuneP2pError } from '../../../src/errors.js'
+import { isDuneP2pError } from '../../../src/errors/index.js'
 import { IoArgumentError, SchedulerClosedError } from '../../../src/io/errors.js'
 import { FlowRegistry } from '../../../src/io/flow-meter.js'
 import {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
+import { InvalidArgumentError } from '../../../src/errors/index.js'
 import {
   bool,
   bytes,
@@ -245,8 +246,8 @@ describe('lists', () => {
     expectDecodeError(() => decode(enc, Buffer.alloc(10)), 'too_many_elements', 8)
     expectDecodeError(() => decode(enc, Buffer.alloc(3)), 'short_input', 2)
     checkRandomBytes(enc)
-    assert.throws(() => listToEnd(enc, { maxLength: 1 }), TypeError)
-    assert.throws(() => listToEnd(constant(1), { maxLength: 1 }), TypeError)
+    assert.throws(() => listToEnd(enc, { maxLength: 1 }), InvalidArgumentError)
+    assert.throws(() => listToEnd(constant(1), { maxLength: 1 }), InvalidArgumentError)
   })
 })
 
@@ -274,7 +275,7 @@ describe('obj, union, enumeration', () => {
       () => encode(shape, { ...v, flags: { privateNode: 2 as unknown as boolean } }),
       'invalid_value',
     )
-    assert.throws(() => obj('bad', { a: listToEnd(uint8, { maxLength: 1 }), b: uint8 }), TypeError)
+    assert.throws(() => obj('bad', { a: listToEnd(uint8, { maxLength: 1 }), b: uint8 }), InvalidArgumentError)
     checkRandomBytes(shape)
   })
 
@@ -327,7 +328,7 @@ describe('obj, union, enumeration', () => {
         union<Shape>('bad', { tagSize: 1 }, {
           empty: { tag: 256, body: constant({ kind: 'empty' }) },
         } as never),
-      TypeError,
+      InvalidArgumentError,
     )
   })
 

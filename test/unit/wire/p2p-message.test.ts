@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
+import { InvalidArgumentError } from '../../../src/errors/index.js'
 import {
   type ApplicationMessage,
   advertiseBodyEncoding,
@@ -350,15 +351,21 @@ describe('typed registry', () => {
   })
 
   test('definitions are checked', () => {
-    assert.throws(() => defineMessages({ low: { tag: 0x0f, encoding: uint32, maxSize: 4 } }), TypeError)
-    assert.throws(() => defineMessages({ big: { tag: 0x10000, encoding: uint32, maxSize: 4 } }), TypeError)
+    assert.throws(
+      () => defineMessages({ low: { tag: 0x0f, encoding: uint32, maxSize: 4 } }),
+      InvalidArgumentError,
+    )
+    assert.throws(
+      () => defineMessages({ big: { tag: 0x10000, encoding: uint32, maxSize: 4 } }),
+      InvalidArgumentError,
+    )
     assert.throws(
       () =>
         defineMessages({
           a: { tag: 0x20, encoding: uint32, maxSize: 4 },
           b: { tag: 0x20, encoding: uint32, maxSize: 4 },
         }),
-      TypeError,
+      InvalidArgumentError,
     )
     const none = defineMessages({})
     assert.equal(none.maxFrameSize, registry.maxFrameSize)

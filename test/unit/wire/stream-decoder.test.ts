@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
+import { InvalidArgumentError } from '../../../src/errors/index.js'
 import {
   bytes,
   type Encoding,
@@ -131,6 +132,6 @@ describe('StreamDecoder', () => {
   })
 
   test('refuses encodings that cannot delimit themselves', () => {
-    assert.throws(() => new StreamDecoder(listToEnd(uint8, { maxLength: 3 })), TypeError)
+    assert.throws(() => new StreamDecoder(listToEnd(uint8, { maxLength: 3 })), InvalidArgumentError)
   })
 })

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
 import { DEFAULT_NET_GROUP_PREFIXES } from '../../../src/acl/net-group.js'
-import { isDuneP2pError } from '../../../src/errors.js'
+import { isDuneP2pError } from '../../../src/errors/index.js'
 import { DEFAULT_BACKOFF, nextAttemptAt } from '../../../src/pool/backoff.js'
 import { MaintenanceConfigError, maintenanceBounds } from '../../../src/pool/connection-bounds.js'
 import {
