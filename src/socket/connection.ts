@@ -1,5 +1,5 @@
-// An authenticated connection (Octez's P2p_socket.connection): a TCP socket with its channel
-// cipher, I/O scheduling and two byte-bounded message queues run by a reader and a writer worker.
+// An authenticated connection (Octez's P2p_socket.connection): a TCP socket, its I/O share and two
+// byte-bounded message queues, between a reader (chunk-reader, frame-reader) and a writer worker.
 import type { Socket } from 'node:net'
 import { MAX_CHUNK_PLAINTEXT, MacError } from '../crypto/index.js'
 import { BoundedQueue } from '../io/bounded-queue.js'

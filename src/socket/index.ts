@@ -1,5 +1,6 @@
 // Public API of the socket layer: dialing, the handshake (authenticate, then accept or nack)
 // and the authenticated connection with its message queues.
+export { BufferPool, type BufferPoolOptions } from './buffer-pool.js'
 export { Connection, type ConnectionOptions, type ConnectionStats } from './connection.js'
 export { DialError, type DialOptions, dialTcp } from './dial.js'
 export {
