@@ -11,10 +11,11 @@ import { ChunkReader } from '../../src/socket/chunk-reader.js'
  */
 export function chunkBodies(onBody: (body: Buffer) => void): (data: Buffer) => void {
   const reader = new ChunkReader(
-    (body) => {
+    (_, body) => {
       onBody(Buffer.from(body.buffer, body.byteOffset, body.length))
       return true
     },
+    undefined,
     new BufferPool({ maxSpareOutputs: 0, maxSpareCarries: 1 }),
   )
   return (data) => {

@@ -100,14 +100,18 @@ class SealedTcpConnection extends TcpConnection {
   onMessage(callback: (message: Buffer) => void): void {
     const decoder = new FrameDecoder(callback)
     // The reader refuses a chunk shorter than its MAC (a MacError).
-    const chunks = new ChunkReader((box) => {
-      const opened = Buffer.allocUnsafe(box.length - MAC_BYTES)
-      if (!sodium.crypto_secretbox_open_easy(opened, box, this.receiveNonce, KEY))
-        throw new BenchConnectionError('sealed-tcp chunk MAC verification failed')
-      sodium.sodium_increment(this.receiveNonce)
-      decoder.push(opened)
-      return true
-    }, carries)
+    const chunks = new ChunkReader(
+      (_, box) => {
+        const opened = Buffer.allocUnsafe(box.length - MAC_BYTES)
+        if (!sodium.crypto_secretbox_open_easy(opened, box, this.receiveNonce, KEY))
+          throw new BenchConnectionError('sealed-tcp chunk MAC verification failed')
+        sodium.sodium_increment(this.receiveNonce)
+        decoder.push(opened)
+        return true
+      },
+      undefined,
+      carries,
+    )
     this.socket.on('data', (data: Buffer) => {
       try {
         chunks.feed(data)

@@ -9,11 +9,11 @@ export const CHUNK_LENGTH_BYTES = 2
 export const MAX_CHUNK_BODY = 0xffff
 
 /**
- * Called with each whole chunk's body (MAC and ciphertext), in order. The view is valid during
+ * Called with the reader's owner and each whole chunk's body (MAC and ciphertext), in order. The view is valid during
  * the call only (it may alias the read or a carry reused afterwards). Returns false to stop the
  * feed after this chunk (a paused or closed reader); an exception propagates out of `feed`.
  */
-export type ChunkHandler = (body: Uint8Array) => boolean
+export type ChunkHandler<O> = (owner: O, body: Uint8Array) => boolean
 
 /** Where carries come from and go back to (a BufferPool). */
 export interface CarryPool {
@@ -40,8 +40,9 @@ const view = (bytes: Uint8Array, start: number, length: number): Uint8Array =>
  * is handed on as a view of it (no copy), one cut by a read's end is copied into a carry taken
  * from the pool at the cut and given back once the chunk is handled, so an idle reader holds none.
  */
-export class ChunkReader {
-  readonly #onChunk: ChunkHandler
+export class ChunkReader<O = undefined> {
+  readonly #onChunk: ChunkHandler<O>
+  readonly #owner: O
   readonly #carries: CarryPool
   readonly #minBody: number
   readonly #maxBody: number
@@ -55,8 +56,13 @@ export class ChunkReader {
   /** Where the carried chunk starts in the stream. */
   #carryStart = 0
 
-  constructor(onChunk: ChunkHandler, carries: CarryPool, options: ChunkReaderOptions = {}) {
+  /**
+   * `onChunk` is called with `owner`: one function for all the readers of a kind, rather than a
+   * closure per reader, keeps the call inlinable.
+   */
+  constructor(onChunk: ChunkHandler<O>, owner: O, carries: CarryPool, options: ChunkReaderOptions = {}) {
     this.#onChunk = onChunk
+    this.#owner = owner
     this.#carries = carries
     this.#minBody = options.minBody ?? MAC_BYTES
     this.#maxBody = Math.min(options.maxBody ?? MAX_CHUNK_BODY, MAX_CHUNK_BODY)
@@ -91,7 +97,7 @@ export class ChunkReader {
       if (length < this.#minBody || length > this.#maxBody) this.#refuse(length, base + off)
       if (end - off - CHUNK_LENGTH_BYTES < length) break
       off += CHUNK_LENGTH_BYTES + length
-      if (!this.#onChunk(view(bytes, off - length, length))) {
+      if (!this.#onChunk(this.#owner, view(bytes, off - length, length))) {
         this.#position = base + off
         return off
       }
@@ -141,6 +147,7 @@ export class ChunkReader {
       this.#carry = undefined
       try {
         this.#carryHandled = this.#onChunk(
+          this.#owner,
           view(carry, CHUNK_LENGTH_BYTES, this.#carryEnd - CHUNK_LENGTH_BYTES),
         )
       } finally {

@@ -80,8 +80,8 @@ export class Connection<A, M = unknown> {
   readonly #establishedAt = Date.now()
   readonly #budget: MemoryBudget | undefined
   /** The reader's stages: socket bytes to chunks, chunks to frames; and the writer worker. */
-  readonly #chunks: ChunkReader
-  readonly #frames: FrameReader
+  readonly #chunks: ChunkReader<Connection<A, M>>
+  readonly #frames: FrameReader<Connection<A, M>>
   readonly #writer: ConnectionWriter<A>
 
   /** Why reading is paused (PAUSED_BY_* flags), and the bytes read meanwhile. */
@@ -129,12 +129,13 @@ export class Connection<A, M = unknown> {
       ...budget,
     })
     const buffers = options.buffers ?? processBufferPool()
-    this.#chunks = new ChunkReader(this.#onChunk, buffers)
-    this.#frames = new FrameReader(
+    this.#chunks = new ChunkReader<Connection<A, M>>(Connection.#onChunk, this, buffers)
+    this.#frames = new FrameReader<Connection<A, M>>(
       handshake.cipher,
       registry.maxFrameSize,
       buffers,
-      this.#onFrame,
+      Connection.#onFrame,
+      this,
       options.onEmptyChunk,
     )
     this.#writer = new ConnectionWriter({
@@ -341,26 +342,29 @@ export class Connection<A, M = unknown> {
     }
   }
 
-  /** Each whole chunk: opened into frames; reading goes on unless that paused or closed it. */
-  readonly #onChunk = (body: Uint8Array): boolean => {
-    this.#frames.open(body)
-    return !(this.#paused & PAUSED_BY_QUEUE) && this.#closeReason === undefined
+  /**
+   * Each whole chunk: opened into frames; reading goes on unless that paused or closed it. One
+   * function for every connection (not a closure each), so that the readers' calls inline.
+   */
+  static #onChunk<A, M>(self: Connection<A, M>, body: Uint8Array): boolean {
+    self.#frames.open(body)
+    return !(self.#paused & PAUSED_BY_QUEUE) && self.#closeReason === undefined
   }
 
   /** Each whole frame: decoded into the incoming queue (or the overflow, pausing the reads). */
-  readonly #onFrame = (frame: Buffer): boolean => {
-    const message = this.#registry.decodeBody(frame, FRAME_PREFIX, frame.length)
+  static #onFrame<A, M>(self: Connection<A, M>, frame: Buffer): boolean {
+    const message = self.#registry.decodeBody(frame, FRAME_PREFIX, frame.length)
     if (message.kind === 'disconnect') {
-      this.#terminate({ kind: 'peer_disconnect' })
+      self.#terminate({ kind: 'peer_disconnect' })
       return false
     }
-    this.#messagesReceived++
-    if (this.#overflow.length > 0 || !this.#incoming.tryPush(message, frame.length)) {
-      if (this.#overflow === NO_OVERFLOW) this.#overflow = []
-      this.#overflow.push({ message, size: frame.length })
-      if (!(this.#paused & PAUSED_BY_QUEUE)) {
-        this.#pause(PAUSED_BY_QUEUE)
-        void this.#flushOverflow()
+    self.#messagesReceived++
+    if (self.#overflow.length > 0 || !self.#incoming.tryPush(message, frame.length)) {
+      if (self.#overflow === NO_OVERFLOW) self.#overflow = []
+      self.#overflow.push({ message, size: frame.length })
+      if (!(self.#paused & PAUSED_BY_QUEUE)) {
+        self.#pause(PAUSED_BY_QUEUE)
+        void self.#flushOverflow()
       }
     }
     return true

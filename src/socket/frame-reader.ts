@@ -13,21 +13,22 @@ export const FRAME_PREFIX = 4
 const PEEK_MIN_PLAINTEXT = 4096
 
 /**
- * Called with each whole frame (its size prefix included), a buffer of its own that the reader
+ * Called with the reader's owner and each whole frame (its size prefix included), a buffer of its own that the reader
  * keeps no reference to. Returns false to stop reading the current chunk (the connection closed).
  */
-export type FrameHandler = (frame: Buffer) => boolean
+export type FrameHandler<O> = (owner: O, frame: Buffer) => boolean
 
 /**
  * One direction's frame assembly over the chunk cipher. `open` takes each chunk body in order;
  * a frame spanning chunks is filled across calls. Throws MacError for a chunk that does not
  * verify and DecodeError for a frame size of 0 or above `maxFrameSize`.
  */
-export class FrameReader {
+export class FrameReader<O = undefined> {
   readonly #cipher: ChunkCipher
   readonly #maxFrameSize: number
   readonly #buffers: BufferPool
-  readonly #onFrame: FrameHandler
+  readonly #onFrame: FrameHandler<O>
+  readonly #owner: O
   readonly #onEmptyChunk: (() => void) | undefined
   /** The frame being filled, once its size is known, and its bytes filled so far. */
   #frame: Buffer | undefined
@@ -39,9 +40,11 @@ export class FrameReader {
     cipher: ChunkCipher,
     maxFrameSize: number,
     buffers: BufferPool,
-    onFrame: FrameHandler,
+    onFrame: FrameHandler<O>,
+    owner: O,
     onEmptyChunk?: () => void,
   ) {
+    this.#owner = owner
     this.#cipher = cipher
     this.#maxFrameSize = maxFrameSize
     this.#buffers = buffers
@@ -172,6 +175,6 @@ export class FrameReader {
   #frameDone(frame: Buffer): boolean {
     this.#frame = undefined
     this.#frameFill = 0
-    return this.#onFrame(frame)
+    return this.#onFrame(this.#owner, frame)
   }
 }

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test'
 import fc from 'fast-check'
 import { MAC_BYTES, MacError } from '../../../src/crypto/index.js'
 import { BufferPool, CARRY_BYTES } from '../../../src/socket/buffer-pool.js'
-import { ChunkReader } from '../../../src/socket/chunk-reader.js'
+import { ChunkReader, type ChunkReaderOptions } from '../../../src/socket/chunk-reader.js'
 import { DecodeError } from '../../../src/wire/index.js'
 
 /** The wire form of chunks with these bodies. */
@@ -23,10 +23,17 @@ function stream(bodies: readonly Uint8Array[]): Buffer {
 const body = (length: number, seed: number): Buffer =>
   Buffer.from(Array.from({ length }, (_, i) => (i * 31 + seed * 7) & 0xff))
 
+/** A reader without owner calling `handler` with each body. */
+const newReader = (
+  handler: (body: Uint8Array) => boolean,
+  pool: BufferPool,
+  options: ChunkReaderOptions = {},
+): ChunkReader => new ChunkReader((_, body) => handler(body), undefined, pool, options)
+
 /** A reader that copies out every body it is handed (the views are valid during the call only). */
 function collecting(pool = new BufferPool(), options = {}): { reader: ChunkReader; got: Buffer[] } {
   const got: Buffer[] = []
-  const reader = new ChunkReader(
+  const reader = newReader(
     (chunk) => {
       got.push(Buffer.from(chunk))
       return true
@@ -65,7 +72,7 @@ describe('ChunkReader', () => {
   test('several chunks in one feed come out in order, each a view of the read (no copy)', () => {
     const bytes = stream(BODIES)
     const views: Uint8Array[] = []
-    const reader = new ChunkReader((chunk) => {
+    const reader = newReader((chunk) => {
       views.push(chunk)
       return true
     }, new BufferPool())
@@ -160,17 +167,14 @@ describe('ChunkReader', () => {
   })
 
   test('bounds that cannot hold are refused at construction', () => {
-    assert.throws(
-      () => new ChunkReader(() => true, new BufferPool(), { minBody: 10, maxBody: 5 }),
-      RangeError,
-    )
+    assert.throws(() => newReader(() => true, new BufferPool(), { minBody: 10, maxBody: 5 }), RangeError)
   })
 
   test('a handler returning false stops the feed after its chunk; the rest can be fed later', () => {
     const bytes = stream(BODIES)
     const got: Buffer[] = []
     let stopAt = 2
-    const reader = new ChunkReader((chunk) => {
+    const reader = newReader((chunk) => {
       got.push(Buffer.from(chunk))
       return got.length !== stopAt
     }, new BufferPool())
@@ -185,7 +189,7 @@ describe('ChunkReader', () => {
   test('a handler returning false for a chunk completed from the carry stops right after it', () => {
     const bytes = stream(BODIES)
     const got: Buffer[] = []
-    const reader = new ChunkReader((chunk) => {
+    const reader = newReader((chunk) => {
       got.push(Buffer.from(chunk))
       return got.length !== 1
     }, new BufferPool())
@@ -200,7 +204,7 @@ describe('ChunkReader', () => {
 
   test('an exception from the handler propagates, and a carry it was reading goes back to the pool', () => {
     const pool = new BufferPool()
-    const reader = new ChunkReader(() => {
+    const reader = newReader(() => {
       throw new Error('boom')
     }, pool)
     const bytes = stream([BODIES[2]!])

@@ -22,11 +22,12 @@ function setup(options: { onFrame?: (frame: Buffer) => boolean; onEmptyChunk?: (
     new ChunkCipher(key, b, a),
     MAX_FRAME,
     new BufferPool(),
-    options.onFrame ??
-      ((frame) => {
-        frames.push(frame)
-        return true
-      }),
+    (_, frame) => {
+      if (options.onFrame) return options.onFrame(frame)
+      frames.push(frame)
+      return true
+    },
+    undefined,
     options.onEmptyChunk,
   )
   /** Seals `plain` as one chunk and opens it. */
