@@ -9,9 +9,10 @@ export const CHUNK_LENGTH_BYTES = 2
 export const MAX_CHUNK_BODY = 0xffff
 
 /**
- * Called with the reader's owner and each whole chunk's body (MAC and ciphertext), in order. The view is valid during
- * the call only (it may alias the read or a carry reused afterwards). Returns false to stop the
- * feed after this chunk (a paused or closed reader); an exception propagates out of `feed`.
+ * Called with the reader's owner and each whole chunk's body (MAC and ciphertext), in order. The
+ * view is valid during the call only (it may alias the read or a carry reused afterwards). Returns
+ * false to stop the feed after this chunk (a paused or closed reader); an exception propagates
+ * out of `feed`.
  */
 export type ChunkHandler<O> = (owner: O, body: Uint8Array) => boolean
 

@@ -13,8 +13,9 @@ export const FRAME_PREFIX = 4
 const PEEK_MIN_PLAINTEXT = 4096
 
 /**
- * Called with the reader's owner and each whole frame (its size prefix included), a buffer of its own that the reader
- * keeps no reference to. Returns false to stop reading the current chunk (the connection closed).
+ * Called with the reader's owner and each whole frame (its size prefix included), a buffer of its
+ * own that the reader keeps no reference to. Returns false to stop reading the current chunk (the
+ * connection closed).
  */
 export type FrameHandler<O> = (owner: O, frame: Buffer) => boolean
 
