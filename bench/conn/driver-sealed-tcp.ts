@@ -6,7 +6,8 @@
 import type { Socket } from 'node:net'
 import sodium from 'sodium-native'
 import { MAC_BYTES, MAX_CHUNK_PLAINTEXT } from '../../src/crypto/chunk-cipher.js'
-import { chunkBodies } from './chunk-stream.js'
+import { BufferPool } from '../../src/socket/buffer-pool.js'
+import { ChunkReader } from '../../src/socket/chunk-reader.js'
 import type { BenchConnection, Driver } from './driver.js'
 import { BenchConnectionError } from './errors.js'
 import { FRAME_HEADER_BYTES, FrameDecoder } from './framing.js'
@@ -20,11 +21,15 @@ const BATCH_BYTES = 4 * (CHUNK_LENGTH_BYTES + MAX_CHUNK_BOX)
 const HIGH_WATER_BYTES = 1024 * 1024
 /** Both sides know the key: no handshake, the figure is the cipher's cost alone. */
 const KEY = Buffer.alloc(sodium.crypto_secretbox_KEYBYTES, 0x42)
+/** The carries of every connection's chunk reader in this process. */
+const carries = new BufferPool()
 
 /**
  * Messages are framed (u32 length) into one plaintext stream, cut into chunks of at most
  * MAX_CHUNK_PLAINTEXT bytes: a chunk is sealed when full or when the tick ends, so small
- * messages of one tick share a chunk. Each received chunk is opened into a fresh buffer.
+ * messages of one tick share a chunk. Received bytes are cut into chunks by dune's own
+ * ChunkReader (what a transport of this wire format cannot do without), each chunk opened into a
+ * fresh buffer.
  */
 class SealedTcpConnection extends TcpConnection {
   private readonly plain = Buffer.allocUnsafe(MAX_CHUNK_PLAINTEXT)
@@ -94,18 +99,22 @@ class SealedTcpConnection extends TcpConnection {
 
   onMessage(callback: (message: Buffer) => void): void {
     const decoder = new FrameDecoder(callback)
-    const open = (box: Buffer): void => {
-      if (box.length < MAC_BYTES) throw new BenchConnectionError('sealed-tcp chunk shorter than its MAC')
-      const opened = Buffer.allocUnsafe(box.length - MAC_BYTES)
-      if (!sodium.crypto_secretbox_open_easy(opened, box, this.receiveNonce, KEY))
-        throw new BenchConnectionError('sealed-tcp chunk MAC verification failed')
-      sodium.sodium_increment(this.receiveNonce)
-      decoder.push(opened)
-    }
-    const read = chunkBodies(open)
+    // The reader refuses a chunk shorter than its MAC (a MacError).
+    const chunks = new ChunkReader(
+      (_, box) => {
+        const opened = Buffer.allocUnsafe(box.length - MAC_BYTES)
+        if (!sodium.crypto_secretbox_open_easy(opened, box, this.receiveNonce, KEY))
+          throw new BenchConnectionError('sealed-tcp chunk MAC verification failed')
+        sodium.sodium_increment(this.receiveNonce)
+        decoder.push(opened)
+        return true
+      },
+      undefined,
+      carries,
+    )
     this.socket.on('data', (data: Buffer) => {
       try {
-        read(data)
+        chunks.feed(data)
       } catch (err) {
         this.socket.destroy(err as Error)
       }

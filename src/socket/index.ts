@@ -15,6 +15,7 @@ export {
   type SchedulerStats,
 } from '../io/scheduler.js'
 export { AbortedError, type AbortOptions } from './abort.js'
+export { BufferPool, type BufferPoolOptions } from './buffer-pool.js'
 export { Connection, type ConnectionOptions, type ConnectionStats } from './connection.js'
 export { DialError, type DialOptions, dialTcp } from './dial.js'
 export {
