@@ -319,7 +319,7 @@ export class P2p<A, P = null, C = Metadata> {
    */
   async connect(
     point: string,
-    options: { readonly signal?: AbortSignal; readonly timeoutMs?: number } = {},
+    options: { readonly signal?: AbortSignal | undefined; readonly timeoutMs?: number | undefined } = {},
   ): Promise<ConnectionInfo<C>> {
     this.#mustRun('connect')
     const active = await this.#pool.connect(point, options)

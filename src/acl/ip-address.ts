@@ -108,8 +108,8 @@ function parseIpv6Into(s: string, end: number, out: Uint16Array): boolean {
   if (n === IP_GROUPS) return false
   // Move the groups after "::" to the end and zero the gap.
   const tail = n - gap
-  for (let k = 0; k < tail; k++) out[IP_GROUPS - 1 - k] = out[n - 1 - k]
-  for (let k = gap; k < IP_GROUPS - tail; k++) out[k] = 0
+  out.copyWithin(IP_GROUPS - tail, gap, n)
+  out.fill(0, gap, IP_GROUPS - tail)
   return true
 }
 

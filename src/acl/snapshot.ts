@@ -7,21 +7,21 @@ import { AclInputError } from './errors.js'
 export interface GreylistedIpRecord {
   ip: string
   until: number
-  reason?: string
+  reason?: string | undefined
 }
 
 /** A greylisted peer id (base58) in a snapshot. */
 export interface GreylistedPeerRecord {
   peerId: string
   until: number
-  reason?: string
+  reason?: string | undefined
 }
 
 /** A greylisted point ("host:port") in a snapshot. */
 export interface GreylistedPointRecord {
   point: string
   until: number
-  reason?: string
+  reason?: string | undefined
 }
 
 /**
@@ -35,9 +35,9 @@ export interface AclSnapshot {
   trustedIps: string[]
   trustedPoints: string[]
   trustedPeers: string[]
-  greylistedIps?: GreylistedIpRecord[]
-  greylistedPeers?: GreylistedPeerRecord[]
-  greylistedPoints?: GreylistedPointRecord[]
+  greylistedIps?: GreylistedIpRecord[] | undefined
+  greylistedPeers?: GreylistedPeerRecord[] | undefined
+  greylistedPoints?: GreylistedPointRecord[] | undefined
 }
 
 const strings = z.array(z.string())

@@ -104,9 +104,9 @@ export interface RpcAclEntry {
   /** `HOST` or `HOST:PORT` of the RPC's listening address (`[v6]:PORT`), or `*` for any. */
   readonly address: string
   /** Only these routes (patterns such as `GET /network/stat`, `/network/**`). */
-  readonly allow?: readonly string[]
+  readonly allow?: readonly string[] | undefined
   /** Every route but these. */
-  readonly deny?: readonly string[]
+  readonly deny?: readonly string[] | undefined
 }
 
 /** Routes allowed by default on a non-loopback address: read-only, no peer tables, no token. */
@@ -172,7 +172,7 @@ export class RoutePolicy {
   static of(
     host: string,
     port: number,
-    options: { acl?: readonly RpcAclEntry[]; allowAll?: boolean } = {},
+    options: { acl?: readonly RpcAclEntry[] | undefined; allowAll?: boolean | undefined } = {},
   ): RoutePolicy {
     if (options.allowAll) return new RoutePolicy(true, undefined, [], 'every route (allow_all)')
     const name = host.toLowerCase().replace(/^\[|\]$/g, '')
