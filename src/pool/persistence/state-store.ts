@@ -25,7 +25,7 @@ export interface StateStoreLogger {
 export interface StateStoreOptions {
   /** Name of the file in the data folder; default peers.json. */
   fileName?: string
-  logger?: StateStoreLogger
+  logger?: StateStoreLogger | undefined
   /** How long `scheduleSave` waits before writing; default 1000 ms. */
   saveDelayMs?: number
   /** The timer of `scheduleSave` (default systemClock). */
