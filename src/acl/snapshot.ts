@@ -62,7 +62,8 @@ const snapshotSchema: z.ZodType<AclSnapshot> = z.object({
 export function checkSnapshotShape(data: unknown): AclSnapshot {
   const result = snapshotSchema.safeParse(data)
   if (result.success) return result.data
-  const issue = result.error.issues[0]!
+  const [issue] = result.error.issues
+  if (issue === undefined) throw result.error // a failed parse reports at least one issue
   const where = issue.path.length === 0 ? '(top)' : issue.path.join('.')
   throw new AclInputError('snapshot', `bad ACL snapshot at ${where}: ${issue.message}`, {
     cause: result.error,
