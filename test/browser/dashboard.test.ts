@@ -202,7 +202,7 @@ describe('dashboard in headless Chromium', { skip: missing }, () => {
     const { samples } = (await served.json()) as { samples: { time: number; inflow: number }[] }
     assert.ok(samples.length >= 3, `${samples.length} samples after the node ran a while`)
     assert.ok(
-      samples.every((s, i) => i === 0 || s.time > samples[i - 1]!.time),
+      samples.every((s, i) => i === 0 || s.time > defined(samples[i - 1]).time),
       'oldest first',
     )
     const page = await browser.newPage()
