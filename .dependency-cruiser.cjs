@@ -14,7 +14,7 @@
 //   acl          greylists, bans, address classes
 //   pool         connections, points and peers, their admission, scores, persistence (pool/persistence)
 //   workers      maintenance, welcome, local discovery
-//   entry        src/p2p.ts, src/maintenance-adapter.ts, src/index.ts: the P2p API
+//   entry        src/p2p.ts, src/p2p-application.ts, src/maintenance-adapter.ts, src/index.ts: the P2p API
 //   shell        gossip and the observer (src/shell)
 //   rpc          the admin RPC server
 //   node         the dune-node daemon and its config
@@ -39,7 +39,7 @@ const LAYER_PATHS = {
   acl: '^src/acl/',
   pool: '^src/pool/',
   workers: '^src/workers/',
-  entry: '^src/(p2p|maintenance-adapter|index)\\.ts$',
+  entry: '^src/(p2p|p2p-application|maintenance-adapter|index)\\.ts$',
   shell: '^src/shell/',
   rpc: '^src/rpc/',
   node: '^src/node/',

@@ -55,7 +55,7 @@ for (const s of scenarios) {
     connected: outcomes.connected ?? 0,
     connected_fraction: (outcomes.connected ?? 0) / NEWCOMERS,
     outcomes,
-    newcomer_handshake_ms_median: times.length ? Number(times[times.length >> 1]!.toFixed(1)) : null,
+    newcomer_handshake_ms_median: times.length ? Number(times[times.length >> 1]?.toFixed(1)) : null,
     attacker_sockets_opened: attack.opened(),
     attacker_sockets_per_second: Number((attack.opened() / seconds).toFixed(1)),
     pending_handshakes_evicted: evicted,

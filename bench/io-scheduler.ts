@@ -31,7 +31,8 @@ async function runWriters(scores: number[]) {
   let stopped = false
   const loops = scores.map(async (score, i) => {
     const handle = scheduler.register({ score: () => score })
-    const count = counts[i]!
+    const count = counts[i]
+    if (count === undefined) throw new Error(`no counter for score ${score}`)
     while (!stopped) {
       const wait = handle.requestWrite(chunk)
       if (wait !== undefined) await wait.catch(() => undefined)
@@ -149,7 +150,7 @@ console.log(
       weighted: scores.map((score, i) => ({
         score,
         expectedShare: round(scoreToWeight(score) / weightSum, 4),
-        achievedShare: round(weighted.counts[i]!.steady / steadySum, 4),
+        achievedShare: round((weighted.counts[i]?.steady ?? 0) / steadySum, 4),
       })),
       fastPathNsPerOp: {
         unlimitedRequestWrite: round(writeNs, 1),

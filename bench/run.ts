@@ -13,5 +13,5 @@ if (name === undefined || !available.includes(name)) {
   console.error(`usage: npm run bench -- <${available.join('|')}> [options]`)
   process.exit(name === undefined ? 0 : 1)
 }
-process.argv = [process.argv[0]!, `${here}/${name}.ts`, ...rest]
+process.argv = [process.argv[0] ?? process.execPath, `${here}/${name}.ts`, ...rest]
 await import(pathToFileURL(`${here}/${name}.ts`).href)

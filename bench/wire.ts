@@ -107,7 +107,16 @@ function cipherBench() {
   })
   // Paired ratios (same round), so slow phases of a shared machine hit both sides alike.
   const ratio = (part: (t: CipherTimes) => number) =>
-    round(median(samples.ours.map((t, i) => part(samples.raw[i]) / part(t))), 3)
+    round(
+      median(
+        samples.ours.map((t, i) => {
+          const raw = samples.raw[i]
+          if (raw === undefined) throw new Error(`round ${i} has no raw-libsodium time`)
+          return part(raw) / part(t)
+        }),
+      ),
+      3,
+    )
   return {
     plaintext_bytes_per_chunk: MAX_CHUNK_PLAINTEXT,
     note:
@@ -256,8 +265,9 @@ async function powRate(threads: number) {
   // From the first report after the workers settled to the last, leaving out their start-up.
   const settled = (progress[0]?.elapsedMs ?? 0) + POW_SETTLE_MS
   const first = progress.find((p) => p.elapsedMs >= settled)
-  const last = progress[progress.length - 1]
-  if (first === undefined || last === first) throw new Error('too few progress reports to measure')
+  const last = progress.at(-1)
+  if (first === undefined || last === undefined || last === first)
+    throw new Error('too few progress reports to measure')
   const hashes = last.hashes - first.hashes
   const wallMs = last.elapsedMs - first.elapsedMs
   const usedMs = last.cpuMs - first.cpuMs
@@ -293,7 +303,7 @@ const machine = {
   available_parallelism: availableParallelism(),
   cpu_model: cpus()[0]?.model ?? 'unknown',
   memory_gb: round(totalmem() / 2 ** 30),
-  load_average_1m_at_start: round(loadavg()[0], 2),
+  load_average_1m_at_start: round(loadavg()[0] ?? 0, 2),
   node: process.version,
   platform: `${process.platform}-${process.arch}`,
   sodium_native: (createRequire(import.meta.url)('sodium-native/package.json') as { version: string })

@@ -37,13 +37,8 @@ export {
   isDuneP2pError,
 } from './errors/index.js'
 export { QueueClosedError } from './io/errors.js'
-export {
-  createP2p,
-  P2p,
-  type P2pApplication,
-  type P2pEvents,
-  type P2pStats,
-} from './p2p.js'
+export { createP2p, P2p } from './p2p.js'
+export type { P2pApplication, P2pEvents, P2pStats } from './p2p-application.js'
 export type { AddressLimit, AdmissionRefusal } from './pool/admission.js'
 export {
   type MaintenanceBounds,

@@ -7,14 +7,22 @@ import { InvalidArgumentError } from './errors/index.js'
 import { type Clock, systemClock } from './io/clock.js'
 import { QueueClosedError } from './io/errors.js'
 import { pullIterator } from './io/pull-iterator.js'
-import { IoScheduler, type SchedulerStats } from './io/scheduler.js'
+import { IoScheduler } from './io/scheduler.js'
 import { maintenancePoolOf } from './maintenance-adapter.js'
+import {
+  defaultConnectionMetadata,
+  NO_PEER_METADATA,
+  type P2pApplication,
+  type P2pEvents,
+  type P2pListener,
+  type P2pStats,
+} from './p2p-application.js'
 import { type P2pConfig, type P2pConfigInput, parseP2pConfig } from './pool/config.js'
 import type { MaintenanceBounds } from './pool/connection-bounds.js'
 import { NotConnectedError, P2pNotRunningError } from './pool/errors.js'
 import type { PeerEvent, PointEvent } from './pool/history.js'
 import { poolStateOf, recordsOf } from './pool/persistence/pool-state.js'
-import { type LoadResult, StateStore, type StateStoreLogger } from './pool/persistence/state-store.js'
+import { type LoadResult, StateStore } from './pool/persistence/state-store.js'
 import { canonicalPointAddress } from './pool/point-address.js'
 import {
   type ConnectionInfo,
@@ -27,13 +35,13 @@ import {
   type ReceivedMessage,
   type SlotCounts,
 } from './pool/pool.js'
-import type { Resolver } from './pool/resolver.js'
-import { constant, type MessageRegistry, type Metadata, metadataEncoding } from './wire/index.js'
+import type { Metadata } from './wire/index.js'
 import { LocalDiscovery, type LocalDiscoveryStats } from './workers/local-discovery.js'
-import { MaintenanceWorker, type StepReason, type StepReport } from './workers/maintenance.js'
+import { MaintenanceWorker, type StepReport } from './workers/maintenance.js'
 import { WelcomeWorker } from './workers/welcome.js'
 
 export type { Clock, TimerHandle } from './io/clock.js'
+export type { P2pApplication, P2pEvents, P2pListener, P2pStats } from './p2p-application.js'
 export type { AddressLimit, AdmissionRefusal } from './pool/admission.js'
 export {
   type MaintenanceBounds,
@@ -53,55 +61,6 @@ export type { SlotCounts } from './pool/pool.js'
 export type { StepReason, StepReport } from './workers/maintenance.js'
 export { ListenError } from './workers/welcome.js'
 
-/** What the application brings: its messages, and optionally its peer and connection metadata. */
-export interface P2pApplication<A, P, C> {
-  /** The application's messages (tags >= 0x10), e.g. from defineMessages. */
-  readonly messages: MessageRegistry<A>
-  /** Per-peer metadata and its score; default: none (null), score 0. */
-  readonly peerMetadata?: PeerMetadataConfig<P>
-  /** Handshake metadata; default: the shell's `{disableMempool, privateNode}` with privateNode = privateMode. */
-  readonly connectionMetadata?: ConnectionMetadataConfig<C>
-  /** Where warnings go (unusable state file, failed save); pino's logger fits. */
-  readonly logger?: StateStoreLogger
-  /**
-   * Resolves the DNS names of points (`boot.example.net:9732`) at each dial, to IPv4 and IPv6
-   * addresses tried in turn; default: the system's (`dns.promises.lookup(name, { all: true })`).
-   */
-  readonly resolver?: Resolver
-  /**
-   * The time source of the whole layer: point and peer histories, greylist expiries, scores,
-   * rate limits and every timer (default systemClock; tests drive a fake clock).
-   */
-  readonly clock?: Clock
-}
-
-/** Counters of the whole layer. */
-export interface P2pStats {
-  readonly activeConnections: number
-  /** Inbound and outbound connections, handshakes in flight, and their limits. */
-  readonly slots: SlotCounts
-  readonly incomingHandshakes: number
-  readonly knownPoints: number
-  readonly knownPeers: number
-  readonly io: SchedulerStats
-  /** Bytes queued by the whole layer (queues and unsent socket bytes), their peak, and the budget. */
-  readonly memory: { readonly queuedBytes: number; readonly peakBytes: number; readonly budgetBytes: number }
-}
-
-/** The events of a P2p instance: the pool's, and the maintenance worker's step reports. */
-export interface P2pEvents extends PoolEvents {
-  /** A maintenance step ended (whatever triggered it). */
-  maintenance: [StepReport]
-  /** A maintenance step failed because an operation threw (a bug: dials never throw). */
-  'maintenance-failed': [{ readonly reason: StepReason; readonly error: unknown }]
-  /** No IPv6 for `::`: the layer listens on 0.0.0.0 instead. */
-  'listen-fallback': [{ readonly from: string; readonly to: string; readonly error: Error }]
-  /** Local discovery: a socket error, or a port its datagram cannot carry (it carries on). */
-  'local-discovery-error': [{ readonly error: Error }]
-}
-
-type Listener<K extends keyof P2pEvents> = (...args: P2pEvents[K]) => void
-
 /**
  * Creates the layer: checks the config (P2pConfigError names the bad field), loads the saved
  * state from `config.dataDir` when set (a corrupt file is moved aside: see `stateLoad`), and
@@ -117,7 +76,7 @@ export async function createP2p<A, P = null, C = Metadata>(
     ? new StateStore(checked.dataDir, {
         saveDelayMs: checked.saveDelayMs,
         clock,
-        ...(app.logger ? { logger: app.logger } : {}),
+        logger: app.logger,
       })
     : undefined
   const loaded = store ? await store.load() : undefined
@@ -131,12 +90,6 @@ export async function createP2p<A, P = null, C = Metadata>(
     }
   }
   return new P2p(checked, app, acl, store, loaded)
-}
-
-const NO_PEER_METADATA: PeerMetadataConfig<null> = {
-  encoding: constant(null),
-  initial: () => null,
-  score: () => 0,
 }
 
 /** A node's peer-to-peer layer. `A`: application messages; `P`: peer metadata; `C`: connection metadata. */
@@ -174,9 +127,9 @@ export class P2p<A, P = null, C = Metadata> {
       (defaultConnectionMetadata(config.privateMode) as unknown as ConnectionMetadataConfig<C>)
     this.#scheduler = new IoScheduler({
       clock: this.#clock,
-      ...(config.readBufferSize ? { readBufferSize: config.readBufferSize } : {}),
-      ...(config.maxUploadSpeed ? { maxUploadSpeed: config.maxUploadSpeed } : {}),
-      ...(config.maxDownloadSpeed ? { maxDownloadSpeed: config.maxDownloadSpeed } : {}),
+      readBufferSize: config.readBufferSize,
+      maxUploadSpeed: config.maxUploadSpeed,
+      maxDownloadSpeed: config.maxDownloadSpeed,
     })
     this.#welcome = config.listen
       ? new WelcomeWorker({
@@ -207,7 +160,7 @@ export class P2p<A, P = null, C = Metadata> {
       clock: this.#clock,
       announcedPort: () =>
         this.#welcome?.port === undefined ? undefined : (config.advertisedPort ?? this.#welcome.port),
-      ...(app.resolver ? { resolver: app.resolver } : {}),
+      resolver: app.resolver,
     })
     if (loaded) {
       const { points, peers } = recordsOf(loaded.state, this.#peerMetadata.encoding, () =>
@@ -277,7 +230,7 @@ export class P2p<A, P = null, C = Metadata> {
       listeningPort: announced,
       config: discovery,
       clock: this.#clock,
-      ...(this.config.localAddress ? { localAddress: this.config.localAddress } : {}),
+      localAddress: this.config.localAddress,
       onPoint: (ip, port) => this.#pool.registerDiscoveredPoint(ip, port, discovery.trusted),
       onError: (error) => this.#events.emit('local-discovery-error', { error }),
     })
@@ -319,7 +272,7 @@ export class P2p<A, P = null, C = Metadata> {
    */
   async connect(
     point: string,
-    options: { readonly signal?: AbortSignal; readonly timeoutMs?: number } = {},
+    options: { readonly signal?: AbortSignal | undefined; readonly timeoutMs?: number | undefined } = {},
   ): Promise<ConnectionInfo<C>> {
     this.#mustRun('connect')
     const active = await this.#pool.connect(point, options)
@@ -557,17 +510,17 @@ export class P2p<A, P = null, C = Metadata> {
 
   // ---- Events ----
 
-  on<K extends keyof P2pEvents>(event: K, listener: Listener<K>): this {
+  on<K extends keyof P2pEvents>(event: K, listener: P2pListener<K>): this {
     this.#events.on(event, listener as never)
     return this
   }
 
-  once<K extends keyof P2pEvents>(event: K, listener: Listener<K>): this {
+  once<K extends keyof P2pEvents>(event: K, listener: P2pListener<K>): this {
     this.#events.once(event, listener as never)
     return this
   }
 
-  off<K extends keyof P2pEvents>(event: K, listener: Listener<K>): this {
+  off<K extends keyof P2pEvents>(event: K, listener: P2pListener<K>): this {
     this.#events.off(event, listener as never)
     return this
   }
@@ -601,14 +554,5 @@ export class P2p<A, P = null, C = Metadata> {
       this.#savePending = false
       if (this.#status !== 'stopped') this.#store?.scheduleSave(this.#snapshot())
     })
-  }
-}
-
-/** The shell's handshake metadata, announcing private mode. */
-function defaultConnectionMetadata(privateNode: boolean): ConnectionMetadataConfig<Metadata> {
-  return {
-    encoding: metadataEncoding,
-    local: { disableMempool: false, privateNode },
-    isPrivate: (m) => m.privateNode,
   }
 }

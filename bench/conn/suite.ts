@@ -80,7 +80,7 @@ export async function withPair<T>(
     const [listener, dialer] = started.map((s) => {
       if (s.status === 'rejected') throw s.reason
       return s.value
-    })
+    }) as [PeerProcess, PeerProcess]
     return await use(listener, dialer)
   } finally {
     await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.kill() : undefined)))
@@ -151,37 +151,37 @@ async function measureTraffic(
     }
   })
   progress(
-    `${driver}: round trip median of the fastest run ${Math.min(...samples.rttMedian!).toFixed(1)} us over ${options.runs} runs (round trips are bimodal here: drivers are compared by their fastest run${options.runs < 5 ? '; use --runs 5 or more' : ''})`,
+    `${driver}: round trip median of the fastest run ${Math.min(...(samples.rttMedian ?? [])).toFixed(1)} us over ${options.runs} runs (round trips are bimodal here: drivers are compared by their fastest run${options.runs < 5 ? '; use --runs 5 or more' : ''})`,
   )
   return {
     bulk: {
       messageBytes: BULK_MESSAGE_BYTES,
       messages: bulkMessages,
-      receiverMBps: summarize(samples.bulkReceiver, 1),
-      endToEndMBps: summarize(samples.bulkEndToEnd, 1),
-      receiverCpuCores: summarize(samples.bulkReceiverCpu, 2),
-      senderCpuCores: summarize(samples.bulkSenderCpu, 2),
+      receiverMBps: summarize(samples.bulkReceiver ?? [], 1),
+      endToEndMBps: summarize(samples.bulkEndToEnd ?? [], 1),
+      receiverCpuCores: summarize(samples.bulkReceiverCpu ?? [], 2),
+      senderCpuCores: summarize(samples.bulkSenderCpu ?? [], 2),
     },
     messages: {
       messageBytes: SMALL_MESSAGE_BYTES,
       messages: options.messages,
-      receiverPerSec: summarize(samples.messagesReceiver, 0),
-      endToEndPerSec: summarize(samples.messagesEndToEnd, 0),
-      receiverCpuCores: summarize(samples.messagesReceiverCpu, 2),
-      senderCpuCores: summarize(samples.messagesSenderCpu, 2),
+      receiverPerSec: summarize(samples.messagesReceiver ?? [], 0),
+      endToEndPerSec: summarize(samples.messagesEndToEnd ?? [], 0),
+      receiverCpuCores: summarize(samples.messagesReceiverCpu ?? [], 2),
+      senderCpuCores: summarize(samples.messagesSenderCpu ?? [], 2),
     },
     pingPong: {
       messageBytes: SMALL_MESSAGE_BYTES,
       roundTrips: options.roundTrips,
-      medianUs: summarize(samples.rttMedian, 1),
-      p99Us: summarize(samples.rttP99, 1),
+      medianUs: summarize(samples.rttMedian ?? [], 1),
+      p99Us: summarize(samples.rttP99 ?? [], 1),
       fastestRunMedianUs: Number(Math.min(...(samples.rttMedian ?? [])).toFixed(1)),
     },
     handshakes: {
       count: options.handshakes,
-      sequentialPerSec: summarize(samples.handshakes1, 0),
+      sequentialPerSec: summarize(samples.handshakes1 ?? [], 0),
       concurrency: HANDSHAKE_CONCURRENCY,
-      concurrentPerSec: summarize(samples[`handshakes${HANDSHAKE_CONCURRENCY}`], 0),
+      concurrentPerSec: summarize(samples[`handshakes${HANDSHAKE_CONCURRENCY}`] ?? [], 0),
     },
   }
 }
@@ -251,10 +251,10 @@ async function measureIdle(
       )
     }
     figures[String(count)] = {
-      listenerRssBytesPerConnection: summarize(samples.listenerRss, 0),
-      dialerRssBytesPerConnection: summarize(samples.dialerRss, 0),
-      listenerHeapBytesPerConnection: summarize(samples.listenerHeap, 0),
-      dialerHeapBytesPerConnection: summarize(samples.dialerHeap, 0),
+      listenerRssBytesPerConnection: summarize(samples.listenerRss ?? [], 0),
+      dialerRssBytesPerConnection: summarize(samples.dialerRss ?? [], 0),
+      listenerHeapBytesPerConnection: summarize(samples.listenerHeap ?? [], 0),
+      dialerHeapBytesPerConnection: summarize(samples.dialerHeap ?? [], 0),
     }
   }
   return figures

@@ -108,8 +108,8 @@ function parseIpv6Into(s: string, end: number, out: Uint16Array): boolean {
   if (n === IP_GROUPS) return false
   // Move the groups after "::" to the end and zero the gap.
   const tail = n - gap
-  for (let k = 0; k < tail; k++) out[IP_GROUPS - 1 - k] = out[n - 1 - k]
-  for (let k = gap; k < IP_GROUPS - tail; k++) out[k] = 0
+  out.copyWithin(IP_GROUPS - tail, gap, n)
+  out.fill(0, gap, IP_GROUPS - tail)
   return true
 }
 
@@ -170,8 +170,7 @@ export function isIpv4Mapped(address: Uint16Array): boolean {
  */
 export function formatIp(address: Uint16Array): string {
   if (isIpv4Mapped(address)) {
-    const a = address[6]!
-    const b = address[7]!
+    const [, , , , , , a = 0, b = 0] = address
     return `${a >> 8}.${a & 0xff}.${b >> 8}.${b & 0xff}`
   }
   let bestStart = -1
@@ -190,9 +189,7 @@ export function formatIp(address: Uint16Array): string {
     i = j
   }
   const hex = (from: number, to: number) => {
-    const groups: string[] = []
-    for (let i = from; i < to; i++) groups.push(address[i]!.toString(16))
-    return groups.join(':')
+    return Array.from(address.subarray(from, to), (group) => group.toString(16)).join(':')
   }
   if (bestStart < 0) return hex(0, IP_GROUPS)
   return `${hex(0, bestStart)}::${hex(bestStart + bestLength, IP_GROUPS)}`
@@ -206,9 +203,10 @@ export function normalizeIp(text: string): string {
 /** Group `index` of `address` with the bits past prefix length `length` cleared. */
 function maskedGroup(address: Uint16Array, index: number, length: number): number {
   const kept = length - index * 16
-  if (kept >= 16) return address[index]!
+  const group = address[index] ?? 0 // index < IP_GROUPS
+  if (kept >= 16) return group
   if (kept <= 0) return 0
-  return address[index]! & (0xffff << (16 - kept)) & 0xffff
+  return group & (0xffff << (16 - kept)) & 0xffff
 }
 
 /**
@@ -260,16 +258,7 @@ export function formatCidr(prefix: IpPrefix): string {
 
 /** A string key for an address: its eight groups, one UTF-16 code unit each. */
 export function addressKey(address: Uint16Array): string {
-  return String.fromCharCode(
-    address[0]!,
-    address[1]!,
-    address[2]!,
-    address[3]!,
-    address[4]!,
-    address[5]!,
-    address[6]!,
-    address[7]!,
-  )
+  return String.fromCharCode(...address)
 }
 
 /**

@@ -155,8 +155,7 @@ export class IpPrefixSet {
     // An IPv4 address (held as ::ffff:a.b.c.d) is covered by IPv4 prefixes (IPv6 /96 and longer
     // in ::ffff:0:0/96) only: an IPv6 prefix such as ::/8 or ::/0 does not name IPv4 addresses.
     const minLength = w0 === 0 && w1 === 0 && w2 === 0xffff ? IPV4_MAPPED_LENGTH : 0
-    for (let i = 0; i < tables.length; i++) {
-      const table = tables[i]!
+    for (const table of tables) {
       if (table.length < minLength) break
       if (lookup(table, w0, w1, w2, w3)) return table.length
     }
@@ -166,8 +165,7 @@ export class IpPrefixSet {
   /** The entries, printed (see formatCidr), shortest prefixes first. */
   entries(): string[] {
     const out: string[] = []
-    for (let i = this.#tables.length - 1; i >= 0; i--) {
-      const { length, buckets } = this.#tables[i]!
+    for (const { length, buckets } of this.#tables.toReversed()) {
       for (let node of buckets.values()) {
         for (; node !== undefined; node = node.next!) {
           const address = Uint16Array.of(
@@ -200,7 +198,8 @@ export class IpPrefixSet {
 
 /** 32-bit word `index` (0..3) of an address, as a signed integer. */
 function word(address: Uint16Array, index: number): number {
-  return (address[2 * index]! << 16) | address[2 * index + 1]!
+  // The address has 8 groups: the `?? 0` never applies.
+  return ((address[2 * index] ?? 0) << 16) | (address[2 * index + 1] ?? 0)
 }
 
 /** The node of the chain from `node` holding these words, or undefined. */

@@ -20,7 +20,7 @@ function maskScratch(length: number): void {
   for (let i = 0; i < IP_GROUPS; i++) {
     const kept = length - i * 16
     if (kept <= 0) scratch[i] = 0
-    else if (kept < 16) scratch[i] = scratch[i]! & (0xffff << (16 - kept)) & 0xffff
+    else if (kept < 16) scratch[i] = (scratch[i] ?? 0) & (0xffff << (16 - kept)) & 0xffff // i < IP_GROUPS
   }
 }
 

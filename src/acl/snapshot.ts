@@ -7,21 +7,21 @@ import { AclInputError } from './errors.js'
 export interface GreylistedIpRecord {
   ip: string
   until: number
-  reason?: string
+  reason?: string | undefined
 }
 
 /** A greylisted peer id (base58) in a snapshot. */
 export interface GreylistedPeerRecord {
   peerId: string
   until: number
-  reason?: string
+  reason?: string | undefined
 }
 
 /** A greylisted point ("host:port") in a snapshot. */
 export interface GreylistedPointRecord {
   point: string
   until: number
-  reason?: string
+  reason?: string | undefined
 }
 
 /**
@@ -35,9 +35,9 @@ export interface AclSnapshot {
   trustedIps: string[]
   trustedPoints: string[]
   trustedPeers: string[]
-  greylistedIps?: GreylistedIpRecord[]
-  greylistedPeers?: GreylistedPeerRecord[]
-  greylistedPoints?: GreylistedPointRecord[]
+  greylistedIps?: GreylistedIpRecord[] | undefined
+  greylistedPeers?: GreylistedPeerRecord[] | undefined
+  greylistedPoints?: GreylistedPointRecord[] | undefined
 }
 
 const strings = z.array(z.string())
@@ -62,7 +62,8 @@ const snapshotSchema: z.ZodType<AclSnapshot> = z.object({
 export function checkSnapshotShape(data: unknown): AclSnapshot {
   const result = snapshotSchema.safeParse(data)
   if (result.success) return result.data
-  const issue = result.error.issues[0]!
+  const [issue] = result.error.issues
+  if (issue === undefined) throw result.error // a failed parse reports at least one issue
   const where = issue.path.length === 0 ? '(top)' : issue.path.join('.')
   throw new AclInputError('snapshot', `bad ACL snapshot at ${where}: ${issue.message}`, {
     cause: result.error,

@@ -14,7 +14,8 @@ export function formatTable(columns: readonly Column[], rows: readonly (readonly
     columns
       .map((c, i) => {
         const cell = cells[i] ?? ''
-        return c.align === 'right' ? cell.padStart(widths[i]) : cell.padEnd(widths[i])
+        const width = widths[i] ?? 0
+        return c.align === 'right' ? cell.padStart(width) : cell.padEnd(width)
       })
       .join('  ')
       .trimEnd()

@@ -88,7 +88,8 @@ function networkReason(err: unknown): string {
   if (err instanceof Error && err.name === 'TimeoutError') return 'no answer in time'
   const cause =
     err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined
-  if (cause?.code && NETWORK_REASONS[cause.code]) return NETWORK_REASONS[cause.code]
+  const known = cause?.code === undefined ? undefined : NETWORK_REASONS[cause.code]
+  if (known) return known
   return cause?.message ?? (err instanceof Error ? err.message : String(err))
 }
 
@@ -240,11 +241,13 @@ export class AdminRpcClient {
   }
 
   /** Opens the event stream; the caller reads the body (see admin-log.ts) and aborts with `signal`. */
-  async openLog(options: { statIntervalMs?: number; signal?: AbortSignal } = {}): Promise<Response> {
+  async openLog(
+    options: { statIntervalMs?: number | undefined; signal?: AbortSignal } = {},
+  ): Promise<Response> {
     const query = options.statIntervalMs === undefined ? '' : `?stat_interval_ms=${options.statIntervalMs}`
     const response = await this.fetch(`/network/log${query}`, {
       headers: { accept: 'text/event-stream' },
-      signal: options.signal,
+      signal: options.signal ?? null,
     })
     if (!response.ok) throw await errorOfResponse(response)
     if (!response.body)
@@ -262,7 +265,7 @@ export class AdminRpcClient {
     const response = await this.fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? null : JSON.stringify(body),
       signal: AbortSignal.timeout(this.timeoutMs),
     })
     if (response.status === 401) throw await this.unauthorized(response)

@@ -40,13 +40,14 @@ export function parseCapture(text: string, what: string): CaptureRecord[] {
         `${where}: expected "direction,hex" (2 fields), got ${fields.length}; one row per socket read, such as Sent,0086...`,
       )
     }
-    const direction = fields[0].trim()
+    const [directionField = '', hex = ''] = fields
+    const direction = directionField.trim()
     if (direction !== 'Sent' && direction !== 'Received') {
       throw new CodecInputError(
         `${where}: unknown direction ${JSON.stringify(direction)}; expected Sent (written by the identity's side) or Received (read by it)`,
       )
     }
-    records.push({ direction, bytes: parseHex(fields[1], where), record: records.length + 1 })
+    records.push({ direction, bytes: parseHex(hex, where), record: records.length + 1 })
   })
   if (records.length === 0)
     throw new CodecInputError(`${what}: no records; expected rows such as Sent,0086...`)

@@ -143,12 +143,14 @@ function fieldPrefix(path: Path): string {
 }
 
 function isMissing(root: unknown, path: Path): boolean {
+  const last = path.at(-1)
+  if (last === undefined) return false
   let node = root
-  for (let i = 0; i < path.length - 1; i++) {
+  for (const key of path.slice(0, -1)) {
     if (typeof node !== 'object' || node === null) return false
-    node = (node as Record<PropertyKey, unknown>)[path[i]]
+    node = (node as Record<PropertyKey, unknown>)[key]
   }
-  return path.length > 0 && typeof node === 'object' && node !== null && !(path[path.length - 1] in node)
+  return typeof node === 'object' && node !== null && !(last in node)
 }
 
 /** A short description of a JSON value for error messages. */

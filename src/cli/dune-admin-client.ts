@@ -33,7 +33,7 @@ import { asQuestion, type CliStreams, newProgram, runProgram } from './program.j
 /** Where the commands write, the environment they read, and what stops `watch log` (besides Ctrl-C). */
 export interface AdminCliIo extends CliStreams {
   env?: NodeJS.ProcessEnv
-  signal?: AbortSignal
+  signal?: AbortSignal | undefined
 }
 
 interface GlobalOptions {

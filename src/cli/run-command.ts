@@ -130,9 +130,11 @@ const FIELD_GIVEN: Readonly<Record<string, (flags: ConfigFlags) => boolean>> = {
 /** A config error on a field a flag set, as an error naming that flag (undefined otherwise). */
 function flagErrorOf(err: unknown, flags: ConfigFlags): FlagError | undefined {
   if (!(err instanceof NodeConfigError)) return undefined
-  const field = Object.keys(FIELD_GIVEN).find((f) => err.field === f || err.field.startsWith(`${f}.`))
-  if (field === undefined || !FIELD_GIVEN[field]!(flags)) return undefined
-  return new FlagError(FIELD_FLAGS[field]!.split(' ')[0]!, err.problem.replace(/ \(in [^)]*\)$/, ''))
+  const [field, given] =
+    Object.entries(FIELD_GIVEN).find(([f]) => err.field === f || err.field.startsWith(`${f}.`)) ?? []
+  const flag = field === undefined ? undefined : FIELD_FLAGS[field]?.split(' ')[0]
+  if (flag === undefined || given?.(flags) !== true) return undefined
+  return new FlagError(flag, err.problem.replace(/ \(in [^)]*\)$/, ''))
 }
 
 export function addRunCommand(program: Command, ctx: CliContext): void {

@@ -30,7 +30,7 @@ export function channelKey(secretKey: Uint8Array, publicKey: Uint8Array): Buffer
   hsalsa(SIGMA, littleEndianWords(shared), ZERO_NONCE, key)
   sodium.sodium_memzero(shared)
   const out = Buffer.alloc(CHANNEL_KEY_BYTES)
-  for (let i = 0; i < 8; i++) out.writeUInt32LE(key[i], i * 4)
+  for (const [i, word] of key.entries()) out.writeUInt32LE(word, i * 4)
   key.fill(0)
   return out
 }

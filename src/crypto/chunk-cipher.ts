@@ -101,6 +101,7 @@ export class ChunkCipher {
       throw new CryptoInputError(`peek at most ${MAX_PEEK_BYTES} bytes, got ${length}`)
     if (boxed.length < MAC_BYTES + length) return false
     sodium.crypto_stream(keystream, this.#remoteNonce, this.#key)
+    // In range: boxed holds MAC_BYTES + length bytes (checked above), keystream SKIP + MAX_PEEK_BYTES.
     for (let i = 0; i < length; i++) out[i] = boxed[MAC_BYTES + i]! ^ keystream[KEYSTREAM_SKIP + i]!
     return true
   }

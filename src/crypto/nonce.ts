@@ -35,7 +35,9 @@ function nonceFrom(init: Uint8Array, resp: Uint8Array, direction: Buffer): Buffe
 export function incrementNonce(nonce: Uint8Array): void {
   assertLength(nonce, NONCE_BYTES, 'nonce')
   for (let i = NONCE_BYTES - 1; i >= 0; i--) {
-    nonce[i] = (nonce[i] + 1) & 0xff
-    if (nonce[i] !== 0) return
+    // The length was asserted: `?? 0` never applies, it only gives the byte a number type.
+    const next = ((nonce[i] ?? 0) + 1) & 0xff
+    nonce[i] = next
+    if (next !== 0) return
   }
 }

@@ -31,8 +31,8 @@ export interface PowProgress {
 }
 
 export interface PowSearchOptions {
-  /** Worker threads to run (default: one per core). */
-  threads?: number
+  /** Worker threads to run (default, also when undefined: one per core). */
+  threads?: number | undefined
   signal?: AbortSignal
   onProgress?: (progress: PowProgress) => void
 }

@@ -43,7 +43,10 @@ export function powTargetBytes(bits: number): Buffer {
 /** True when `hash` <= `target`, both 32-byte little-endian integers (compared from the top byte). */
 export function meetsTarget(hash: Uint8Array, target: Uint8Array): boolean {
   for (let i = POW_HASH_BYTES - 1; i >= 0; i--) {
-    if (hash[i] !== target[i]) return hash[i] < target[i]
+    const h = hash[i]
+    const t = target[i]
+    // A missing byte (a too-short input) compares as neither lower nor equal, as before.
+    if (h !== t) return h !== undefined && t !== undefined && h < t
   }
   return true
 }

@@ -62,12 +62,12 @@ export function scoreToWeight(score: number): number {
 }
 
 export interface IoSchedulerOptions {
-  /** Global upload limit in bytes/s; unset: unlimited. */
-  maxUploadSpeed?: number
-  /** Global download limit in bytes/s; unset: unlimited. */
-  maxDownloadSpeed?: number
+  /** Global upload limit in bytes/s; unset or undefined: unlimited. */
+  maxUploadSpeed?: number | undefined
+  /** Global download limit in bytes/s; unset or undefined: unlimited. */
+  maxDownloadSpeed?: number | undefined
   /** Bytes per socket read, the size of the shared `readBuffer` (default 256 KiB; 16 KiB with a download limit). */
-  readBufferSize?: number
+  readBufferSize?: number | undefined
   /** Quota period in ms (default 100); limits stay per second. */
   periodMs?: number
   /** Score to weight mapping (default scoreToWeight); must return a positive finite number. */

@@ -292,7 +292,7 @@ export async function startDuneNode(config: NodeConfig, options: DuneNodeOptions
   const p2p = await createP2p(p2pConfigOf(config, identity), {
     messages: gossipMessages,
     logger,
-    ...(options.resolver ? { resolver: options.resolver } : {}),
+    resolver: options.resolver,
   })
   if (p2p.stateLoad?.status === 'corrupt') {
     logger.warn({ moved_to: p2p.stateLoad.movedTo }, 'peers.json was unusable; starting with empty tables')

@@ -17,7 +17,7 @@ function firstErrorOffset(text: string): number | undefined {
     throw i
   }
   const ws = (): void => {
-    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++
+    while (i < text.length && ' \t\n\r'.includes(text.charAt(i))) i++
   }
   /** Skips the character `c`, or fails where it is missing. */
   const expect = (c: string): void => {
@@ -30,7 +30,7 @@ function firstErrorOffset(text: string): number | undefined {
   const string = (): void => {
     expect('"')
     while (text[i] !== '"') {
-      if (i >= text.length || text[i]! < ' ') fail()
+      if (i >= text.length || text.charAt(i) < ' ') fail()
       if (text[i] === '\\') {
         i++
         if (text[i] === 'u') {

@@ -55,5 +55,5 @@ export function createLogger(options: LoggerOptions): pino.Logger {
   const stream = pretty
     ? { write: (line: string) => destination.write(prettyLine(line, destination.isTTY === true)) }
     : { write: (line: string) => destination.write(line) }
-  return pino({ level: options.level, base: undefined }, stream)
+  return pino({ level: options.level, base: null }, stream)
 }

@@ -91,8 +91,9 @@ export function parseNodeConfig(raw: unknown, source: string, defaultDataDirOf?:
   const input = withNetworkPreset(withDir as Record<string, unknown>)
   const result = nodeConfigSchema.safeParse(input)
   if (result.success) return withoutComments(result.data)
-  const issue = result.error.issues[0]!
-  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path
+  const [issue] = result.error.issues
+  if (issue === undefined) throw result.error // a failed parse reports at least one issue
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys.slice(0, 1)] : issue.path
   const field = path.length === 0 ? '(top)' : path.join('.')
   if (issue.code === 'unrecognized_keys') {
     const known = Object.keys(sectionShape(issue.path)).filter((k) => k !== '$comment')

@@ -78,9 +78,11 @@ async function startNodes(
 }
 
 function printHowToWatch(nodes: SandboxNode[], out: { write(text: string): unknown }): void {
-  const first = nodes[0]!.node.rpcUrl
+  const [head] = nodes
+  if (head === undefined) return
+  const first = head.node.rpcUrl
   // The data dir holds rpc.cookie, the token of the changing commands (ban, trust, kick...).
-  const firstDir = nodes[0]!.node.p2p.config.dataDir
+  const firstDir = head.node.p2p.config.dataDir
   const lines = [
     '',
     'The network is up. Watch it:',

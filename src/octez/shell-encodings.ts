@@ -123,7 +123,8 @@ export const blockLocatorEncoding: Encoding<BlockLocator> = obj('block_locator',
 /** One module of a protocol's sources. */
 export interface ProtocolComponent {
   readonly name: string
-  readonly interface?: string
+  /** Undefined (the decoder sets it so) when the component has no interface file. */
+  readonly interface?: string | undefined
   readonly implementation: string
 }
 

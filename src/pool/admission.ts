@@ -127,17 +127,17 @@ export class AdmissionLimiter {
   admit(ip: string): AdmissionRefusal | (() => void) {
     if (this.isExempt(ip)) return () => {}
     const now = this.#clock.now()
-    const keys = this.#levels.map((l) => l.key(ip))
-    for (let i = 0; i < keys.length; i++) {
-      const refusal = this.#levels[i]!.refusal(keys[i]!, now)
+    const keyed = this.#levels.map((level) => ({ level, key: level.key(ip) }))
+    for (const { level, key } of keyed) {
+      const refusal = level.refusal(key, now)
       if (refusal) return refusal
     }
-    for (let i = 0; i < keys.length; i++) this.#levels[i]!.take(keys[i]!, now)
+    for (const { level, key } of keyed) level.take(key, now)
     let released = false
     return () => {
       if (released) return
       released = true
-      for (let i = 0; i < keys.length; i++) this.#levels[i]!.release(keys[i]!)
+      for (const { level, key } of keyed) level.release(key)
     }
   }
 

@@ -470,8 +470,9 @@ function withConnections(input: unknown): unknown {
 export function parseP2pConfig(input: unknown): P2pConfig {
   const result = configSchema.safeParse(withConnections(input))
   if (result.success) return result.data
-  const issue = result.error.issues[0]!
-  const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path
+  const [issue] = result.error.issues
+  if (issue === undefined) throw result.error // a failed parse reports at least one issue
+  const path = issue.code === 'unrecognized_keys' ? [...issue.path, ...issue.keys.slice(0, 1)] : issue.path
   const field = path.length === 0 ? '(top)' : path.join('.')
   const message = issue.code === 'unrecognized_keys' ? 'unknown setting' : issue.message
   throw new P2pConfigError(field, message, { cause: result.error })

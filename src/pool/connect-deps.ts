@@ -91,9 +91,9 @@ export function socketDependencies<C>(settings: SocketDialSettings): ConnectDepe
         options: {
           timeoutMs: request.timeoutMs,
           readBuffer: settings.scheduler.readBuffer,
-          ...(settings.keepalive ? { keepalive: settings.keepalive } : {}),
-          ...(settings.localAddress ? { localAddress: settings.localAddress } : {}),
-          ...(request.signal ? { signal: request.signal } : {}),
+          keepalive: settings.keepalive,
+          localAddress: settings.localAddress,
+          signal: request.signal,
         },
         refused: request.refused,
         stopped: () => request.signal?.aborted ?? false,

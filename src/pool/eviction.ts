@@ -64,7 +64,14 @@ export function selectToEvict(
     const groups = [...new Set(list.map((c) => c.group))]
       .sort((a, b) => groupRank(a) - groupRank(b))
       .slice(0, rules.protectGroups)
-    const kept = new Set(groups.map((g) => list.filter((c) => c.group === g).sort(oldestFirst)[0]!))
+    const kept = new Set(
+      groups.flatMap((g) =>
+        list
+          .filter((c) => c.group === g)
+          .sort(oldestFirst)
+          .slice(0, 1),
+      ),
+    )
     list = list.filter((c) => !kept.has(c))
   }
   list = protect(

@@ -114,7 +114,8 @@ export class PeerScores {
     const r = this.#ensure(peerId)
     this.#advance(r)
     const i = COMPONENT_INDEX.get(component)!
-    r.values[i] = Math.min(this.#caps[i]!, r.values[i]! + amount)
+    // Every Float64Array here has one slot per component: the `?? 0` never applies.
+    r.values[i] = Math.min(this.#caps[i] ?? 0, (r.values[i] ?? 0) + amount)
     if (component === 'useful') r.lastUsefulAt = r.at
     return this.#sum(r)
   }
@@ -139,8 +140,8 @@ export class PeerScores {
     let total = application
     const components = {} as Record<ScoreComponent, { value: number; weight: number; contribution: number }>
     SCORE_COMPONENTS.forEach((c, i) => {
-      const value = r ? r.values[i]! : 0
-      const weight = this.#weights[i]!
+      const value = r?.values[i] ?? 0
+      const weight = this.#weights[i] ?? 0
       const contribution = weight * value
       total += contribution
       components[c] = { value, weight, contribution }
@@ -207,19 +208,19 @@ export class PeerScores {
     const elapsed = now - r.at
     if (elapsed <= 0) return
     for (let i = 0; i < r.values.length; i++) {
-      const rate = this.#rates[i]!
+      const rate = this.#rates[i] ?? 0
       const kept = Math.exp(-rate * elapsed)
-      let v = r.values[i]! * kept
+      let v = (r.values[i] ?? 0) * kept
       // While connected, uptime gains 1 per second, decaying as it goes: ∫ e^(−λs) ds over the elapsed ms.
       if (i === UPTIME && r.connected) v += (1 - kept) / rate / 1000
-      r.values[i] = Math.min(this.#caps[i]!, v)
+      r.values[i] = Math.min(this.#caps[i] ?? 0, v)
     }
     r.at = now
   }
 
   #sum(r: ScoreRecord): number {
     let total = 0
-    for (let i = 0; i < r.values.length; i++) total += this.#weights[i]! * r.values[i]!
+    for (const [i, value] of r.values.entries()) total += (this.#weights[i] ?? 0) * value
     return total
   }
 }

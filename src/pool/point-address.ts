@@ -33,7 +33,7 @@ function hostNameError(name: string): string | undefined {
       return `${JSON.stringify(name)} is neither an IP address nor a host name (letters, digits, '-' and '.')`
   }
   // "10.0.0" or "1.2.3.256" are bad addresses, not names: a name's last label is not all digits.
-  if (/^\d+$/.test(labels[labels.length - 1]!))
+  if (/^\d+$/.test(labels.at(-1) ?? ''))
     return `${JSON.stringify(name)} is not an IPv4 address (four numbers 0..255)`
   return undefined
 }

@@ -55,7 +55,7 @@ export interface PoolOptions<A, P, C> {
   /** The port announced in connection messages (undefined: not listening). */
   readonly announcedPort: () => number | undefined
   /** Resolves the DNS names of points at each dial (default: the system's resolver). */
-  readonly resolver?: Resolver
+  readonly resolver?: Resolver | undefined
   /** The clock of every timestamp, timeout and expiry (default systemClock). */
   readonly clock?: Clock
   /** The connect handler's I/O (default: TCP dials and the socket handshake; fakes in tests). */

@@ -14,7 +14,7 @@ export function isLoopbackAddress(host: string): boolean {
   if (isIP(h) === 4) return h.startsWith('127.')
   if (h === '::1' || h === '0:0:0:0:0:0:0:1') return true
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h)
-  return mapped !== null && mapped[1]!.startsWith('127.')
+  return mapped?.[1]?.startsWith('127.') === true
 }
 
 /** A Host header (or an Origin's host) split into its lower-case name and its port, or undefined. */
@@ -93,8 +93,9 @@ export class HostCheck {
 export function bearerMatches(authorization: string | undefined, token: string): boolean {
   if (authorization === undefined) return false
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization)
-  if (!match) return false
-  const given = Buffer.from(match[1]!)
+  const bearer = match?.[1]
+  if (bearer === undefined) return false
+  const given = Buffer.from(bearer)
   const expected = Buffer.from(token)
   return given.length === expected.length && timingSafeEqual(given, expected)
 }
@@ -104,9 +105,9 @@ export interface RpcAclEntry {
   /** `HOST` or `HOST:PORT` of the RPC's listening address (`[v6]:PORT`), or `*` for any. */
   readonly address: string
   /** Only these routes (patterns such as `GET /network/stat`, `/network/**`). */
-  readonly allow?: readonly string[]
+  readonly allow?: readonly string[] | undefined
   /** Every route but these. */
-  readonly deny?: readonly string[]
+  readonly deny?: readonly string[] | undefined
 }
 
 /** Routes allowed by default on a non-loopback address: read-only, no peer tables, no token. */
@@ -124,7 +125,8 @@ interface Pattern {
 /** Parses `[METHOD] /path/with/*\/and/**`; throws Error naming the problem. */
 export function parseRoutePattern(text: string): Pattern {
   const parts = text.trim().split(/\s+/)
-  const [method, path] = parts.length === 2 ? [parts[0]!.toUpperCase(), parts[1]!] : [undefined, parts[0]!]
+  const [first, second] = parts
+  const [method, path] = second === undefined ? [undefined, first] : [first?.toUpperCase(), second]
   if (parts.length > 2 || !path?.startsWith('/'))
     throw new Error(`${JSON.stringify(text)} is not [METHOD] /path (e.g. "GET /network/stat", "/network/**")`)
   if (method !== undefined && !/^[A-Z]+$/.test(method))
@@ -139,8 +141,7 @@ export function parseRoutePattern(text: string): Pattern {
 function patternMatches(p: Pattern, method: string, path: readonly string[]): boolean {
   const m = method === 'HEAD' ? 'GET' : method
   if (p.method !== undefined && p.method !== m && p.method !== method) return false
-  for (let i = 0; i < p.segments.length; i++) {
-    const s = p.segments[i]!
+  for (const [i, s] of p.segments.entries()) {
     if (s === '**') return true
     if (i >= path.length) return false
     if (s !== '*' && s !== path[i]) return false
@@ -172,7 +173,7 @@ export class RoutePolicy {
   static of(
     host: string,
     port: number,
-    options: { acl?: readonly RpcAclEntry[]; allowAll?: boolean } = {},
+    options: { acl?: readonly RpcAclEntry[] | undefined; allowAll?: boolean | undefined } = {},
   ): RoutePolicy {
     if (options.allowAll) return new RoutePolicy(true, undefined, [], 'every route (allow_all)')
     const name = host.toLowerCase().replace(/^\[|\]$/g, '')

@@ -74,7 +74,7 @@ function addressStatus(
 ): { banned: boolean; trusted: boolean } {
   if (a.kind === 'point')
     return { banned: p2p.acl.isPointBanned(a.value), trusted: p2p.acl.isPointTrusted(a.value) }
-  const ip = a.value.split('/')[0]!
+  const ip = a.value.split('/', 1)[0] ?? a.value
   return { banned: p2p.acl.isIpBanned(ip), trusted: p2p.acl.isIpTrusted(ip) }
 }
 

@@ -96,7 +96,9 @@ export function blockHashOf(header: BlockHeader): string {
 function medianOf(sorted: readonly number[]): number | undefined {
   if (sorted.length === 0) return undefined
   const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid]! : Math.floor((sorted[mid - 1]! + sorted[mid]!) / 2)
+  const upper = sorted[mid]
+  if (upper === undefined || sorted.length % 2 === 1) return upper
+  return Math.floor(((sorted[mid - 1] ?? upper) + upper) / 2) // mid >= 1 for an even count
 }
 
 /**

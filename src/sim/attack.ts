@@ -2,6 +2,7 @@
 // attackers all in 127.66/16 that keep dialing one honest node to fill its slots; the share they hold.
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { InvalidArgumentError } from '../errors/index.js'
 import { createP2p, type P2pConfigInput } from '../p2p.js'
 import { type SimNode, simHostConfig, simIdentity, simMessages, sleep } from './simulation.js'
 
@@ -103,7 +104,8 @@ export async function runAttack(options: AttackOptions): Promise<AttackReport> {
         }),
       )
     }
-    const target = honest[0]!
+    const target = honest[0]
+    if (target === undefined) throw new InvalidArgumentError('the attack needs at least one honest node')
     const targetPoint = `${honestHosts[0]}:${port}`
     let evictions = 0
     const refused: Record<string, number> = {}

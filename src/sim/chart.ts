@@ -212,7 +212,8 @@ export function connectionSpread(
   return samples.map(({ t, counts }) => {
     const up = counts.filter((c) => c >= 0).sort((a, b) => a - b)
     const mid = up.length >> 1
-    const median = up.length === 0 ? 0 : up.length % 2 === 1 ? up[mid]! : (up[mid - 1]! + up[mid]!) / 2
+    const upper = up[mid] ?? 0 // 0 when no node is up
+    const median = up.length % 2 === 1 ? upper : ((up[mid - 1] ?? upper) + upper) / 2
     return {
       t,
       min: up[0] ?? 0,

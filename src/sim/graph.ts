@@ -29,8 +29,8 @@ export function degreeDistribution(graph: Graph): Record<number, number> {
 function distancesFrom(graph: Graph, start: string): Map<string, number> {
   const distance = new Map([[start, 0]])
   const queue = [start]
-  for (let head = 0; head < queue.length; head++) {
-    const node = queue[head]!
+  // An array iterator also visits the elements pushed during the loop: a breadth-first walk.
+  for (const node of queue) {
     const d = distance.get(node)!
     for (const next of graph.get(node) ?? []) {
       if (distance.has(next)) continue

@@ -3,6 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { generateKeyPair, type Identity, peerIdOf } from '../crypto/index.js'
+import { InvalidArgumentError } from '../errors/index.js'
 import { createP2p, type MaintenanceBounds, type P2p, type P2pConfigInput } from '../p2p.js'
 import { type ApplicationMessage, defineMessages, string } from '../wire/index.js'
 import { connectionsChart } from './chart.js'
@@ -73,7 +74,11 @@ function pickIndices(n: number, count: number, random: () => number): number[] {
   const indices = Array.from({ length: n }, (_, i) => i)
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1))
-    ;[indices[i], indices[j]] = [indices[j]!, indices[i]!]
+    const picked = indices[j]
+    const last = indices[i]
+    if (picked === undefined || last === undefined) continue // 0 <= j <= i < n: never
+    indices[i] = picked
+    indices[j] = last
   }
   return indices.slice(0, count)
 }
@@ -117,11 +122,13 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const bootstrap = hosts.slice(0, options.bootstrapCount ?? 3).map((h) => `${h}:${port}`)
   const identities = hosts.map(() => simIdentity())
   const startNode = async (i: number): Promise<SimNode> => {
-    const host = hosts[i]!
+    const host = hosts[i]
+    const identity = identities[i]
+    if (host === undefined || identity === undefined) throw new InvalidArgumentError(`no simulated node ${i}`)
     const node = await createP2p(
       {
         ...simHostConfig(host, port),
-        identity: identities[i]!,
+        identity,
         connections,
         bootstrapPeers: bootstrap.filter((p) => p !== `${host}:${port}`),
         maintenance: {
@@ -140,7 +147,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const began = Date.now()
   const elapsed = () => Date.now() - began
   for (let i = 0; i < hosts.length; i++) nodes.push(await startNode(i))
-  const bounds = nodes[0]!.maintenanceBounds
+  const first = nodes[0]
+  if (first === undefined) throw new InvalidArgumentError('a simulation needs at least one node')
+  const bounds = first.maintenanceBounds
   const within = (n: SimNode | undefined) => {
     const active = n?.connections().length ?? -1
     return active >= bounds.minThreshold && active <= bounds.maxThreshold

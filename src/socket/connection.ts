@@ -25,7 +25,7 @@ export interface ConnectionOptions {
   /** Bound of the outgoing queue; `send` waits and `trySend` fails while it is full. */
   readonly outgoingQueueBytes?: number
   /** Largest plaintext per chunk we write (default and maximum 65517). */
-  readonly chunkSize?: number
+  readonly chunkSize?: number | undefined
   /** How long a graceful close waits for queued messages to go out before cutting. */
   readonly closeTimeoutMs?: number
   /** The peer's score, read by the I/O scheduler to weigh this connection's share. */

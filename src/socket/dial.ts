@@ -21,16 +21,16 @@ export interface DialOptions {
   /** SPEC: connection_timeout, 10 s. */
   readonly timeoutMs?: number
   /** Local address to bind before connecting (e.g. 127.0.0.5). */
-  readonly localAddress?: string
+  readonly localAddress?: string | undefined
   /**
    * A buffer every read of this socket goes into (read_buffer_size bytes, shared by every
    * dialed connection: `IoScheduler.readBuffer`). Each read is handed to the 'data' listeners
    * as a view that the next read overwrites, so they copy what they keep. (Accepted sockets:
    * `readAcceptedIntoSharedBuffer`.)
    */
-  readonly readBuffer?: Buffer
+  readonly readBuffer?: Buffer | undefined
   /** Dead-peer detection set once connected (`DEFAULT_TCP_KEEPALIVE`: Octez's); unset: the system's defaults. */
-  readonly keepalive?: TcpKeepaliveOptions
+  readonly keepalive?: TcpKeepaliveOptions | undefined
 }
 
 /** How long a dial waits for the TCP connect (the library config's connectionTimeoutMs default). */

@@ -1,6 +1,7 @@
 // Exact-size reads over a socket during the handshake. Bytes the peer pipelined after the
 // last handshake chunk are handed over to the connection's reader by `detach()`.
 import type { Socket } from 'node:net'
+import { InvalidArgumentError } from '../errors/index.js'
 import { readsIntoSharedBuffer } from './shared-read.js'
 
 const EMPTY = Buffer.alloc(0)
@@ -56,7 +57,9 @@ export class HandshakeReader {
     this.socket.off('end', this.onEnd)
     this.socket.off('close', this.onEnd)
     this.socket.off('error', this.onError)
-    const rest = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered)
+    const [first] = this.chunks
+    const rest =
+      first !== undefined && this.chunks.length === 1 ? first : Buffer.concat(this.chunks, this.buffered)
     this.chunks = []
     this.buffered = 0
     return rest
@@ -80,7 +83,9 @@ export class HandshakeReader {
 
   private take(n: number): Buffer {
     if (n === 0) return EMPTY
-    const first = this.chunks[0]!
+    const first = this.chunks[0]
+    if (first === undefined || n > this.buffered)
+      throw new InvalidArgumentError(`HandshakeReader: ${n} bytes taken, ${this.buffered} buffered`)
     let out: Buffer
     if (first.length >= n) {
       out = first.subarray(0, n)
@@ -90,7 +95,8 @@ export class HandshakeReader {
       out = Buffer.allocUnsafe(n)
       let filled = 0
       while (filled < n) {
-        const chunk = this.chunks[0]!
+        const chunk = this.chunks[0]
+        if (chunk === undefined) break // n <= buffered: the chunks hold n bytes
         const k = Math.min(chunk.length, n - filled)
         chunk.copy(out, filled, 0, k)
         filled += k

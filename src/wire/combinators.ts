@@ -109,7 +109,7 @@ export const bool: Encoding<boolean> = {
   },
   read(r) {
     const p = r.take(1)
-    const b = r.buf[p]
+    const b = r.buf[p]! // take(1) checked that byte p exists
     if (b === 0x00) return false
     if (b === 0xff) return true
     return r.fail('bad_bool', `boolean byte 0x${b.toString(16).padStart(2, '0')} (expected 0x00 or 0xff)`, p)
@@ -230,7 +230,7 @@ export function string(options: BoundedOptions): Encoding<string> {
       const end = p + length
       const buf = r.buf
       let i = p
-      while (i < end && buf[i] < 0x80) i++
+      while (i < end && buf[i]! < 0x80) i++ // p..end-1 was checked by take(length)
       // ASCII (the usual case) needs no view nor validation; anything else is checked.
       if (i < end && !isUtf8(buf.subarray(i, end))) r.fail('invalid_value', 'malformed UTF-8', p)
       return buf.toString('utf8', p, end)
@@ -335,9 +335,10 @@ export function listToEnd<T>(elem: Encoding<T>, options: ListOptions): Encoding<
       checkLength(v)
       if (fixedSize >= 0) return v.length * fixedSize
       let size = 0
+      // Index loops (no iterator) on this per-message path; i < v.length keeps v[i] defined.
       for (let i = 0; i < v.length; i++) {
         try {
-          size += elem.sizeOf(v[i])
+          size += elem.sizeOf(v[i]!)
         } catch (err) {
           throw within(err, `[${i}]`)
         }
@@ -348,7 +349,7 @@ export function listToEnd<T>(elem: Encoding<T>, options: ListOptions): Encoding<
       checkLength(v)
       for (let i = 0; i < v.length; i++) {
         try {
-          offset = elem.write(v[i], buf, offset)
+          offset = elem.write(v[i]!, buf, offset) // i < v.length
         } catch (err) {
           throw within(err, `[${i}]`)
         }
@@ -396,18 +397,21 @@ export function obj<F extends Record<string, Encoding<unknown>>>(
   name: string,
   fields: F,
 ): Encoding<ObjValue<F>> {
-  const keys = Object.keys(fields)
-  const encs = keys.map((k) => fields[k])
+  const entries = Object.entries(fields) as [string, Encoding<unknown>][]
+  const keys = entries.map(([k]) => k)
+  const encs = entries.map(([, enc]) => enc)
   const segments = keys.map(wireName)
-  keys.forEach((k, i) => {
+  entries.forEach(([k, enc], i) => {
     if (/^\d+$/.test(k))
       throw new InvalidArgumentError(`obj ${name}: field name ${k} would not keep its order`)
-    if (encs[i].kind === 'variable' && i !== keys.length - 1) {
+    if (enc.kind === 'variable' && i !== keys.length - 1) {
       throw new InvalidArgumentError(`obj ${name}: variable-size field ${k} must be the last one`)
     }
   })
   const kind = combinedKind(encs.map((e) => e.kind))
   const maxSize = encs.reduce((sum, e) => sum + e.maxSize, 0)
+  // keys, encs and segments all have n entries, so the per-message loops below index them with
+  // i < n (the `!`); a caught i is in range too, as the throw happened at field i.
   const n = keys.length
   return {
     name,
@@ -419,9 +423,9 @@ export function obj<F extends Record<string, Encoding<unknown>>>(
       let size = 0
       for (let i = 0; i < n; i++) {
         try {
-          size += encs[i].sizeOf(fieldsOf[keys[i]])
+          size += encs[i]!.sizeOf(fieldsOf[keys[i]!])
         } catch (err) {
-          throw within(err, segments[i])
+          throw within(err, segments[i]!)
         }
       }
       return size
@@ -432,9 +436,9 @@ export function obj<F extends Record<string, Encoding<unknown>>>(
       const fieldsOf = v as Record<string, unknown>
       let i = 0
       try {
-        for (; i < n; i++) offset = encs[i].write(fieldsOf[keys[i]], buf, offset)
+        for (; i < n; i++) offset = encs[i]!.write(fieldsOf[keys[i]!], buf, offset)
       } catch (err) {
-        throw within(err, segments[i])
+        throw within(err, segments[i]!)
       }
       return offset
     },
@@ -442,9 +446,9 @@ export function obj<F extends Record<string, Encoding<unknown>>>(
       const out: Record<string, unknown> = {}
       let i = 0
       try {
-        for (; i < n; i++) out[keys[i]] = encs[i].read(r)
+        for (; i < n; i++) out[keys[i]!] = encs[i]!.read(r)
       } catch (err) {
-        throw within(err, segments[i])
+        throw within(err, segments[i]!)
       }
       return out as ObjValue<F>
     },
@@ -488,7 +492,8 @@ export function union<T extends { kind: string }>(
     byKind.set(kind, { tag: c.tag, body: c.body })
   }
   const bodies = [...byTag.values()].map((c) => c.body)
-  const allFixedSame = bodies.every((b) => b.kind === 'fixed' && b.maxSize === bodies[0].maxSize)
+  const first = bodies[0]
+  const allFixedSame = bodies.every((b) => b.kind === 'fixed' && b.maxSize === first?.maxSize)
   const kind: EncodingKind = allFixedSame
     ? 'fixed'
     : bodies.some((b) => b.kind === 'variable')
@@ -563,8 +568,9 @@ export function enumeration<const V extends string>(
     read(r) {
       const at = r.pos
       const i = repr.read(r)
-      if (i < 0 || i >= values.length) return r.fail('invalid_value', `unknown ${name} ${i}`, at)
-      return values[i]
+      const value = values[i]
+      if (value === undefined) return r.fail('invalid_value', `unknown ${name} ${i}`, at)
+      return value
     },
   }
 }

@@ -84,36 +84,38 @@ export class Reader {
     return this.end - this.pos
   }
 
+  // In the fixed-width reads below, take(n) has checked that bytes p..p+n-1 lie inside the
+  // buffer, so each indexed byte is defined (the `!` costs nothing at run time).
   u8(): number {
-    return this.buf[this.take(1)]
+    return this.buf[this.take(1)]!
   }
 
   i8(): number {
-    return (this.buf[this.take(1)] << 24) >> 24
+    return (this.buf[this.take(1)]! << 24) >> 24
   }
 
   u16(): number {
     const p = this.take(2)
     const b = this.buf
-    return (b[p] << 8) | b[p + 1]
+    return (b[p]! << 8) | b[p + 1]!
   }
 
   i16(): number {
     const p = this.take(2)
     const b = this.buf
-    return (((b[p] << 8) | b[p + 1]) << 16) >> 16
+    return (((b[p]! << 8) | b[p + 1]!) << 16) >> 16
   }
 
   u32(): number {
     const p = this.take(4)
     const b = this.buf
-    return b[p] * 0x1000000 + ((b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3])
+    return b[p]! * 0x1000000 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!)
   }
 
   i32(): number {
     const p = this.take(4)
     const b = this.buf
-    return (b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]
+    return (b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!
   }
 
   i64(): bigint {

@@ -74,8 +74,9 @@ export class StreamDecoder<T> implements Iterable<T> {
         if (this.ended && this.buffered > 0) this.failAtEnd()
         return undefined
       }
-      if (this.chunks[this.head].length - this.headOffset < this.needed) this.merge(this.needed)
-      const chunk = this.chunks[this.head]
+      // buffered >= needed >= 1, so the head chunk exists (the `!` below and in failAtEnd).
+      if (this.chunks[this.head]!.length - this.headOffset < this.needed) this.merge(this.needed)
+      const chunk = this.chunks[this.head]!
       const start = this.headOffset
       const r = new Reader(chunk, start, chunk.length, { origin: this.consumed - start, streaming: true })
       try {
@@ -104,8 +105,8 @@ export class StreamDecoder<T> implements Iterable<T> {
 
   /** The input ended inside a value: fail exactly as whole-buffer decoding of the rest does. */
   private failAtEnd(): never {
-    if (this.chunks[this.head].length - this.headOffset < this.buffered) this.merge(this.buffered)
-    const chunk = this.chunks[this.head]
+    if (this.chunks[this.head]!.length - this.headOffset < this.buffered) this.merge(this.buffered)
+    const chunk = this.chunks[this.head]!
     const start = this.headOffset
     const r = new Reader(chunk, start, start + this.buffered, { origin: this.consumed - start })
     try {
@@ -125,8 +126,9 @@ export class StreamDecoder<T> implements Iterable<T> {
     this.buffered -= n
     this.consumed += n
     let off = this.headOffset + n
-    while (this.head < this.chunks.length && off >= this.chunks[this.head].length) {
-      off -= this.chunks[this.head].length
+    // The loop condition keeps head in range.
+    while (this.head < this.chunks.length && off >= this.chunks[this.head]!.length) {
+      off -= this.chunks[this.head]!.length
       this.chunks[this.head] = EMPTY
       this.head++
     }
@@ -150,7 +152,8 @@ export class StreamDecoder<T> implements Iterable<T> {
     let i = this.head
     let off = this.headOffset
     for (;;) {
-      const c = this.chunks[i]
+      // filled < size <= buffered: a chunk with unread bytes remains at index i.
+      const c = this.chunks[i]!
       const n = Math.min(c.length - off, size - filled)
       c.copy(out, filled, off, off + n)
       filled += n

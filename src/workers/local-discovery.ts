@@ -108,7 +108,7 @@ export interface LocalDiscoveryOptions {
   /** Where datagrams are sent, an IPv4 (broadcast) address, and the UDP port heard on (P2pConfig.localDiscovery). */
   readonly config: Pick<LocalDiscoveryConfig, 'address' | 'port'>
   /** The address the sending socket is bound to (the node's own, on a host of several); default any. */
-  readonly localAddress?: string
+  readonly localAddress?: string | undefined
   /** Called with the sender's IP and announced port of each valid datagram of another peer. */
   readonly onPoint: (ip: string, port: number) => void
   /** Told of socket errors (the worker carries on) and of a port that cannot be announced. */

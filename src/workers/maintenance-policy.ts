@@ -112,26 +112,27 @@ export function chooseCandidates(
 
   const chosen: KnownPointView[] = []
   while (chosen.length < count) {
-    let best: (typeof queues)[number] | undefined
-    for (const q of queues) {
-      if (q.next === q.members.length) continue
+    // The queue whose next member comes first, and that member (an exhausted queue has none).
+    let best: { queue: (typeof queues)[number]; head: (typeof queues)[number]['members'][number] } | undefined
+    for (const queue of queues) {
+      const head = queue.members[queue.next]
+      if (head === undefined) continue
       if (best === undefined) {
-        best = q
+        best = { queue, head }
         continue
       }
-      const head = q.members[q.next]!
-      const bestHead = best.members[best.next]!
-      if (head.trusted !== bestHead.trusted) {
-        if (head.trusted) best = q
+      if (head.trusted !== best.head.trusted) {
+        if (head.trusted) best = { queue, head }
         continue
       }
-      const load = groupLoad.get(q.group) ?? 0
-      const bestLoad = groupLoad.get(best.group) ?? 0
-      if (load < bestLoad || (load === bestLoad && byPreference(head, bestHead) < 0)) best = q
+      const load = groupLoad.get(queue.group) ?? 0
+      const bestLoad = groupLoad.get(best.queue.group) ?? 0
+      if (load < bestLoad || (load === bestLoad && byPreference(head, best.head) < 0)) best = { queue, head }
     }
     if (best === undefined) break
-    chosen.push(best.members[best.next++]!)
-    addLoad(best.group)
+    chosen.push(best.head)
+    best.queue.next++
+    addLoad(best.queue.group)
   }
   return chosen
 }
@@ -181,7 +182,8 @@ export function chooseVictims(
   while (victims.length < count && droppable.length > 0) {
     let i = 0
     while (i < droppable.length - 1 && random() >= policy.lowestScoreBias) i++
-    const victim = droppable.splice(i, 1)[0]!
+    const [victim] = droppable.splice(i, 1)
+    if (victim === undefined) break // i < droppable.length: never
     if (victim.incoming === true) victims.push(victim)
     else if (outbound > minOutbound) {
       victims.push(victim)

@@ -32,8 +32,8 @@ export interface MaintenancePool {
   disconnect(peerId: string, reason: string): Promise<void>
   /** Sends Bootstrap to every connected peer (they answer with Advertise). */
   broadcastBootstrap(): void
-  /** Sends one Swap_request if the pool can (it applies swap_linger itself). Optional. */
-  requestSwap?(): void
+  /** Sends one Swap_request if the pool can (it applies swap_linger itself). Optional (absent or undefined). */
+  requestSwap?: (() => void) | undefined
   /** Disconnects the peers whose score fell below the pool's threshold; returns how many. Optional. */
   enforceScores?(): number
   /**
@@ -98,7 +98,7 @@ export interface MaintenanceOptions {
    * Outbound connections kept at least (the pool's slots.minOutbound; default 0): never dropped
    * below it, and a step dials (up to maxThreshold connections) while fewer are live.
    */
-  readonly minOutbound?: number
+  readonly minOutbound?: number | undefined
   /** Run a step as soon as the worker starts (default true). */
   readonly stepOnStart?: boolean
   /** Size of the network groups candidates are spread over (default IPv4 /16, IPv6 /32). */

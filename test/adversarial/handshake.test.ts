@@ -9,6 +9,7 @@ import { describe, test } from 'node:test'
 import { checkProofOfWork, type Identity, MAC_BYTES, peerIdToB58 } from '../../src/crypto/index.js'
 import { HandshakeDecodingError, HandshakeError, RejectedByPeerError } from '../../src/socket/index.js'
 import { ackEncoding, encode, encodeConnectionMessage } from '../../src/wire/index.js'
+import { defined } from '../support/defined.js'
 import { testIdentity } from '../support/identities.js'
 import { SHIPPED_TEST_POW } from '../support/shipped-node.js'
 import { waitUntil } from '../support/wait.js'
@@ -43,7 +44,7 @@ function weakIdentity(bits: number): Identity {
 function breakPow(raw: Buffer, from: number, length: number): Buffer {
   for (let bit = 0; bit < length * 8; bit++) {
     const copy = Buffer.from(raw)
-    copy[from + (bit >> 3)]! ^= 1 << (bit & 7)
+    copy[from + (bit >> 3)] = defined(copy[from + (bit >> 3)]) ^ (1 << (bit & 7))
     if (!checkProofOfWork(copy.subarray(AT.publicKey, AT.stamp), copy.subarray(AT.stamp, AT.nonce), POW))
       return copy
   }
@@ -195,7 +196,7 @@ describe('adversarial: the handshake of a shipped node', () => {
         'message nonce sent differs from the one hashed',
         () => {
           const sent = Buffer.from(raw)
-          sent[AT.nonce]! ^= 0xff
+          sent[AT.nonce] = defined(sent[AT.nonce]) ^ 0xff
           return attack((e) => playWith(e, sent, raw), identity)
         },
         'decryption',
@@ -214,7 +215,7 @@ describe('adversarial: the handshake of a shipped node', () => {
         () => {
           const other = testIdentity(POW)
           const bad = encodeConnectionMessage(honest(other))
-          bad[AT.chain]! = 0xff
+          bad[AT.chain] = 0xff
           return attack((e) => playWith(e, bad), other)
         },
         'decoding',
@@ -411,6 +412,6 @@ describe('adversarial: the handshake of a shipped node', () => {
 
 /** `chunk` with the byte at `index` flipped. */
 function flip(chunk: Buffer, index: number): Buffer {
-  chunk[index]! ^= 0xff
+  chunk[index] = defined(chunk[index]) ^ 0xff
   return chunk
 }

@@ -7,6 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { type GossipMessage, gossipMessages, MAX_GOSSIP_TEXT } from '../../src/shell/gossip.js'
 import type { CloseReason } from '../../src/socket/index.js'
 import { MAX_POINT_LENGTH } from '../../src/wire/index.js'
+import { defined } from '../support/defined.js'
 import { nextEvent } from '../support/p2p-nodes.js'
 import { waitUntil } from '../support/wait.js'
 import type { EvilPeer } from './support/evil-peer.js'
@@ -94,7 +95,7 @@ describe('adversarial: a live connection (shipped defaults)', () => {
         'MAC byte flipped',
         (e) => {
           const chunk = e.seal(gossipTextFrame('flip'))
-          chunk[2 + 5]! ^= 0x01
+          chunk[2 + 5] = defined(chunk[2 + 5]) ^ 0x01
           e.send(chunk)
         },
       ],
@@ -102,7 +103,7 @@ describe('adversarial: a live connection (shipped defaults)', () => {
         'ciphertext byte flipped',
         (e) => {
           const chunk = e.seal(gossipTextFrame('flip'))
-          chunk[chunk.length - 1]! ^= 0x80
+          chunk[chunk.length - 1] = defined(chunk[chunk.length - 1]) ^ 0x80
           e.send(chunk)
         },
       ],

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { DEFAULT_RELAY_BURST, DEFAULT_RELAY_PER_SECOND, DROPS_PER_PENALTY } from '../../src/shell/gossip.js'
 import type { CloseReason } from '../../src/socket/index.js'
+import { defined } from '../support/defined.js'
 import { waitUntil } from '../support/wait.js'
 import type { EvilPeer } from './support/evil-peer.js'
 import {
@@ -67,7 +68,7 @@ describe('adversarial: floods cost the flooder (shipped defaults)', () => {
     } finally {
       target.node.p2p.off('disconnection', listener)
     }
-    return { reason: reasons[0]!, evil }
+    return { reason: defined(reasons[0]), evil }
   }
 
   /**

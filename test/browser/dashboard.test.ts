@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import type { DuneNode } from '../../src/node/daemon.js'
+import { defined } from '../support/defined.js'
 import { connectAll, rpcUrl, startNodes, stopNodes } from '../support/dune-nodes.js'
 import { waitUntil } from '../support/wait.js'
 
@@ -24,6 +25,8 @@ function watchPageErrors(page: Page, errors: string[]): void {
 describe('dashboard in headless Chromium', { skip: missing }, () => {
   let nodes: DuneNode[] = []
   let browser: Browser
+  /** The three nodes started by before(). */
+  const trio = (): [DuneNode, DuneNode, DuneNode] => [defined(nodes[0]), defined(nodes[1]), defined(nodes[2])]
 
   before(async () => {
     nodes = await startNodes(3, { gossipEverySeconds: 0.2 })
@@ -48,7 +51,7 @@ describe('dashboard in headless Chromium', { skip: missing }, () => {
   })
 
   test('/ redirects to the page; it shows the node, its peers and their flows, live', async () => {
-    const [a, b, c] = nodes
+    const [a, b, c] = trio()
     const page = await browser.newPage()
     const errors: string[] = []
     watchPageErrors(page, errors)
@@ -117,7 +120,7 @@ describe('dashboard in headless Chromium', { skip: missing }, () => {
   })
 
   test('ban on a connection row reaches the node; the ACL list shows it and unban lifts it', async () => {
-    const [a, b] = nodes
+    const [a, b] = trio()
     const page = await browser.newPage()
     const errors: string[] = []
     watchPageErrors(page, errors)
@@ -152,7 +155,7 @@ describe('dashboard in headless Chromium', { skip: missing }, () => {
   })
 
   test('the ACL form bans an address; an invalid one shows the RPC error', async () => {
-    const [a] = nodes
+    const [a] = trio()
     const page = await browser.newPage()
     await page.goto(`${rpcUrl(a)}/dashboard/`)
     await page.getByTestId('acl-target').fill('192.0.2.0/24')
@@ -176,7 +179,7 @@ describe('dashboard in headless Chromium', { skip: missing }, () => {
   })
 
   test('only the dashboard files are served', async () => {
-    const url = rpcUrl(nodes[0])
+    const url = rpcUrl(trio()[0])
     const js = await fetch(`${url}/dashboard/app.js`)
     assert.equal(js.status, 200)
     assert.match(js.headers.get('content-type') ?? '', /^text\/javascript/)
@@ -194,12 +197,12 @@ describe('dashboard in headless Chromium', { skip: missing }, () => {
   })
 
   test('the bandwidth chart is full at load: the node serves its last two minutes of flows', async () => {
-    const [a] = nodes
+    const [a] = trio()
     const served = await fetch(`${rpcUrl(a)}/network/stat/flows`)
     const { samples } = (await served.json()) as { samples: { time: number; inflow: number }[] }
     assert.ok(samples.length >= 3, `${samples.length} samples after the node ran a while`)
     assert.ok(
-      samples.every((s, i) => i === 0 || s.time > samples[i - 1]!.time),
+      samples.every((s, i) => i === 0 || s.time > defined(samples[i - 1]).time),
       'oldest first',
     )
     const page = await browser.newPage()

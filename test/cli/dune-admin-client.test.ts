@@ -29,7 +29,7 @@ interface Run {
 /** Runs the client in-process; `env` replaces the environment (no DUNE_ADMIN_ENDPOINT unless given). */
 async function run(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; onOutput?: () => void } = {},
+  options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal | undefined; onOutput?: () => void } = {},
 ): Promise<Run> {
   let out = ''
   let err = ''
@@ -74,8 +74,9 @@ describe('dune-admin-client against three connected nodes', () => {
   let c: DuneNode
 
   before(async () => {
-    nodes = await startNodes(3)
-    ;[a, b, c] = nodes
+    const started = await startNodes(3)
+    nodes = started
+    ;[a, b, c] = started
     await connectAll(nodes)
   })
   after(() => stopNodes(nodes))
@@ -100,7 +101,7 @@ describe('dune-admin-client against three connected nodes', () => {
 
   test('list connections: an aligned table with flows in kB/s; --json the RPC answer', async () => {
     const out = await ok(a, ['list', 'connections'])
-    const [header, ...rows] = out.trimEnd().split('\n')
+    const [header = '', ...rows] = out.trimEnd().split('\n')
     assert.match(header, /^PEER ID +POINT +DIR +TRUSTED +SCORE +LATENCY +IN +OUT +RECEIVED +SENT$/)
     assert.equal(rows.length, 2)
     for (const row of rows) {
@@ -320,7 +321,7 @@ describe('dune-admin-client against three connected nodes', () => {
       events.map((e) => e.event),
       ['stat', 'stat'],
     )
-    assert.equal(events[0].data.peer_id, a.peerId)
+    assert.equal(events[0]?.data.peer_id, a.peerId)
 
     // An ACL change made while watching appears as its readable line.
     const watching = run([...adminArgs(a), 'watch', 'log', '--count', '1'])

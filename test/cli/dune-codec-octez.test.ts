@@ -5,6 +5,7 @@ import { describe, test } from 'node:test'
 import { findEncoding } from '../../src/cli/codec-encodings.js'
 import { main } from '../../src/cli/dune-codec.js'
 import { runMain } from '../support/cli.js'
+import { defined } from '../support/defined.js'
 import { recordedSentFrames } from '../support/recorded-session-frames.js'
 
 const codec = (...argv: string[]) => runMain(main, argv)
@@ -56,12 +57,10 @@ describe('dune-codec octez_message', () => {
 
   test('through the command line: a Get_current_branch and an Advertise of the session', async () => {
     const frames = recordedSentFrames()
-    const first = JSON.parse(await ok('decode', 'octez_message', frames[0].toString('hex')))
+    const frame = defined(frames[0], 'the first Sent frame').toString('hex')
+    const first = JSON.parse(await ok('decode', 'octez_message', frame))
     assert.deepEqual(first, { get_current_branch: { chain_id: 'NetXjD3HPJJjmcd' } })
-    assert.equal(
-      (await ok('encode', 'octez_message', JSON.stringify(first))).trim(),
-      frames[0].toString('hex'),
-    )
+    assert.equal((await ok('encode', 'octez_message', JSON.stringify(first))).trim(), frame)
     const advertise = frames.find((f) => f.readUInt16BE(4) === 0x03)
     assert.ok(advertise)
     const json = JSON.parse(await ok('decode', 'octez_message', advertise.toString('hex')))

@@ -9,6 +9,7 @@ import { main } from '../../src/cli/dune-codec.js'
 import { ChunkCipher, channelKey, deriveNonces, generateKeyPair, MAC_BYTES } from '../../src/crypto/index.js'
 import { encodeConnectionMessage } from '../../src/wire/connection-message.js'
 import { type CliRun, runScript } from '../support/cli.js'
+import { defined } from '../support/defined.js'
 import { vectorsDir } from '../support/vectors.js'
 
 const capturePath = join(vectorsDir, 'recorded-session.csv')
@@ -69,8 +70,9 @@ describe('session decode: the recorded session', () => {
     const sent = lines.filter((l) => l.direction === 'Sent')
     const received = lines.filter((l) => l.direction === 'Received')
 
-    assert.equal(sent[0].index, 0)
-    const sentMessage = sent[0].connection_message as Record<string, unknown>
+    const firstSent = defined(sent[0], 'the first Sent line')
+    assert.equal(firstSent.index, 0)
+    const sentMessage = firstSent.connection_message as Record<string, unknown>
     assert.equal(sentMessage.chain_name, 'TEZOS_ALPHANET_CARTHAGE_2019-11-28T13:02:13Z')
     assert.equal(sentMessage.peer_id, 'idqjq34sB6uHWdFzJDB97zwXAdHASb')
     const encrypted = sent.slice(1)
@@ -80,14 +82,14 @@ describe('session decode: the recorded session', () => {
       encrypted.map((_, i) => i + 1),
     )
     assert.ok(encrypted.every((l) => l.error === undefined && l.stopped === undefined))
-    assert.deepEqual(encrypted[0].metadata, { disable_mempool: false, private_node: false })
-    assert.equal(encrypted[1].ack, 'Ack')
+    assert.deepEqual(encrypted[0]?.metadata, { disable_mempool: false, private_node: false })
+    assert.equal(encrypted[1]?.ack, 'Ack')
     const tags: Record<string, number> = {}
     for (const line of encrypted.slice(2)) {
       const message = line.p2p_message as Record<string, { tag?: number }>
       const key =
         message.application === undefined
-          ? Object.keys(message)[0]
+          ? (Object.keys(message)[0] ?? '(none)')
           : `0x${message.application.tag?.toString(16)}`
       tags[key] = (tags[key] ?? 0) + 1
     }
@@ -104,12 +106,12 @@ describe('session decode: the recorded session', () => {
         [5, 12],
       ],
     )
-    assert.equal(received[2].ack, 'Ack')
-    assert.deepEqual(received[3].p2p_message, { application: { tag: 16, body: '9caecab9' } })
-    assert.equal(received[5].stopped, 'mac_failure')
-    assert.match(received[5].error as string, /MAC verification failed.*gap/)
+    assert.equal(received[2]?.ack, 'Ack')
+    assert.deepEqual(received[3]?.p2p_message, { application: { tag: 16, body: '9caecab9' } })
+    assert.equal(received[5]?.stopped, 'mac_failure')
+    assert.match(received[5]?.error as string, /MAC verification failed.*gap/)
     // Received stopped at record 12, Sent went on to the end of the capture.
-    assert.ok(sent[sent.length - 1].record > 5000)
+    assert.ok(defined(sent.at(-1), 'the last Sent line').record > 5000)
   })
 
   test('--dialer remote: both directions stop at their first encrypted chunk with a hint', async () => {
@@ -128,7 +130,8 @@ describe('session decode: the recorded session', () => {
 
   test('a damaged Sent chunk stops Sent there; Received goes on', async () => {
     const damaged = rows.slice(0, 12)
-    damaged[3] = `Sent,${damaged[3].slice(5, -2)}${damaged[3].endsWith('00') ? '01' : '00'}`
+    const row = defined(damaged[3], 'row 3')
+    damaged[3] = `Sent,${row.slice(5, -2)}${row.endsWith('00') ? '01' : '00'}`
     const r = await decodeText(damaged.join('\n'))
     assert.equal(r.code, 2)
     const lines = parseLines(r.stdout)
@@ -144,7 +147,7 @@ describe('session decode: the recorded session', () => {
 
   test('a capture ending inside a chunk says so', async () => {
     const cut = rows.slice(0, 5) // the header and records 1 to 4
-    cut.push(rows[5].slice(0, -6)) // record 5, the Sent Ack, without its last 3 bytes
+    cut.push(defined(rows[5], 'row 5').slice(0, -6)) // record 5, the Sent Ack, without its last 3 bytes
     const r = await decodeText(cut.join('\n'))
     assert.equal(r.code, 2)
     const last = parseLines(r.stdout).at(-1) as Line

@@ -7,6 +7,7 @@ import { main } from '../../src/cli/dune-codec.js'
 import { generateKeyPair, peerIdOf, peerIdToB58 } from '../../src/crypto/index.js'
 import { NACK_MOTIVES } from '../../src/wire/index.js'
 import { type CliRun, runMain, runScript } from '../support/cli.js'
+import { defined, firstOf } from '../support/defined.js'
 import { readVectorJson } from '../support/vectors.js'
 import { LONGEST_POINT, pointArb, wirePointArb } from '../support/wire-arbitraries.js'
 
@@ -242,7 +243,11 @@ describe('dune-codec ack and metadata', () => {
 })
 
 describe('dune-codec p2p_message', () => {
-  const [advertise, swapMax, swapOver, empty, two] = vectors.p2p_messages
+  const [advertise, swapMax, swapOver, empty, two] = firstOf(
+    vectors.p2p_messages,
+    5,
+    'the P2P message vectors',
+  )
   const peerId = peerIdToB58(peerIdOf(generateKeyPair().publicKey))
 
   test('the recorded Advertise body, framed, decodes and encodes', async () => {
@@ -469,9 +474,9 @@ describe('dune-codec crypto', () => {
         'crypto',
         'nonces',
         '--sent',
-        messageByName[v.sent],
+        defined(messageByName[v.sent], v.sent),
         '--recv',
-        messageByName[v.recv],
+        defined(messageByName[v.recv], v.recv),
         v.incoming ? '--incoming' : '--outgoing',
       )
       assert.deepEqual(JSON.parse(out), { local: v.local, remote: v.remote })
@@ -540,7 +545,7 @@ describe('dune-codec crypto', () => {
       assert.match(r.stderr, /^[^\n]+\n$/)
       assert.match(r.stderr, pattern)
     }
-    const { public_key, stamp } = vectors.proof_of_work[0]
+    const { public_key, stamp } = defined(vectors.proof_of_work[0], 'a proof-of-work vector')
     const args = (k: string, s: string, bits: string) => [
       'crypto',
       'pow-check',

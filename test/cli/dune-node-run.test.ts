@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
+import { defined } from '../support/defined.js'
 import { waitUntil } from '../support/wait.js'
 
 function dataDir(): string {
@@ -246,7 +247,7 @@ describe('dune-node run', () => {
     await waitUntil(running(weak), { message: 'the node to run', timeoutMs: 20_000, intervalMs: 50 })
     const warnings = weak.logs().filter((l) => l.level === 40)
     assert.equal(warnings.length, 1, JSON.stringify(warnings))
-    const warning = warnings[0]!
+    const warning = defined(warnings[0])
     assert.match(
       String(warning.msg),
       /below p2p\.expected_proof_of_work \(26\): peers expecting 26 bits will refuse it/,

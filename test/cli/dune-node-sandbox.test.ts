@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
+import { defined } from '../support/defined.js'
 import { waitUntil } from '../support/wait.js'
 
 function runSandbox(args: string[]) {
@@ -43,7 +44,9 @@ describe('dune-node sandbox', () => {
       timeoutMs: 20_000,
       intervalMs: 50,
     })
-    const urls = [...run.output().matchAll(/admin RPC (http:\/\/127\.0\.0\.1:\d+)/g)].map((m) => m[1]!)
+    const urls = [...run.output().matchAll(/admin RPC (http:\/\/127\.0\.0\.1:\d+)/g)].map((m) =>
+      defined(m[1]),
+    )
     assert.equal(urls.length, 5)
     assert.match(run.output(), /dune-admin-client\.js --endpoint http:\/\/127\.0\.0\.1:\d+ p2p stat/)
     const self = (await (await fetch(`${urls[2]}/network/self`)).json()) as { peer_id: string }

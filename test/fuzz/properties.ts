@@ -21,6 +21,7 @@ import {
   swapBodyEncoding,
 } from '../../src/wire/index.js'
 import { EvilPeer, honestConnectionMessage } from '../adversarial/support/evil-peer.js'
+import { defined } from '../support/defined.js'
 import { testIdentity } from '../support/identities.js'
 import { type Chat, chatMessages } from '../support/p2p-nodes.js'
 import { handshakeConfig } from '../support/socket-pair.js'
@@ -105,7 +106,7 @@ function mutate(bytes: Buffer, mutations: readonly Mutation[]): Buffer {
   let out = Buffer.from(bytes)
   for (const m of mutations) {
     const at = out.length === 0 ? 0 : m.at % (out.length + (m.kind === 'insert' ? 1 : 0))
-    if (m.kind === 'flip' && out.length > 0) out[at]! ^= 1 << m.bit
+    if (m.kind === 'flip' && out.length > 0) out[at] = defined(out[at]) ^ (1 << m.bit)
     else if (m.kind === 'truncate') out = out.subarray(0, at)
     else if (m.kind === 'insert') out = Buffer.concat([out.subarray(0, at), m.bytes, out.subarray(at)])
   }

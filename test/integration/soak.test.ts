@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { judgeSeries, runSoak, SoakOptionsError, type SoakReport } from '../../src/sim/soak.js'
+import { defined } from '../support/defined.js'
 
 describe('soak', () => {
   test('12 nodes with churn and gossip: samples, connections, deliveries, churn, report and chart', async () => {
@@ -26,7 +27,7 @@ describe('soak', () => {
       })
       assert.ok(report.samples.length >= 10, `samples taken (${report.samples.length})`)
       assert.ok(
-        report.samples.every((s, i) => i === 0 || s.t >= report.samples[i - 1]!.t),
+        report.samples.every((s, i) => i === 0 || s.t >= defined(report.samples[i - 1]).t),
         'samples in time order',
       )
       assert.ok(
@@ -39,7 +40,7 @@ describe('soak', () => {
       assert.ok(report.totals.restarts >= 1 && report.totals.freshIdentities >= 1, 'both kinds of churn')
       assert.ok(report.totals.gossipPublished > 0, 'gossip published')
       assert.ok(report.totals.gossipDelivered > 0, 'gossip delivered to other nodes')
-      const last = report.samples[report.samples.length - 1]!
+      const last = defined(report.samples[report.samples.length - 1])
       assert.equal(last.nodesUp, 12)
       assert.ok(last.handles > 0 && last.rss > 0 && last.heapUsed > 0)
       assert.ok(last.gossipSeen <= 12 * 1000, 'the gossip services remember at most their capacity')

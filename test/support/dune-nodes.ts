@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { after } from 'node:test'
 import { type DuneNode, type DuneNodeOptions, startDuneNode } from '../../src/node/daemon.js'
 import { parseNodeConfig } from '../../src/node/node-config.js'
+import type { Tuple } from './defined.js'
 import { waitUntil } from './wait.js'
 
 /** The point a node listens on. */
@@ -91,10 +92,10 @@ export function duneNodeFixture(): (host: string, setup?: TestNodeSetup) => Prom
  * DUNE_ADMIN_TEST, room for 20 connections, silent logs); `gossipEverySeconds` > 0 makes traffic
  * (flows). The caller stops them (stopNodes).
  */
-export async function startNodes(
-  count: number,
+export async function startNodes<N extends number>(
+  count: N,
   options: { gossipEverySeconds?: number } = {},
-): Promise<DuneNode[]> {
+): Promise<Tuple<DuneNode, N>> {
   const nodes: DuneNode[] = []
   for (let i = 0; i < count; i++) {
     nodes.push(
@@ -108,13 +109,13 @@ export async function startNodes(
       }),
     )
   }
-  return nodes
+  return nodes as Tuple<DuneNode, N> // the loop started exactly `count` nodes (a tuple for a literal count)
 }
 
 /** Connects every pair of nodes (the lower index dials) and waits until both ends see it. */
 export async function connectAll(nodes: readonly DuneNode[]): Promise<void> {
-  for (let i = 0; i < nodes.length; i++) {
-    for (let j = i + 1; j < nodes.length; j++) await nodes[i].p2p.connect(netPoint(nodes[j]))
+  for (const [i, dialer] of nodes.entries()) {
+    for (const listener of nodes.slice(i + 1)) await dialer.p2p.connect(netPoint(listener))
   }
   await waitUntil(() => nodes.every((n) => n.p2p.connections().length === nodes.length - 1), {
     message: 'every node connected to every other',

@@ -18,6 +18,7 @@ export function generationState(generation: number, size: number, peerIds: strin
   const peers = []
   for (let i = 0; i < size; i++) {
     const peerId = peerIds[i % peerIds.length]
+    if (peerId === undefined) throw new Error('generationState: no peer ids given')
     points.push({ point: pointOf(i), trusted: false, lastAttempt: generation, failures: i, peerId })
     peers.push({
       peerId,

@@ -7,9 +7,10 @@ import { parseConnectionMessage } from './connection-message.js'
 import { hex, readVectorJson, readVectorText } from './vectors.js'
 
 function streams(): { sent: Buffer; received: Buffer } {
-  const parts: Record<string, Buffer[]> = { Sent: [], Received: [] }
+  const parts = { Sent: [] as Buffer[], Received: [] as Buffer[] }
   for (const line of readVectorText('recorded-session.csv').trim().split(/\r?\n/).slice(1)) {
-    const [direction, bytes] = line.split(',')
+    const [direction, bytes = ''] = line.split(',')
+    if (direction !== 'Sent' && direction !== 'Received') throw new Error(`unknown direction ${direction}`)
     parts[direction].push(hex(bytes))
   }
   return { sent: Buffer.concat(parts.Sent), received: Buffer.concat(parts.Received) }

@@ -92,7 +92,7 @@ export async function pendingPair(
   const server = await listen((socket) => resolveAccepted(authenticate(socket, true, acceptor)))
   const socket = await dialTcp('127.0.0.1', server.port, {
     localAddress,
-    ...(readBuffer ? { readBuffer } : {}),
+    readBuffer,
   })
   const dialed = authenticate(socket, false, dialer)
   const accepted = acceptedOuter.then((p) => p)

@@ -6,6 +6,7 @@ import { StateStore } from '../../src/pool/persistence/state-store.js'
 import { generationState, testPeerId } from './generation-state.js'
 
 const [dataDir, sizeText] = process.argv.slice(2)
+if (dataDir === undefined) throw new Error('usage: state-writer DATA_DIR SIZE')
 const size = Number(sizeText)
 const peerIds = Array.from({ length: 64 }, (_, i) => testPeerId(i))
 const store = new StateStore(dataDir)

@@ -1,6 +1,7 @@
 // A TCP relay on loopback that forwards both ways and can flip one bit of the next bytes it
 // relays in a direction: the man in the middle that tests MAC failures.
 import net from 'node:net'
+import { defined } from './defined.js'
 
 export interface TcpProxy {
   readonly port: number
@@ -20,7 +21,7 @@ export async function tcpProxy(targetPort: number, targetHost = '127.0.0.1'): Pr
       if (corrupt) {
         corrupt = false
         const copy = Buffer.from(data)
-        copy[copy.length - 1]! ^= 1
+        copy[copy.length - 1] = defined(copy[copy.length - 1]) ^ 1
         upstream.write(copy)
       } else upstream.write(data)
     })

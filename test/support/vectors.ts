@@ -15,6 +15,14 @@ export function readVectorText(name: string): string {
 }
 
 /** Reads and parses a JSON vectors file. */
+/** The fields of recorded-session-identity.json (an Octez identity file). */
+export interface RecordedIdentityJson {
+  peer_id: string
+  public_key: string
+  secret_key: string
+  proof_of_work_stamp: string
+}
+
 export function readVectorJson<T = unknown>(name: string): T {
   return JSON.parse(readVectorText(name)) as T
 }

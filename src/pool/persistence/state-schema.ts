@@ -15,27 +15,27 @@ export const STATE_VERSION = 1
 export interface KnownPoint {
   point: string
   trusted: boolean
-  lastAttempt?: number
-  lastFailure?: number
-  lastEstablished?: number
-  lastDisconnect?: number
+  lastAttempt?: number | undefined
+  lastFailure?: number | undefined
+  lastEstablished?: number | undefined
+  lastDisconnect?: number | undefined
   /** Failed connection attempts in a row (drives the reconnection backoff). */
-  failures?: number
-  greylistedUntil?: number
+  failures?: number | undefined
+  greylistedUntil?: number | undefined
   /** Base58 id of the peer last met at this point. */
-  peerId?: string
+  peerId?: string | undefined
   /** Base58 id of the peer expected at this point (pinned); another one is refused. */
-  expectedPeerId?: string
+  expectedPeerId?: string | undefined
 }
 
 /** A known peer, by base58 peer id. */
 export interface KnownPeer {
   peerId: string
   trusted: boolean
-  lastSeen?: number
+  lastSeen?: number | undefined
   /** Points where the peer was met. */
   points: string[]
-  score?: number
+  score?: number | undefined
   /** Whatever JSON the library's user keeps about the peer (not checked: JSON.parse made it). */
   metadata?: unknown
 }
@@ -72,7 +72,11 @@ export class StateFileError extends DuneP2pError {
   /** Path of the first bad field, e.g. `points.3.point`; undefined unless code is DUNE_STATE_SCHEMA. */
   readonly field: string | undefined
 
-  constructor(code: StateFileErrorCode, message: string, options: { cause?: unknown; field?: string } = {}) {
+  constructor(
+    code: StateFileErrorCode,
+    message: string,
+    options: { cause?: unknown; field?: string | undefined } = {},
+  ) {
     super(code, message, options)
     this.field = options.field
   }

@@ -25,7 +25,7 @@ export interface StateStoreLogger {
 export interface StateStoreOptions {
   /** Name of the file in the data folder; default peers.json. */
   fileName?: string
-  logger?: StateStoreLogger
+  logger?: StateStoreLogger | undefined
   /** How long `scheduleSave` waits before writing; default 1000 ms. */
   saveDelayMs?: number
   /** The timer of `scheduleSave` (default systemClock). */
@@ -37,7 +37,7 @@ export interface LoadResult {
   /** `missing`: no file yet; `corrupt`: the file was unusable (see `error`), an empty state is returned. */
   status: 'loaded' | 'missing' | 'corrupt'
   /** Where a corrupt file was moved (`peers.json.corrupt-<UTC time>`); undefined if moving it failed. */
-  movedTo?: string
+  movedTo?: string | undefined
   error?: StateFileError
 }
 
@@ -60,7 +60,7 @@ export class StateWriteError extends DuneP2pError {
   readonly path: string
   readonly errno: string | undefined
 
-  constructor(path: string, message: string, options: { cause: unknown; errno?: string }) {
+  constructor(path: string, message: string, options: { cause: unknown; errno?: string | undefined }) {
     super('DUNE_STATE_WRITE', message, options)
     this.path = path
     this.errno = options.errno

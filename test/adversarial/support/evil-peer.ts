@@ -20,6 +20,7 @@ import {
   metadataEncoding,
   type P2pMessage,
 } from '../../../src/wire/index.js'
+import { defined } from '../../support/defined.js'
 import { testIdentity } from '../../support/identities.js'
 
 export interface EvilOptions {
@@ -195,7 +196,7 @@ export async function inParallel<T>(limit: number, jobs: Array<() => Promise<T>>
   const results: T[] = new Array(jobs.length)
   let next = 0
   const worker = async (): Promise<void> => {
-    for (let i = next++; i < jobs.length; i = next++) results[i] = await jobs[i]!()
+    for (let i = next++; i < jobs.length; i = next++) results[i] = await defined(jobs[i])()
   }
   await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker))
   return results

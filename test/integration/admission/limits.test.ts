@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import net from 'node:net'
 import { describe, test } from 'node:test'
+import { defined } from '../../support/defined.js'
 import { nodeFixture } from '../../support/p2p-nodes.js'
 import { waitUntil } from '../../support/wait.js'
 
@@ -40,7 +41,7 @@ describe('admission limits', () => {
     // Another /16 is not affected; a closed socket frees its place.
     sockets.push(rawConnect('127.42.0.1', '127.40.0.1', b.port!))
     await waitUntil(() => b.stats().slots.handshakes === 5, { message: 'the other subnet to be let in' })
-    sockets[0]!.destroy()
+    defined(sockets[0]).destroy()
     await waitUntil(() => b.stats().slots.handshakes === 4, { message: 'the closed socket to be released' })
     sockets.push(rawConnect('127.41.0.5', '127.40.0.1', b.port!))
     await waitUntil(() => b.stats().slots.handshakes === 5, { message: 'room again in 127.41/16' })

@@ -2,6 +2,7 @@
 // dial in, the ceiling never exceeded under a storm with eviction churning, eviction order and grace.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
+import { defined } from '../../support/defined.js'
 import type { ChatNode } from '../../support/p2p-nodes.js'
 import { EVICT_ANYONE, nodeFixture, pointOf } from '../../support/p2p-nodes.js'
 import { waitUntil } from '../../support/wait.js'
@@ -53,7 +54,7 @@ describe('slots', () => {
       assert.ok(attack.refused.get('DUNE_REJECTED_BY_PEER')! > 0, 'the others were refused (Nack)')
       // An outbound peer leaves: its slot stays reserved, more attackers cannot take it, and
       // the node dials out again.
-      await honest.disconnect(friends[0]!.peerId)
+      await honest.disconnect(defined(friends[0]).peerId)
       const more = await storm(pointOf(honest), 20, (i) => hostIn('127.66', 500 + i))
       assert.equal(more.held.length, 0)
       release(more)

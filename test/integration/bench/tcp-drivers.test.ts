@@ -6,6 +6,7 @@ import { describe, test } from 'node:test'
 import type { BenchConnection, Driver } from '../../../bench/conn/driver.js'
 import { rawTcpDriver } from '../../../bench/conn/driver-raw-tcp.js'
 import { sealedTcpDriver } from '../../../bench/conn/driver-sealed-tcp.js'
+import { defined } from '../../support/defined.js'
 import { waitUntil } from '../../support/wait.js'
 
 /** Sizes around the framing's and the chunks' edges, and past several chunks. */
@@ -57,7 +58,7 @@ for (const driver of [rawTcpDriver, sealedTcpDriver]) {
         }
         await waitUntil(() => received.length === sent.length, { timeoutMs: 10_000, intervalMs: 5 })
         for (const [i, m] of received.entries()) {
-          assert.ok(m.equals(sent[i]!), `message ${i} (${sent[i]!.length} bytes)`)
+          assert.ok(m.equals(defined(sent[i])), `message ${i} (${defined(sent[i]).length} bytes)`)
         }
       } finally {
         await close()
@@ -74,7 +75,7 @@ for (const driver of [rawTcpDriver, sealedTcpDriver]) {
         await waiting
         await closed
         assert.equal(received.length, 1)
-        assert.ok(received[0]!.equals(message(70_000, 7)))
+        assert.ok(defined(received[0]).equals(message(70_000, 7)))
       } finally {
         await close()
       }

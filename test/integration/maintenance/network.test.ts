@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
 import { createP2p, type StepReport } from '../../../src/p2p.js'
+import { defined } from '../../support/defined.js'
 import { type ChatNode, chatMessages, nodeConfig, pointOf, startNode } from '../../support/p2p-nodes.js'
 import { waitUntil } from '../../support/wait.js'
 import { maintainedConfig, startNetwork, withinBounds } from './network.js'
@@ -17,7 +18,7 @@ describe('maintenance on a network', () => {
 
   test('from only a bootstrap list, every node gets within [min_threshold, max_threshold]', async () => {
     network = await startNetwork('127.0.30', 14, nodes)
-    const { minThreshold, maxThreshold } = network[0]!.maintenanceBounds
+    const { minThreshold, maxThreshold } = defined(network[0]).maintenanceBounds
     assert.deepEqual([minThreshold, maxThreshold], [4, 8])
     await waitUntil(() => network.every(withinBounds), {
       message: 'every node within its thresholds',
@@ -25,7 +26,7 @@ describe('maintenance on a network', () => {
     })
     for (const node of network) assert.ok(node.connections().length <= node.config.maxConnections)
     // Nodes met others than the seed: the seed cannot hold 13 connections within 8.
-    const seedPoint = pointOf(network[0]!)
+    const seedPoint = pointOf(defined(network[0]))
     assert.ok(network.slice(1).some((n) => n.connections().every((c) => c.point !== seedPoint)))
   })
 
@@ -62,7 +63,7 @@ describe('maintenance on a network', () => {
   })
 
   test("a node whose peers die steps at once ('too_few') and gets back within its thresholds", async () => {
-    const victim = network[3]!
+    const victim = defined(network[3])
     const reasons: string[] = []
     victim.on('maintenance', (r) => reasons.push(r.reason))
     const peers = new Set(victim.connections().map((c) => c.peerId))

@@ -7,6 +7,7 @@ import type { ObserverNode } from '../../../src/node/observer-node.js'
 import type { P2p } from '../../../src/p2p.js'
 import type { PeerJson } from '../../../src/rpc/shapes.js'
 import { blockHashOf } from '../../../src/shell/observer.js'
+import { defined } from '../../support/defined.js'
 import {
   emptyMempool,
   header,
@@ -89,7 +90,7 @@ describe('the observer (--network mainnet, bootstrap peers overridden to local p
     }
     const table = await admin(url, ['list', 'peers'])
     assert.equal(table.code, 0, table.err)
-    assert.match(table.out.split('\n')[0]!, /\bHEAD\b/)
+    assert.match(table.out.split('\n')[0] ?? '', /\bHEAD\b/)
     for (const peer of peers) {
       const row = table.out.split('\n').find((l) => l.startsWith(peer.p2p.peerId))
       assert.ok(row?.includes(`${peer.level} ${blockHashOf(header(peer.level)).slice(0, 12)}`), row)
@@ -116,7 +117,7 @@ describe('the observer (--network mainnet, bootstrap peers overridden to local p
     assert.equal(node.observer.head(bad.peerId), undefined)
     // The others stay connected, and a new head they announce is recorded.
     assert.equal(node.p2p.connections().length, 3)
-    const first = peers[0]!
+    const first = defined(peers[0])
     first.level = 5_000_110
     await first.p2p.send(node.peerId, {
       name: 'current_head',
@@ -135,7 +136,7 @@ describe('the observer (--network mainnet, bootstrap peers overridden to local p
   })
 
   test('asked for its head or branch, the observer answers nothing (it holds no chain data)', async () => {
-    const last = peers[2]!
+    const last = defined(peers[2])
     const before = node.observer.counts().ignored
     await last.p2p.send(node.peerId, { name: 'get_current_head', value: { chainId: mainnet.chainId } })
     await last.p2p.send(node.peerId, { name: 'get_current_branch', value: { chainId: mainnet.chainId } })

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { only } from '../../support/defined.js'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 const repoModules = join(repoRoot, 'node_modules')
@@ -183,7 +184,7 @@ test('the packed package type-checks (strict, nodenext, no "types") and runs in 
   mkdirSync(join(modules, 'dune-p2p'), { recursive: true })
   execFileSync('tar', [
     '-xzf',
-    join(project, packed[0].filename),
+    join(project, only(packed, 'the packed files').filename),
     '-C',
     join(modules, 'dune-p2p'),
     '--strip-components=1',

@@ -146,7 +146,7 @@ describe('package entry points', () => {
         const path = join(dir, item.name)
         if (item.isDirectory()) visit(path)
         else if (item.name.endsWith('.ts') && path !== join(repoRoot, 'src', 'index.ts')) {
-          for (const [, spec] of readFileSync(path, 'utf8').matchAll(/from '(\.[^']*)'/g)) {
+          for (const [, spec = ''] of readFileSync(path, 'utf8').matchAll(/from '(\.[^']*)'/g)) {
             if (resolve(dirname(path), spec) === join(repoRoot, 'src', 'index.js')) offenders.push(path)
           }
         }

@@ -5,6 +5,7 @@ import { describe, test } from 'node:test'
 import { main } from '../../../src/cli/dune-admin-client.js'
 import { HISTORY_SIZE, History } from '../../../src/pool/history.js'
 import { MAX_HISTORY_MONITORS } from '../../../src/rpc/routes-history.js'
+import { defined } from '../../support/defined.js'
 import { api, duneNodeFixture, netPoint } from '../../support/dune-nodes.js'
 import { waitUntil } from '../../support/wait.js'
 
@@ -113,7 +114,7 @@ describe('per-peer and per-point history', () => {
       const refused = await fetch(url)
       assert.equal(refused.status, 503)
       assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'BUSY')
-      readers[0]!.abort()
+      defined(readers[0]).abort()
       const again = new AbortController()
       readers.push(again)
       let status = 0

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { type AddressInfo, createServer } from 'node:net'
 import { describe, test } from 'node:test'
+import { defined } from '../../support/defined.js'
 import { api, duneNodeFixture, enc, netPoint } from '../../support/dune-nodes.js'
 import { waitUntil } from '../../support/wait.js'
 import { parsePrometheus, readEvents } from './readers.js'
@@ -91,7 +92,7 @@ describe('admin RPC event log, metrics and gossip', () => {
     assert.equal(types.get('dune_p2p_connections'), 'gauge')
     const failures = [...samples.keys()].filter((k) => k.startsWith('dune_p2p_handshake_failures_total{'))
     assert.equal(failures.length, 1, failures.join())
-    assert.match(failures[0]!, /cause="DUNE_[A-Z_]+",direction="outgoing"/)
+    assert.match(defined(failures[0]), /cause="DUNE_[A-Z_]+",direction="outgoing"/)
     // Counters only grow between scrapes.
     const again = parsePrometheus(await (await fetch(`${a.rpcUrl}/metrics`)).text())
     assert.ok(

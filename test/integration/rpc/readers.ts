@@ -1,6 +1,7 @@
 // Readers of the admin RPC's streams for the tests: server-sent events from /network/log, and
 // the Prometheus text of /metrics parsed strictly (any malformed line fails the test).
 import assert from 'node:assert/strict'
+import { defined } from '../../support/defined.js'
 
 /** Reads server-sent events from `url` until `enough` holds for those read so far; then hangs up. */
 export async function readEvents(
@@ -53,7 +54,7 @@ export function parsePrometheus(text: string): { types: Map<string, string>; sam
     if (line === '') continue
     const type = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$/.exec(line)
     if (type) {
-      types.set(type[1]!, type[2]!)
+      types.set(defined(type[1]), defined(type[2]))
       continue
     }
     if (/^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* .*$/.test(line)) continue

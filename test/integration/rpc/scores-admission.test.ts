@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test'
 import { peerIdToB58 } from '../../../src/crypto/index.js'
 import type { DuneNode } from '../../../src/node/daemon.js'
 import { type RpcServer, startRpcServer } from '../../../src/rpc/server.js'
+import { defined } from '../../support/defined.js'
 import { api, duneNodeFixture, netPoint } from '../../support/dune-nodes.js'
 import {
   type ChatNode,
@@ -197,8 +198,8 @@ describe('admin RPC evicted, low_score and refused events and their metrics', ()
     const scores = (await (await fetch(`${rpc.url}/network/scores`)).json()) as {
       peers: { peer_id: string; score_detail: { components: { invalid: { value: number } } } }[]
     }
-    assert.equal(scores.peers[0]!.peer_id, y!.peerId)
-    assert.ok(scores.peers[0]!.score_detail.components.invalid.value > 19)
+    assert.equal(defined(scores.peers[0]).peer_id, y!.peerId)
+    assert.ok(defined(scores.peers[0]).score_detail.components.invalid.value > 19)
     assert.ok(h.acl.isPeerGreylisted(y!.peerId))
   })
 })

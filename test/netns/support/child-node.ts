@@ -3,6 +3,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { defined } from '../../support/defined.js'
 
 /** The node script (TypeScript); compile it with compileForNode to start processes faster. */
 export const nodeMainScript = fileURLToPath(new URL('./node-main.ts', import.meta.url))
@@ -65,7 +66,7 @@ export class ChildNode {
   ): Promise<ChildNode> {
     const entry = compiled === undefined ? ['--import', 'tsx', tsScript] : [compiled]
     const argv = [...prefix, process.execPath, ...entry, JSON.stringify(config)]
-    const node = new ChildNode(spawn(argv[0]!, argv.slice(1)))
+    const node = new ChildNode(spawn(defined(argv[0]), argv.slice(1)))
     const ready = await node.waitEvent((e) => e.event === 'ready', 20_000)
     node.peerId = String(ready.peerId)
     node.port = Number(ready.port)

@@ -47,7 +47,8 @@ export function deleteStaleNamespaces(): void {
  * exist only inside this run's namespaces.
  */
 export function netnsSubnet(): string {
-  const subnet = `10.${100 + (randomBytes(1)[0]! % 100)}.${randomBytes(1)[0]!}`
+  const [second = 0, third = 0] = randomBytes(2)
+  const subnet = `10.${100 + (second % 100)}.${third}`
   process.env.DUNE_TEST_DIAL_ALLOW = [process.env.DUNE_TEST_DIAL_ALLOW, `${subnet}.0/24`]
     .filter(Boolean)
     .join(',')

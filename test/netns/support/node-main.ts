@@ -4,6 +4,7 @@ import net from 'node:net'
 import { createInterface } from 'node:readline'
 import { createP2p } from '../../../src/p2p.js'
 import { defineMessages, string } from '../../../src/wire/index.js'
+import { defined } from '../../support/defined.js'
 import { testIdentity } from '../../support/identities.js'
 
 /** argv[2]: the P2p config without its identity, plus `chatEveryMs` (broadcast a chat that often). */
@@ -75,7 +76,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
     string
   >
   Promise.resolve()
-    .then(() => commands[command]!(args))
+    .then(() => defined(commands[command])(args))
     .then(
       (result) => say({ id, result: result ?? null }),
       (err: Error) => say({ id, error: `${err.name}: ${err.message}` }),

@@ -2,6 +2,7 @@
 // netns hosts: argv[2] is {"host", "bootstrapPeers"}; events and replies as JSON lines (child-node.ts).
 import { createInterface } from 'node:readline'
 import { describeCloseReason } from '../../../src/socket/errors.js'
+import { defined } from '../../support/defined.js'
 import { startShippedNode } from '../../support/shipped-node.js'
 
 const { host, bootstrapPeers } = JSON.parse(process.argv[2] ?? '{}') as {
@@ -41,7 +42,7 @@ const commands: Record<string, () => Promise<unknown> | unknown> = {
 createInterface({ input: process.stdin }).on('line', (line) => {
   const { id, command } = JSON.parse(line) as { id: number; command: string }
   Promise.resolve()
-    .then(() => commands[command]!())
+    .then(() => defined(commands[command])())
     .then(
       (result) => say({ id, result: result ?? null }),
       (err: Error) => say({ id, error: `${err.name}: ${err.message}` }),

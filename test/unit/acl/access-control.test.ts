@@ -15,6 +15,7 @@ import {
   type GreylistEvent,
 } from '../../../src/acl/index.js'
 import { peerIdToB58 } from '../../../src/crypto/index.js'
+import { defined } from '../../support/defined.js'
 import { FakeClock } from '../../support/fake-clock.js'
 
 const DAY = 86_400_000
@@ -367,16 +368,16 @@ describe('AccessControl: greylist', () => {
     const { acl, clock } = withClock({ greylistTimeoutMs: 1000 })
     const peers = [newPeer(), newPeer()]
     acl.greylistIp('192.0.2.1', 'a') // until t0 + 1000
-    acl.greylistPeer(peers[0]!, 'a')
+    acl.greylistPeer(defined(peers[0]), 'a')
     clock.time += 500
     acl.greylistIp('192.0.2.2', 'b') // until t0 + 1500
-    acl.greylistPeer(peers[1]!, 'b')
+    acl.greylistPeer(defined(peers[1]), 'b')
     assert.equal(acl.gcGreylist(), 0)
     clock.time += 500
     assert.equal(acl.gcGreylist(), 2)
     assert.equal(acl.gcGreylist(), 0)
     assert.equal(acl.isIpGreylisted('192.0.2.2'), true)
-    assert.equal(acl.isPeerGreylisted(peers[1]!), true)
+    assert.equal(acl.isPeerGreylisted(defined(peers[1])), true)
     assert.equal(acl.gcGreylist(clock.time + 10_000), 2) // an explicit time
     assert.deepEqual(acl.greylist(), { ips: [], points: [], peers: [] })
   })
@@ -386,17 +387,17 @@ describe('AccessControl: greylist', () => {
     const peers = [newPeer(), newPeer()]
     acl.banIp('10.0.0.0/8')
     acl.banPoint('192.0.2.9:9732')
-    acl.banPeer(peers[0]!)
+    acl.banPeer(defined(peers[0]))
     acl.greylistIp('192.0.2.1', 'a')
     acl.greylistIp('10.0.0.1', 'a')
-    acl.greylistPeer(peers[1]!, 'a')
+    acl.greylistPeer(defined(peers[1]), 'a')
     assert.equal(acl.flushGreylist(), 3)
     assert.equal(acl.flushGreylist(), 0)
     assert.equal(acl.isIpBanned('192.0.2.1'), false)
-    assert.equal(acl.isPeerBanned(peers[1]!), false)
+    assert.equal(acl.isPeerBanned(defined(peers[1])), false)
     assert.equal(acl.isIpBanned('10.0.0.1'), true)
     assert.equal(acl.isPointBanned('192.0.2.9:9732'), true)
-    assert.equal(acl.isPeerBanned(peers[0]!), true)
+    assert.equal(acl.isPeerBanned(defined(peers[0])), true)
     assert.deepEqual(acl.bans(), { ips: ['10.0.0.0/8'], points: ['192.0.2.9:9732'], peers: [peers[0]] })
   })
 
@@ -404,16 +405,16 @@ describe('AccessControl: greylist', () => {
     const { acl } = withClock({ maxGreylistedPeers: 3, maxGreylistedIps: 2 })
     const peers = [newPeer(), newPeer(), newPeer(), newPeer(), newPeer()]
     for (const p of peers.slice(0, 3)) acl.greylistPeer(p, 'x')
-    acl.greylistPeer(peers[0]!, 'renewed') // now the newest
-    acl.greylistPeer(peers[3]!, 'x') // drops peers[1]
+    acl.greylistPeer(defined(peers[0]), 'renewed') // now the newest
+    acl.greylistPeer(defined(peers[3]), 'x') // drops peers[1]
     assert.deepEqual(
       acl.greylist().peers.map((e) => e.peerId),
       [peers[2], peers[0], peers[3]],
     )
-    assert.equal(acl.isPeerBanned(peers[1]!), false)
-    acl.greylistPeer(peers[4]!, 'x') // drops peers[2]
-    assert.equal(acl.isPeerBanned(peers[2]!), false)
-    assert.equal(acl.isPeerBanned(peers[0]!), true)
+    assert.equal(acl.isPeerBanned(defined(peers[1])), false)
+    acl.greylistPeer(defined(peers[4]), 'x') // drops peers[2]
+    assert.equal(acl.isPeerBanned(defined(peers[2])), false)
+    assert.equal(acl.isPeerBanned(defined(peers[0])), true)
 
     acl.greylistIp('192.0.2.1', 'x')
     acl.greylistIp('192.0.2.2', 'x')
@@ -436,12 +437,12 @@ describe('AccessControl: snapshots', () => {
     acl.trustIp('10.1.0.0/16')
     acl.banPoint('[::ffff:198.51.100.1]:9732')
     acl.trustPoint('[2001:db8::5]:9732')
-    acl.banPeer(peers[0]!)
-    acl.trustPeer(peers[1]!)
+    acl.banPeer(defined(peers[0]))
+    acl.trustPeer(defined(peers[1]))
     acl.greylistIp('203.0.113.5', 'bad proof of work')
     clock.time += 500
     acl.greylistIp('fe80::1%eth0', 'decryption error')
-    acl.greylistPeer(peers[2]!, 'decoding error')
+    acl.greylistPeer(defined(peers[2]), 'decoding error')
     return { acl, clock, peers }
   }
 
@@ -467,7 +468,7 @@ describe('AccessControl: snapshots', () => {
     assert.equal(restored.ipStatus('10.1.2.3'), 'trusted')
     assert.equal(restored.ipStatus('10.2.0.1'), 'banned')
     assert.equal(restored.isPointBanned('198.51.100.1:9732'), true)
-    assert.equal(restored.isPeerGreylisted(peers[2]!), true)
+    assert.equal(restored.isPeerGreylisted(defined(peers[2])), true)
     assert.equal(restored.isIpGreylisted('203.0.113.5'), true)
     // Entries expired by load time are dropped; the order (oldest first) is kept.
     clock.time += 600

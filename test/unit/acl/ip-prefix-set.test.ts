@@ -12,6 +12,7 @@ import {
   parseIp,
 } from '../../../src/acl/index.js'
 import { hashWords } from '../../../src/acl/ip-prefix-set.js'
+import { defined } from '../../support/defined.js'
 
 /** An address as a 128-bit integer. */
 function toBigInt(address: Uint16Array): bigint {
@@ -139,7 +140,7 @@ describe('IpPrefixSet', () => {
     const colliding = ['2001:db8::96:57e:57e', '2001:db8::1ae:4ca:4ca', '2001:db8::4b1:5b8:5b8']
     const hashes = colliding.map((ip) => {
       const g = parseIp(ip)
-      const word = (k: number) => (g[2 * k]! << 16) | g[2 * k + 1]!
+      const word = (k: number) => (defined(g[2 * k]) << 16) | defined(g[2 * k + 1])
       return hashWords(word(0), word(1), word(2), word(3))
     })
     assert.equal(new Set(hashes).size, 1, 'the addresses no longer collide: search for new ones')
@@ -150,13 +151,13 @@ describe('IpPrefixSet', () => {
     ]) {
       const set = new IpPrefixSet()
       for (const ip of colliding) assert.equal(set.add(ip), true)
-      assert.equal(set.add(colliding[1]!), false)
+      assert.equal(set.add(defined(colliding[1])), false)
       assert.equal(set.has('2001:db8::96:57e:57f'), false)
       const left = new Set(colliding)
       for (const i of order) {
-        assert.equal(set.delete(colliding[i]!), true)
-        assert.equal(set.delete(colliding[i]!), false)
-        left.delete(colliding[i]!)
+        assert.equal(set.delete(defined(colliding[i])), true)
+        assert.equal(set.delete(defined(colliding[i])), false)
+        left.delete(defined(colliding[i]))
         for (const ip of colliding) assert.equal(set.has(ip), left.has(ip), ip)
         assert.deepEqual(set.entries().sort(), [...left].sort())
       }

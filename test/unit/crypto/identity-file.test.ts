@@ -9,9 +9,9 @@ import type { Identity } from '../../../src/crypto/identity.js'
 import { IdentityFileError, readIdentityFile, writeIdentityFile } from '../../../src/crypto/identity-file.js'
 import { peerIdFromB58 } from '../../../src/crypto/peer-id.js'
 import { FileWriteError, writeFileAtomic } from '../../../src/io/atomic-file.js'
-import { hex, readVectorJson } from '../../support/vectors.js'
+import { hex, type RecordedIdentityJson, readVectorJson } from '../../support/vectors.js'
 
-const recorded = readVectorJson<Record<string, string>>('recorded-session-identity.json')
+const recorded = readVectorJson<RecordedIdentityJson>('recorded-session-identity.json')
 const identity: Identity = {
   peerId: peerIdFromB58(recorded.peer_id),
   publicKey: hex(recorded.public_key),
@@ -87,7 +87,7 @@ describe('identity file', () => {
   const withField = (field: string, value: unknown) => JSON.stringify({ ...recorded, [field]: value })
   const without = (field: string) => JSON.stringify({ ...recorded, [field]: undefined })
 
-  for (const field of ['peer_id', 'public_key', 'secret_key', 'proof_of_work_stamp']) {
+  for (const field of ['peer_id', 'public_key', 'secret_key', 'proof_of_work_stamp'] as const) {
     test(`field ${field}: missing, not a string, malformed`, async () => {
       await fails(without(field), 'DUNE_IDENTITY_FIELD', field)
       await fails(withField(field, 42), 'DUNE_IDENTITY_FIELD', field)

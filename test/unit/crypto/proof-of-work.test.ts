@@ -10,6 +10,7 @@ import {
   powTarget,
   powTargetBytes,
 } from '../../../src/crypto/proof-of-work.js'
+import { defined } from '../../support/defined.js'
 import { hex, readVectorJson } from '../../support/vectors.js'
 
 interface PowVector {
@@ -42,9 +43,9 @@ describe('recorded proof of work', () => {
   }
 
   test('a stamp is tied to its public key', () => {
-    const v = vectors[0]
+    const v = defined(vectors[0], 'a proof-of-work vector')
     const otherKey = hex(v.public_key)
-    otherKey[0] ^= 1
+    otherKey.writeUInt8(otherKey.readUInt8(0) ^ 1, 0)
     // 24 bits: a random key passes with probability 2^-24.
     assert.equal(checkProofOfWork(otherKey, hex(v.stamp), 24), false)
   })
@@ -127,7 +128,7 @@ describe('meetsTarget (byte-wise, most significant byte first)', () => {
         fc.integer({ min: -1, max: 1 }),
         (target, at, delta) => {
           const hash = Buffer.from(target)
-          hash[at] = (hash[at] + delta) & 0xff
+          hash.writeUInt8((hash.readUInt8(at) + delta) & 0xff, at)
           assert.equal(meetsTarget(hash, target), leToBigInt(hash) <= leToBigInt(target))
         },
       ),

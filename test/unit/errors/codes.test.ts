@@ -23,12 +23,12 @@ const NOT_ERROR_CODES = new Set([
 function docTable(): Map<string, string[]> {
   const rows = new Map<string, string[]>()
   for (const line of readFileSync(join(repoRoot, 'docs', 'ERRORS.md'), 'utf8').split('\n')) {
-    const match = /^\| `(DUNE_[A-Z0-9_]+)` \|(.*)\|$/.exec(line)
-    if (!match) continue
-    assert.ok(!rows.has(match[1]), `${match[1]} has two rows in docs/ERRORS.md`)
+    const [, code, cells] = /^\| `(DUNE_[A-Z0-9_]+)` \|(.*)\|$/.exec(line) ?? []
+    if (code === undefined || cells === undefined) continue
+    assert.ok(!rows.has(code), `${code} has two rows in docs/ERRORS.md`)
     rows.set(
-      match[1],
-      match[2].split(' | ').map((cell) => cell.trim()),
+      code,
+      cells.split(' | ').map((cell) => cell.trim()),
     )
   }
   return rows
@@ -68,13 +68,13 @@ describe('DUNE_* codes', () => {
         `${code}: the meaning of the table`,
       )
       // The class is defined in src/, in a file that raises (or names) the code.
-      const className = /^`([A-Z]\w+)`$/.exec(cells[0])?.[1]
+      const className = /^`([A-Z]\w+)`$/.exec(cells[0] ?? '')?.[1]
       assert.ok(className, `${code}: a class name in backquotes`)
       assert.ok(
         sources.some((text) => text.includes(`class ${className} `) && text.includes(`'${code}'`)),
         `${code}: no file of src/ defines ${className} and raises ${code}`,
       )
-      assert.ok(cells[3].length > 0, `${code}: what to do`)
+      assert.ok((cells[3] ?? '').length > 0, `${code}: what to do`)
     }
   })
 

@@ -6,6 +6,7 @@ import fc from 'fast-check'
 import { isDuneP2pError } from '../../../src/errors/index.js'
 import { BoundedQueue } from '../../../src/io/bounded-queue.js'
 import { IoArgumentError, QueueClosedError } from '../../../src/io/errors.js'
+import { defined } from '../../support/defined.js'
 
 /** Lets pending promise reactions run. */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve))
@@ -281,7 +282,10 @@ class Model {
   }
 
   admitWaiting() {
-    while (this.pushers.length > 0 && this.admit(this.pushers[0]!.id, this.pushers[0]!.size)) {
+    while (
+      this.pushers.length > 0 &&
+      this.admit(defined(this.pushers[0]).id, defined(this.pushers[0]).size)
+    ) {
       this.pushes.set(this.pushers.shift()!.id, true)
     }
   }

@@ -12,6 +12,7 @@ import {
   type IoSchedulerOptions,
   scoreToWeight,
 } from '../../../src/io/scheduler.js'
+import { defined } from '../../support/defined.js'
 import { FakeClock } from '../../support/fake-clock.js'
 
 /** Lets promise reactions and the scheduler's deferred dispatch rounds run to quiescence. */
@@ -313,8 +314,8 @@ describe('IoScheduler reads (manual clock)', () => {
     const handles: IoHandle[] = []
     const pump = (i: number) => {
       for (;;) {
-        reads[i]! += 50
-        if (!handles[i]!.consumedRead(50)) return
+        reads[i] = defined(reads[i]) + 50
+        if (!defined(handles[i]).consumedRead(50)) return
       }
     }
     for (const i of [0, 1])
@@ -322,8 +323,8 @@ describe('IoScheduler reads (manual clock)', () => {
     pump(0)
     pump(1)
     await runPeriods(clock, 30)
-    assert.ok(Math.abs(reads[0]! - reads[1]!) <= 0.1 * reads[1]!, `${reads}`)
-    const total = reads[0]! + reads[1]!
+    assert.ok(Math.abs(defined(reads[0]) - defined(reads[1])) <= 0.1 * defined(reads[1]), `${reads}`)
+    const total = defined(reads[0]) + defined(reads[1])
     assert.ok(total <= 1000 * 31 + 2 * 50, `read ${total}`)
     scheduler.close()
   })

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { createLogger, prettyLine } from '../../../src/node/logger.js'
+import { defined } from '../../support/defined.js'
 
 function sink(isTTY: boolean) {
   const lines: string[] = []
@@ -16,7 +17,7 @@ describe('node logger', () => {
     logger.debug('hidden')
     logger.info({ peer_id: 'idA', incoming: true }, 'connection established')
     assert.equal(lines.length, 1)
-    const record = JSON.parse(lines[0]!)
+    const record = JSON.parse(defined(lines[0]))
     assert.equal(record.level, 30)
     assert.equal(record.msg, 'connection established')
     assert.equal(record.peer_id, 'idA')
@@ -26,7 +27,7 @@ describe('node logger', () => {
   test('readable lines on a terminal', () => {
     const { lines, destination } = sink(true)
     createLogger({ level: 'info', destination, pretty: true }).warn({ reason: 'bad pow', n: 2 }, 'greylisted')
-    assert.match(lines[0]!, /^\d\d:\d\d:\d\d\.\d{3} .*WARN.* greylisted {2}reason=bad pow n=2\n$/)
+    assert.match(defined(lines[0]), /^\d\d:\d\d:\d\d\.\d{3} .*WARN.* greylisted {2}reason=bad pow n=2\n$/)
   })
 
   test('prettyLine leaves a line that is not JSON as it is', () => {

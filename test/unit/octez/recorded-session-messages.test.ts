@@ -5,6 +5,7 @@ import { describe, test } from 'node:test'
 import { octezMessages } from '../../../src/octez/index.js'
 import type { OctezMessage } from '../../../src/octez/messages.js'
 import type { P2pMessage } from '../../../src/wire/p2p-message.js'
+import { defined } from '../../support/defined.js'
 import { recordedSentFrames } from '../../support/recorded-session-frames.js'
 
 const frames = recordedSentFrames()
@@ -34,7 +35,7 @@ describe('recorded session through the Octez message set', () => {
     decoded.forEach((m, i) => {
       const out = Buffer.alloc(octezMessages.sizeOf(m))
       assert.equal(octezMessages.writeFrame(m, out, 0), out.length)
-      assert.ok(out.equals(frames[i]), `frame ${i} (${nameOf(m)}) differs`)
+      assert.ok(out.equals(defined(frames[i], `frame ${i}`)), `frame ${i} (${nameOf(m)}) differs`)
     })
   })
 

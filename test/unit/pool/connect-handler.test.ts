@@ -13,6 +13,7 @@ import {
   RejectedByPeerError,
   SelfConnectionError,
 } from '../../../src/socket/index.js'
+import { defined } from '../../support/defined.js'
 import {
   type Active,
   type FakeConnection,
@@ -127,11 +128,11 @@ describe('ConnectHandler: the checks before the dial', () => {
     const h = harness({ connectionTimeoutMs: 1234 })
     await h.handler.connect(A, { timeoutMs: 77 })
     await h.handler.connect(B)
-    assert.equal(h.net.dials[0]!.request.timeoutMs, 77)
-    assert.equal(h.net.dials[1]!.request.timeoutMs, 1234)
+    assert.equal(defined(h.net.dials[0]).request.timeoutMs, 77)
+    assert.equal(defined(h.net.dials[1]).request.timeoutMs, 1234)
     h.acl.banPoint(C)
-    assert.equal(h.net.dials[1]!.request.refused(C), 'point_banned')
-    assert.equal(h.net.dials[1]!.request.refused('52.9.9.9:1'), undefined)
+    assert.equal(defined(h.net.dials[1]).request.refused(C), 'point_banned')
+    assert.equal(defined(h.net.dials[1]).request.refused('52.9.9.9:1'), undefined)
   })
 })
 
@@ -264,7 +265,7 @@ describe('ConnectHandler: the checks after the metadata (Nack)', () => {
     h.acl.banPeer(peerId)
     h.net.peer(A, { peerId })
     await assert.rejects(h.handler.connect(A), refused('peer_banned'))
-    assert.equal(h.net.nacks[0]!.motive, 'no_motive')
+    assert.equal(defined(h.net.nacks[0]).motive, 'no_motive')
   })
 
   test('another network: Nack with the version motive, the peer greylisted, the point forgotten', async () => {
@@ -272,7 +273,7 @@ describe('ConnectHandler: the checks after the metadata (Nack)', () => {
     const peerId = newPeerId()
     h.net.peer(A, { peerId, version: 'unknown_chain_name' })
     await assert.rejects(h.handler.connect(A), refused('unknown_chain_name'))
-    assert.equal(h.net.nacks[0]!.motive, 'unknown_chain_name')
+    assert.equal(defined(h.net.nacks[0]).motive, 'unknown_chain_name')
     assert.equal(h.acl.peerStatus(peerId), 'greylisted')
     assert.equal(h.tables.points.get(A), undefined)
     assert.ok(h.scores.behaviour(peerId) < 0)
@@ -302,7 +303,9 @@ describe('ConnectHandler: the checks after the metadata (Nack)', () => {
     h.tables.registerPoint(B)
     h.handler.accept(h.net.incoming('52.0.3.4', { port: 9732 }).asSocket())
     await settle()
-    assert.deepEqual(h.net.nacks, [{ peerId: h.net.nacks[0]!.peerId, motive: 'no_motive', alternatives: [] }])
+    assert.deepEqual(h.net.nacks, [
+      { peerId: defined(h.net.nacks[0]).peerId, motive: 'no_motive', alternatives: [] },
+    ])
     assert.equal(h.tables.activeCount, 0)
   })
 
@@ -312,7 +315,7 @@ describe('ConnectHandler: the checks after the metadata (Nack)', () => {
     h.net.peer(A, { peerId }).peer(B, { peerId })
     await h.handler.connect(A)
     await assert.rejects(h.handler.connect(B), refused('already_connected'))
-    assert.equal(h.net.nacks[0]!.motive, 'already_connected')
+    assert.equal(defined(h.net.nacks[0]).motive, 'already_connected')
     assert.equal(h.tables.activeCount, 1)
     assert.deepEqual(h.slots.taken(), { inbound: 0, total: 1 })
   })
@@ -325,7 +328,7 @@ describe('ConnectHandler: the checks after the metadata (Nack)', () => {
     await settle()
     h.handler.accept(h.net.incoming('52.0.0.1', { port: 9732 }).asSocket())
     await settle()
-    assert.equal(h.net.nacks[0]!.motive, 'already_connected')
+    assert.equal(defined(h.net.nacks[0]).motive, 'already_connected')
     controller.abort()
     await assert.rejects(dialing, aborted)
   })
@@ -337,10 +340,10 @@ describe('ConnectHandler: the checks after the metadata (Nack)', () => {
     assert.equal(first.status, 'fulfilled')
     assert.equal(second.status, 'rejected')
     refused('too_many_connections')((second as PromiseRejectedResult).reason)
-    assert.equal(h.net.nacks[0]!.motive, 'too_many_connections')
+    assert.equal(defined(h.net.nacks[0]).motive, 'too_many_connections')
     // Alternatives: good known points, not the refused peer's own point.
-    assert.ok(h.net.nacks[0]!.alternatives.includes(C))
-    assert.ok(!h.net.nacks[0]!.alternatives.includes(B))
+    assert.ok(defined(h.net.nacks[0]).alternatives.includes(C))
+    assert.ok(!defined(h.net.nacks[0]).alternatives.includes(B))
     assert.deepEqual(h.slots.taken(), { inbound: 0, total: 1 })
   })
 
@@ -382,7 +385,7 @@ describe('ConnectHandler: the checks after the metadata (Nack)', () => {
     await settle()
     assert.equal(h.count('evicted'), 1)
     assert.equal(h.adopted.length, 2)
-    assert.equal((h.adopted[0]!.connection as unknown as FakeConnection).closeReason?.kind, 'local')
+    assert.equal((defined(h.adopted[0]).connection as unknown as FakeConnection).closeReason?.kind, 'local')
     await settle()
     assert.equal(h.slots.inbound, 1)
     assert.equal(h.tables.activeCount, 1)
@@ -449,7 +452,7 @@ describe('ConnectHandler: live connections and their slots', () => {
     h.handler.accept(h.net.incoming('52.0.7.1', { port: 9000 }).asSocket())
     await settle()
     assert.equal(h.slots.inbound, 1)
-    assert.equal(h.adopted[0]!.point, '52.0.7.1:9000')
+    assert.equal(defined(h.adopted[0]).point, '52.0.7.1:9000')
     assert.equal(h.tables.points.get('52.0.7.1:9000')!.state, 'running')
     assert.equal(h.handler.incomingHandshakes, 0)
   })
@@ -470,7 +473,7 @@ describe('ConnectHandler: incoming sockets', () => {
     h.handler.accept(h.net.incoming('52.0.9.1', { authenticate: 'hang' }).asSocket())
     h.handler.accept(h.net.incoming('52.0.9.2', { port: 9732 }).asSocket())
     await settle()
-    assert.equal(h.net.nacks[0]!.motive, 'too_many_connections')
+    assert.equal(defined(h.net.nacks[0]).motive, 'too_many_connections')
     assert.equal(h.handler.incomingHandshakes, 1)
     h.lifetime.abort()
     await settle()
@@ -500,7 +503,7 @@ describe('ConnectHandler: cancellation', () => {
     const controller = new AbortController()
     const connecting = h.handler.connect(A, { signal: controller.signal })
     await settle()
-    const dialSignal = h.net.dials[0]!.request.signal!
+    const dialSignal = defined(h.net.dials[0]).request.signal!
     assert.equal(dialSignal.aborted, false)
     controller.abort(new Error('caller gave up'))
     await assert.rejects(connecting, aborted)
@@ -520,7 +523,7 @@ describe('ConnectHandler: cancellation', () => {
     controller.abort()
     h.net.releaseLateDials()
     await assert.rejects(connecting, aborted)
-    assert.ok(h.net.sockets[0]!.destroyed)
+    assert.ok(defined(h.net.sockets[0]).destroyed)
     assert.equal(h.net.authSignals.length, 0)
     assertAtRest(h)
   })
@@ -534,7 +537,7 @@ describe('ConnectHandler: cancellation', () => {
     assert.equal(h.handler.handshakesInFlight, 1)
     controller.abort()
     await assert.rejects(connecting, aborted)
-    assert.ok(h.net.sockets[0]!.destroyed)
+    assert.ok(defined(h.net.sockets[0]).destroyed)
     assert.equal(h.tables.points.get(A)!.state, 'disconnected')
     assertAtRest(h)
   })
@@ -548,7 +551,7 @@ describe('ConnectHandler: cancellation', () => {
     assert.equal(h.slots.reserved, 1)
     controller.abort()
     await assert.rejects(connecting, aborted)
-    assert.ok(h.net.sockets[0]!.destroyed)
+    assert.ok(defined(h.net.sockets[0]).destroyed)
     assertAtRest(h)
   })
 
@@ -573,7 +576,7 @@ describe('ConnectHandler: cancellation', () => {
       return pending
     }
     await assert.rejects(h.handler.connect(A), refused('stopped'))
-    assert.deepEqual(h.net.nacks[0]!.alternatives, [])
+    assert.deepEqual(defined(h.net.nacks[0]).alternatives, [])
     assertAtRest(h)
   })
 })

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { HandshakeTable } from '../../../src/pool/handshake-table.js'
+import { defined } from '../../support/defined.js'
 import { FakeClock } from '../../support/fake-clock.js'
 
 describe('HandshakeTable', () => {
@@ -26,14 +27,14 @@ describe('HandshakeTable', () => {
       clock.time = i
       return table.add(`s${i}`, ip)
     })
-    entries[0]!.stage = 'authenticating' // past its connection message: spared first
+    defined(entries[0]).stage = 'authenticating' // past its connection message: spared first
     const plan = table.plan('10.3.0.1')
     assert.equal(plan.kind, 'evict')
     assert.equal(plan.kind === 'evict' && plan.victim.handle, 's1')
     // A subnet two short of the largest evicts too.
     assert.equal(table.plan('10.2.0.9').kind, 'evict')
-    table.remove(entries[1]!)
-    table.remove(entries[1]!) // idempotent
+    table.remove(defined(entries[1]))
+    table.remove(defined(entries[1])) // idempotent
     assert.equal(table.size, 3)
     assert.deepEqual(table.bySubnet(), [
       { subnet: '10.1.0.0/16', count: 2 },

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { nextAttemptAt } from '../../../src/pool/backoff.js'
 import { KnownPoints } from '../../../src/pool/known-points.js'
+import { defined } from '../../support/defined.js'
 
 describe('KnownPoints', () => {
   test('requested -> accepted -> running -> disconnected, with times; failures count and reset', () => {
@@ -43,10 +44,10 @@ describe('KnownPoints', () => {
   test('past max, the GC forgets the least recently seen disconnected untrusted points down to target', () => {
     const t = new KnownPoints(4, 2)
     const recs = [1, 2, 3, 4].map((i) => t.register(`10.0.0.${i}:1`)!.record)
-    recs[0]!.trusted = true
-    t.running(recs[1]!, 'id', 500)
-    t.disconnected(recs[2]!, 100)
-    t.disconnected(recs[3]!, 900)
+    defined(recs[0]).trusted = true
+    t.running(defined(recs[1]), 'id', 500)
+    t.disconnected(defined(recs[2]), 100)
+    t.disconnected(defined(recs[3]), 900)
     assert.ok(t.register('10.0.0.5:1'))
     // Kept: trusted .1, running .2, the new .5; .3 (seen at 100) went first, then .4 had to go too.
     assert.deepEqual([...t.values()].map((r) => r.point).sort(), ['10.0.0.1:1', '10.0.0.2:1', '10.0.0.5:1'])

@@ -21,6 +21,7 @@ import {
   PEER_ID_SIZE,
   peerIdEncoding,
 } from '../../../src/wire/index.js'
+import { defined } from '../../support/defined.js'
 import { hex, readVectorJson } from '../../support/vectors.js'
 import { pointArb } from '../../support/wire-arbitraries.js'
 import {
@@ -230,7 +231,7 @@ describe('ack', () => {
     checkRoundTrip(ackEncoding, ackArb)
     checkStreamSplits(ackEncoding, ackArb, 40)
     checkStreamMatchesWhole(ackEncoding, ackArb, 40)
-    checkTruncations(ackEncoding, hex(vectors.ack[2].hex))
+    checkTruncations(ackEncoding, hex(defined(vectors.ack[2], 'the third Ack vector').hex))
     checkRandomBytes(ackEncoding)
 
     expectDecodeError(() => decode(ackEncoding, Buffer.from('02', 'hex')), 'unknown_tag', 0)

@@ -50,7 +50,7 @@ export function workerOptions(setup: WorkerSetup = {}) {
     maintenance: resolved.maintenance,
     eviction: resolved.eviction,
   }
-  return { config, stepOnStart, ...(minOutbound === undefined ? {} : { minOutbound }) }
+  return { config, stepOnStart, minOutbound }
 }
 
 export { seededRandom } from '../../../src/sim/seeded-random.js'

@@ -13,6 +13,7 @@ import {
   chooseVictims,
   type KnownPointView,
 } from '../../../src/workers/maintenance-policy.js'
+import { defined } from '../../support/defined.js'
 import { connection, point, seededRandom } from './fake-pool.js'
 
 describe('maintenanceBounds', () => {
@@ -55,7 +56,8 @@ describe('maintenanceBounds', () => {
           bounds.maxThreshold,
           max,
         ]
-        for (let i = 1; i < levels.length; i++) assert.ok(levels[i - 1]! <= levels[i]!, levels.join(' '))
+        for (let i = 1; i < levels.length; i++)
+          assert.ok(defined(levels[i - 1]) <= defined(levels[i]), levels.join(' '))
       }),
     )
   })
@@ -106,7 +108,7 @@ describe('nextAttemptAt', () => {
     const delays = [1, 2, 3, 4, 5].map((failures) => nextAttemptAt({ failures, lastFailure: now }, now) - now)
     const expected = [1000, 1200, 1440, 1728, 2073.6]
     for (const [i, d] of delays.entries())
-      assert.ok(Math.abs(d - expected[i]!) < 1e-6, `${d} vs ${expected[i]}`)
+      assert.ok(Math.abs(d - defined(expected[i])) < 1e-6, `${d} vs ${expected[i]}`)
   })
 
   test('the wait is capped', () => {
@@ -284,12 +286,12 @@ describe('chooseVictims', () => {
     const trials = 2000
     for (let t = 0; t < trials; t++)
       for (const v of chooseVictims(connections, 5, { protectedBest: 0, lowestScoreBias: 0.5 }, random))
-        dropped[v.score / 10]!++
+        dropped[v.score / 10] = defined(dropped[v.score / 10]) + 1
     // Drop frequency falls with the score, and the randomness reaches past the five lowest.
-    assert.ok(dropped[0]! > 0.9 * trials, `lowest dropped ${dropped[0]} times`)
-    for (let i = 1; i < 10; i++) assert.ok(dropped[i - 1]! >= dropped[i]!, dropped.join(' '))
-    assert.ok(dropped[5]! > 0, dropped.join(' '))
-    assert.ok(dropped.slice(15).reduce((a, b) => a + b, 0) < dropped[0]! / 20, dropped.join(' '))
+    assert.ok(defined(dropped[0]) > 0.9 * trials, `lowest dropped ${dropped[0]} times`)
+    for (let i = 1; i < 10; i++) assert.ok(defined(dropped[i - 1]) >= defined(dropped[i]), dropped.join(' '))
+    assert.ok(defined(dropped[5]) > 0, dropped.join(' '))
+    assert.ok(dropped.slice(15).reduce((a, b) => a + b, 0) < defined(dropped[0]) / 20, dropped.join(' '))
   })
 
   test('connections within the grace period are never dropped', () => {

@@ -10,6 +10,7 @@ import { poolStateOf, recordsOf } from '../../../../src/pool/persistence/pool-st
 import { parseStateFile, stateFileText } from '../../../../src/pool/persistence/state-schema.js'
 import { canonicalPoint } from '../../../../src/pool/point-text.js'
 import { int32, obj } from '../../../../src/wire/index.js'
+import { defined } from '../../../support/defined.js'
 import { testIdentity } from '../../../support/identities.js'
 
 const metaEncoding = obj('meta', { good: int32 })
@@ -35,13 +36,13 @@ describe('pool state', () => {
 
     const text = stateFileText(poolStateOf(points.values(), peers.values(), acl, metaEncoding, (m) => m.good))
     const state = parseStateFile(text)
-    assert.equal(state.peers[0]!.score, 7)
-    assert.equal(state.peers[0]!.metadata, '00000007')
+    assert.equal(defined(state.peers[0]).score, 7)
+    assert.equal(defined(state.peers[0]).metadata, '00000007')
     const back = recordsOf(state, metaEncoding, initial)
     assert.deepEqual(back.points[0], { ...r, private: false })
-    assert.equal(back.points[1]!.trusted, true)
-    assert.deepEqual(back.peers[0]!.metadata, { good: 7 })
-    assert.deepEqual([...back.peers[0]!.points], ['10.0.0.1:9732'])
+    assert.equal(defined(back.points[1]).trusted, true)
+    assert.deepEqual(defined(back.peers[0]).metadata, { good: 7 })
+    assert.deepEqual([...(back.peers[0]?.points ?? [])], ['10.0.0.1:9732'])
     assert.deepEqual(AccessControl.fromJSON(state.acl).bans().ips, ['10.9.0.0/16'])
   })
 

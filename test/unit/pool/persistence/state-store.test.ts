@@ -23,6 +23,7 @@ import {
   StateWriteError,
 } from '../../../../src/pool/persistence/state-store.js'
 import { pointSyntaxError } from '../../../../src/wire/point.js'
+import { defined } from '../../../support/defined.js'
 import { generationOf, generationState, testPeerId } from '../../../support/generation-state.js'
 
 let root: string
@@ -153,7 +154,7 @@ describe('state file: loading', () => {
     assert.deepEqual(await readFile(result.movedTo!), Buffer.from(content), 'the moved file keeps its bytes')
     assert.deepEqual(await readdir(dir), [result.movedTo!.slice(dir.length + 1)])
     assert.equal(logger.warnings.length, 1)
-    assert.ok(logger.warnings[0].includes(result.error.message), logger.warnings[0])
+    assert.ok((logger.warnings[0] ?? '').includes(result.error.message), logger.warnings[0])
     return result.error
   }
   const valid = stateFileText(fullState)
@@ -204,12 +205,12 @@ describe('state file: loading', () => {
       'acl.trustedPeers',
     )
     await corrupt(
-      withChange((f) => (f.points[0].failures = -1)),
+      withChange((f) => (defined(f.points[0]).failures = -1)),
       'DUNE_STATE_SCHEMA',
       'points.0.failures',
     )
     await corrupt(
-      withChange((f) => (f.points[0].lastAttempt = 1.5)),
+      withChange((f) => (defined(f.points[0]).lastAttempt = 1.5)),
       'DUNE_STATE_SCHEMA',
       'points.0.lastAttempt',
     )
@@ -217,19 +218,19 @@ describe('state file: loading', () => {
   test('a malformed point, peer id or IP, named by its path', async () => {
     // Points named by DNS name are kept by name (from the config); a host that is no name is not.
     await corrupt(
-      withChange((f) => (f.points[0].point = 'bad_host!.example:9732')),
+      withChange((f) => (defined(f.points[0]).point = 'bad_host!.example:9732')),
       'DUNE_STATE_SCHEMA',
       'points.0.point',
     )
     await corrupt(
-      withChange((f) => (f.peers[0].points[1] = '2001:db8::1:9732')),
+      withChange((f) => (defined(f.peers[0]).points[1] = '2001:db8::1:9732')),
       'DUNE_STATE_SCHEMA',
       'peers.0.points.1',
     )
     // The last character changed: the base58check checksum fails.
     const badId = `${idA.slice(0, -1)}${idA.endsWith('a') ? 'b' : 'a'}`
     await corrupt(
-      withChange((f) => (f.peers[1].peerId = badId)),
+      withChange((f) => (defined(f.peers[1]).peerId = badId)),
       'DUNE_STATE_SCHEMA',
       'peers.1.peerId',
     )
@@ -369,7 +370,7 @@ describe('state file: saving', () => {
     points: [{ point: `192.0.2.1:${n}`, trusted: false }],
   })
   const savedNumber = async (dir: string) =>
-    Number(parseStateFile(await readFile(join(dir, 'peers.json'), 'utf8')).points[0].point.split(':')[1])
+    Number(parseStateFile(await readFile(join(dir, 'peers.json'), 'utf8')).points[0]?.point.split(':')[1])
 
   test('saves during a write are coalesced into one write of the latest state', async () => {
     const dir = await freshDir()
@@ -392,7 +393,7 @@ describe('state file: saving', () => {
     const running = store.save(stateNumbered(1))
     const state = stateNumbered(2)
     const saved = store.save(state)
-    state.points[0].point = '192.0.2.1:3'
+    defined(state.points[0]).point = '192.0.2.1:3'
     await Promise.all([running, saved])
     assert.equal(await savedNumber(dir), 3)
   })
@@ -485,7 +486,7 @@ describe('state file: saving', () => {
       mock.timers.tick(1000)
       await assert.rejects(store.flush(), StateWriteError)
       assert.equal(logger.warnings.length, 1)
-      assert.match(logger.warnings[0], /as JSON/)
+      assert.match(logger.warnings[0] ?? '', /as JSON/)
     } finally {
       mock.timers.reset()
     }
