@@ -20,8 +20,8 @@ const TCP_OPTION: { readonly userTimeout?: number; readonly keepAliveInterval?: 
  * setsockopt(fd, SOL_TCP, option, [int value], 4) through ffi-rs (a prebuilt native module),
  * defined once; undefined where it cannot load (the layer then runs with Node's keepalive only).
  * The int goes as an I32Array that ffi-rs copies and frees within the call: net-keepalive made a
- * createPointer() value per option per socket, a napi external whose memory (about 250 bytes)
- * waits for a finalizer on a later turn of the event loop and leaves some fragmentation behind.
+ * createPointer() value per option per socket, a napi external of native memory that was mostly
+ * never given back (about 240 bytes each in the soak: bench/results/soak-memory-2026-12-03.md).
  */
 const setsockoptInt = (() => {
   try {
