@@ -20,6 +20,12 @@ const program = new Command('soak')
     5,
   )
   .option(
+    '--fresh-every <n>',
+    'every n-th churn event brings the node back as a fresh identity (2: alternately; 0: never)',
+    numberIn('fresh-every', 0, 1_000_000, true),
+    2,
+  )
+  .option(
     '--gossip-every <s>',
     'seconds between two gossip messages of each node; 0: none',
     numberIn('gossip-every', 0, 86_400, false),
@@ -39,6 +45,12 @@ const program = new Command('soak')
     1000,
   )
   .option('--no-gc', 'sample without a full garbage collection first (RSS and heap then follow the sawtooth)')
+  .option(
+    '--malloc-trim-every <s>',
+    "seconds between two calls of glibc's malloc_trim(0), recording the RSS each gives back (what the allocator kept but did not use); 0: never",
+    numberIn('malloc-trim-every', 0, 86_400, false),
+    0,
+  )
   .option('--connections <n>', "each node's --connections", numberIn('connections', 2, 1000, true), 8)
   .option('--out <dir>', 'folder for soak-report.json and soak-chart.svg', 'reports/soak')
   .action(async (opts) => {
@@ -52,11 +64,13 @@ const program = new Command('soak')
       durationMs: opts.minutes * 60_000,
       warmupMs: opts.warmupMinutes * 60_000,
       churnEveryMs: opts.churnEvery * 1000,
+      freshIdentityEvery: opts.freshEvery,
       gossipEveryMs: opts.gossipEvery * 1000,
       sampleEveryMs: opts.sampleEvery * 1000,
       connections: opts.connections,
       seenCapacity: opts.seenCapacity,
       gcBeforeSample: opts.gc,
+      mallocTrimEveryMs: opts.mallocTrimEvery * 1000,
       out: opts.out,
       signal: abort.signal,
       log: (line) => console.error(`soak: ${line}`),

@@ -1,13 +1,10 @@
 // The soak run: N real nodes with the demo gossip in this process, one node churned every few
 // seconds; samples the process's RSS, heap, handles and open files, and judges whether they stay flat.
 import { randomInt } from 'node:crypto'
-import { readdirSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { setFlagsFromString } from 'node:v8'
-import { runInNewContext } from 'node:vm'
 import { readIdentityFile, writeIdentityFile } from '../crypto/identity-file.js'
 import { generateIdentityInline } from '../crypto/index.js'
 import { DuneP2pError } from '../errors/index.js'
@@ -16,6 +13,11 @@ import { type GossipMessage, GossipService, gossipMessages } from '../shell/goss
 import type { Metadata } from '../wire/index.js'
 import { type ChartPanel, lineChart } from './chart.js'
 import { simHostConfig, sleep } from './simulation.js'
+import { fullCollection, type ProcessSample, probeProcess } from './soak-probe.js'
+import { type MallocTrimStats, startMallocTrim } from './soak-trim.js'
+import { type SoakVerdict, soakVerdict } from './soak-verdict.js'
+
+export { judgeSeries, type SeriesVerdict, type SoakVerdict, soakVerdict } from './soak-verdict.js'
 
 /** Soak options that cannot work together (code `DUNE_SOAK_OPTIONS`). */
 export class SoakOptionsError extends DuneP2pError {
@@ -32,6 +34,8 @@ export interface SoakOptions {
   readonly warmupMs: number
   /** One node is stopped and started again this often (0: no churn). */
   readonly churnEveryMs: number
+  /** Every this many churn events, the node comes back as a fresh identity in an emptied data dir; else from its data dir (default 2: alternately; 0: never). */
+  readonly freshIdentityEvery?: number
   /** Every node publishes a gossip message this often (0: none; the nodes still relay). */
   readonly gossipEveryMs: number
   readonly sampleEveryMs: number
@@ -40,6 +44,12 @@ export interface SoakOptions {
    * heap, and a leak is not hidden in the sawtooth between collections.
    */
   readonly gcBeforeSample?: boolean
+  /**
+   * glibc's malloc_trim(0) every this often, on its own timer (default 0: never, the allocator
+   * as it ships). The samples then record what the trims gave back: memory the C allocator kept
+   * resident but free, as opposed to live memory.
+   */
+  readonly mallocTrimEveryMs?: number
   /** Message ids each node's gossip remembers (default 1000, reached during the warm-up; the service's own default is 10,000). */
   readonly seenCapacity?: number
   /** Folder receiving soak-report.json and soak-chart.svg. */
@@ -66,21 +76,12 @@ export interface SoakOptions {
 }
 
 /** The process and the network at one instant; counters are totals since the start. */
-export interface SoakSample {
+export interface SoakSample extends ProcessSample {
   /** Milliseconds since the run began. */
   readonly t: number
-  /** process.memoryUsage(), bytes. */
-  readonly rss: number
-  readonly heapUsed: number
-  readonly heapTotal: number
-  readonly external: number
-  readonly arrayBuffers: number
-  /** process.getActiveResourcesInfo().length: sockets, servers, timers, pending requests. */
-  readonly handles: number
-  /** Those resources by type. */
-  readonly resources: Readonly<Record<string, number>>
-  /** Entries of /proc/self/fd; null where there is no /proc. */
-  readonly fds: number | null
+  /** malloc_trim calls so far, and the RSS they gave back in all (bytes; 0 without trimming). */
+  readonly trims: number
+  readonly trimReleased: number
   readonly nodesUp: number
   /** Active connections summed over the nodes: each connection counts at both its ends. */
   readonly connections: number
@@ -99,40 +100,6 @@ export interface SoakSample {
   readonly loopDelayP99Ms: number
 }
 
-/** How one measure behaved after the warm-up. */
-export interface SeriesVerdict {
-  /** Median of the first window after the warm-up. */
-  readonly baseline: number
-  /** Median of the last window. */
-  readonly end: number
-  /** Smallest and largest window median after the warm-up. */
-  readonly minWindow: number
-  readonly maxWindow: number
-  /** Largest |window median − baseline| / baseline (the last, partial window included). */
-  readonly maxDeviation: number
-  /** The same over single samples (GC sawtooth, a node half way through its churn). */
-  readonly maxSampleDeviation: number
-  /** Least-squares slope over the samples after the warm-up, per hour, and as a fraction of the baseline. */
-  readonly slopePerHour: number
-  readonly slopeFractionPerHour: number
-  /** maxDeviation <= tolerance. */
-  readonly flat: boolean
-}
-
-export interface SoakVerdict {
-  readonly tolerance: number
-  readonly windowMs: number
-  /** Samples judged: those taken at or after the warm-up. */
-  readonly samples: number
-  readonly rss: SeriesVerdict
-  readonly handles: SeriesVerdict
-  readonly fds: SeriesVerdict | null
-  /** Shown, not judged (without gcBeforeSample it is a sawtooth between collections). */
-  readonly heapUsed: SeriesVerdict
-  /** RSS, handles and open files all flat. */
-  readonly flat: boolean
-}
-
 export interface SoakReport {
   readonly nodes: number
   readonly connections: number
@@ -141,11 +108,15 @@ export interface SoakReport {
   readonly durationMs: number
   readonly warmupMs: number
   readonly churnEveryMs: number
+  readonly freshIdentityEvery: number
   readonly gossipEveryMs: number
   readonly sampleEveryMs: number
   readonly seenCapacity: number
   /** Whether each sample followed a full garbage collection. */
   readonly gcBeforeSample: boolean
+  /** The period of malloc_trim(0) (0: none, or no malloc_trim here), and what the trims did. */
+  readonly mallocTrimEveryMs: number
+  readonly mallocTrim: MallocTrimStats | null
   readonly nodeVersion: string
   readonly totals: {
     readonly churnEvents: number
@@ -177,119 +148,6 @@ type SoakP2p = P2p<GossipMessage, null, Metadata>
 interface RunningNode {
   readonly p2p: SoakP2p
   readonly gossip: GossipService
-}
-
-/** The median of a non-empty list. */
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}
-
-/** Least-squares slope of y over x (0 for fewer than two distinct x). */
-function slope(points: ReadonlyArray<readonly [number, number]>): number {
-  const n = points.length
-  const mx = points.reduce((s, p) => s + p[0], 0) / n
-  const my = points.reduce((s, p) => s + p[1], 0) / n
-  let sxy = 0
-  let sxx = 0
-  for (const [x, y] of points) {
-    sxy += (x - mx) * (y - my)
-    sxx += (x - mx) ** 2
-  }
-  return sxx === 0 ? 0 : sxy / sxx
-}
-
-/**
- * Judges one measure over `points` [t ms, value] taken after the warm-up (which ended at
- * `from`): medians of consecutive windows of `windowMs` from `from`, compared with the first.
- */
-export function judgeSeries(
-  points: ReadonlyArray<readonly [number, number]>,
-  from: number,
-  windowMs: number,
-  tolerance: number,
-): SeriesVerdict {
-  const windows = new Map<number, number[]>()
-  for (const [t, v] of points) {
-    const k = Math.floor((t - from) / windowMs)
-    const values = windows.get(k)
-    if (values) values.push(v)
-    else windows.set(k, [v])
-  }
-  const medians = [...windows.entries()].sort((a, b) => a[0] - b[0]).map(([, vs]) => median(vs))
-  const baseline = medians[0]!
-  const last = points[points.length - 1]![0]
-  const end = median(points.filter(([t]) => t > last - windowMs).map(([, v]) => v))
-  const deviation = (v: number) =>
-    baseline === 0 ? (v === 0 ? 0 : Infinity) : Math.abs(v - baseline) / baseline
-  const maxDeviation = Math.max(...medians.map(deviation), deviation(end))
-  const perHour = slope(points.map(([t, v]) => [t / 3_600_000, v] as const))
-  return {
-    baseline,
-    end,
-    minWindow: Math.min(...medians),
-    maxWindow: Math.max(...medians),
-    maxDeviation,
-    maxSampleDeviation: Math.max(...points.map(([, v]) => deviation(v))),
-    slopePerHour: perHour,
-    slopeFractionPerHour: baseline === 0 ? 0 : perHour / baseline,
-    flat: maxDeviation <= tolerance,
-  }
-}
-
-/** The verdict over the samples taken at or after `warmupMs`; null when there are none. */
-export function soakVerdict(
-  samples: readonly SoakSample[],
-  warmupMs: number,
-  windowMs: number,
-  tolerance: number,
-): SoakVerdict | null {
-  const judged = samples.filter((s) => s.t >= warmupMs)
-  if (judged.length === 0) return null
-  const judge = (value: (s: SoakSample) => number) =>
-    judgeSeries(
-      judged.map((s) => [s.t, value(s)] as const),
-      warmupMs,
-      windowMs,
-      tolerance,
-    )
-  const rss = judge((s) => s.rss)
-  const handles = judge((s) => s.handles)
-  const fds = judged.every((s) => s.fds !== null) ? judge((s) => s.fds!) : null
-  return {
-    tolerance,
-    windowMs,
-    samples: judged.length,
-    rss,
-    handles,
-    fds,
-    heapUsed: judge((s) => s.heapUsed),
-    flat: rss.flat && handles.flat && (fds?.flat ?? true),
-  }
-}
-
-/** V8's full collection: `gc` when node runs with --expose-gc, else exposed now. */
-function fullCollection(): () => void {
-  if (globalThis.gc) return globalThis.gc
-  setFlagsFromString('--expose-gc')
-  return runInNewContext('gc') as () => void
-}
-
-/** Open file descriptors of this process, or null without /proc. */
-function openFds(): number | null {
-  try {
-    return readdirSync('/proc/self/fd').length
-  } catch {
-    return null
-  }
-}
-
-/** How many resources of each type. */
-function countByType(types: readonly string[]): Record<string, number> {
-  const counts: Record<string, number> = {}
-  for (const type of types) counts[type] = (counts[type] ?? 0) + 1
-  return counts
 }
 
 /** Checks the options that commander's per-flag parsers cannot. */
@@ -349,7 +207,8 @@ export function soakChart(report: SoakReport): string {
         line('RSS', '#c60', (s) => s.rss / MIB),
         line('heap used', '#06c', (s) => s.heapUsed / MIB),
         line('heap total', '#6a6', (s) => s.heapTotal / MIB),
-        line('external + array buffers', '#a4a', (s) => (s.external + s.arrayBuffers) / MIB),
+        line('external (array buffers included)', '#a4a', (s) => s.external / MIB),
+        line('untracked native (anonymous RSS − V8 heap − external)', '#444', (s) => s.untracked / MIB),
       ],
     },
     {
@@ -378,6 +237,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const powBits = options.powBits ?? 2
   const seenCapacity = options.seenCapacity ?? 1000
   const gcBeforeSample = options.gcBeforeSample ?? true
+  const mallocTrimEveryMs = options.mallocTrimEveryMs ?? 0
+  const freshEvery = options.freshIdentityEvery ?? 2
   const prefix = options.hostPrefix ?? '127.90'
   const port = options.port ?? 19_790
   const log = options.log ?? (() => {})
@@ -466,10 +327,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     return sum
   }
   const collect = gcBeforeSample ? fullCollection() : undefined
+  const trimmer = startMallocTrim(mallocTrimEveryMs)
   const sample = (): SoakSample => {
     collect?.()
-    const memory = process.memoryUsage()
-    const resources = process.getActiveResourcesInfo()
+    const processSample = probeProcess()
     let up = 0
     let active = 0
     let knownPoints = 0
@@ -485,14 +346,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const gossip = gossipTotals()
     const s: SoakSample = {
       t: elapsed(),
-      rss: memory.rss,
-      heapUsed: memory.heapUsed,
-      heapTotal: memory.heapTotal,
-      external: memory.external,
-      arrayBuffers: memory.arrayBuffers,
-      handles: resources.length,
-      resources: countByType(resources),
-      fds: openFds(),
+      trims: trimmer?.stats().trims ?? 0,
+      trimReleased: trimmer?.stats().releasedBytes ?? 0,
+      ...processSample,
       nodesUp: up,
       connections: active,
       knownPoints,
@@ -508,12 +364,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     loopDelay.reset()
     return s
   }
-  /** Stops a random node and starts it again: from its data dir, or (every other time) as a fresh identity. */
+  /** Stops a random node and starts it again: from its data dir, or (every freshEvery-th time) as a fresh identity. */
   const churn = async (): Promise<void> => {
     const i = randomInt(hosts.length)
     const node = nodes[i]
     nodes[i] = undefined
-    const fresh = totals.churnEvents % 2 === 1
+    const fresh = freshEvery > 0 && totals.churnEvents % freshEvery === freshEvery - 1
     totals.churnEvents++
     try {
       if (node) await stopNode(node)
@@ -550,7 +406,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         if (s.t >= nextLog) {
           nextLog += 60_000
           log(
-            `t=${(s.t / 1000).toFixed(0)} s rss=${(s.rss / MIB).toFixed(1)} MiB heap=${(s.heapUsed / MIB).toFixed(1)} MiB handles=${s.handles} fds=${s.fds} connections=${s.connections} delivered=${s.gossipDelivered} churn=${s.churnEvents} loop-p99=${s.loopDelayP99Ms.toFixed(0)} ms`,
+            `t=${(s.t / 1000).toFixed(0)} s rss=${(s.rss / MIB).toFixed(1)} MiB heap=${(s.heapUsed / MIB).toFixed(1)} MiB external=${(s.external / MIB).toFixed(1)} MiB untracked=${(s.untracked / MIB).toFixed(1)} MiB handles=${s.handles} fds=${s.fds} connections=${s.connections} delivered=${s.gossipDelivered} churn=${s.churnEvents} loop-p99=${s.loopDelayP99Ms.toFixed(0)} ms`,
           )
         }
       }
@@ -566,6 +422,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await churning
     samples.push(sample())
   } finally {
+    trimmer?.stop()
     loopDelay.disable()
     await Promise.all(nodes.map((n) => (n ? stopNode(n) : undefined)))
     await rm(baseDir, { recursive: true, force: true })
@@ -580,10 +437,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     durationMs: elapsed(),
     warmupMs: options.warmupMs,
     churnEveryMs: options.churnEveryMs,
+    freshIdentityEvery: freshEvery,
     gossipEveryMs: options.gossipEveryMs,
     sampleEveryMs: options.sampleEveryMs,
     seenCapacity,
     gcBeforeSample,
+    mallocTrimEveryMs: trimmer ? mallocTrimEveryMs : 0,
+    mallocTrim: trimmer?.stats() ?? null,
     nodeVersion: process.version,
     totals: {
       ...totals,

@@ -43,10 +43,16 @@ describe('soak', () => {
       const last = defined(report.samples[report.samples.length - 1])
       assert.equal(last.nodesUp, 12)
       assert.ok(last.handles > 0 && last.rss > 0 && last.heapUsed > 0)
+      assert.ok(last.heapSpaces.old_space!.used > 0 && last.code.bytecode > 0, 'heap spaces and code sampled')
+      if (last.rssAnon !== null) {
+        assert.ok(last.rssAnon < last.rss && last.threads! >= 5, 'anonymous RSS and threads read from /proc')
+        assert.equal(last.untracked, last.rssAnon - last.heapPhysical - last.external)
+      }
       assert.ok(last.gossipSeen <= 12 * 1000, 'the gossip services remember at most their capacity')
       const verdict = report.verdict
       assert.ok(verdict, 'samples after the warm-up were judged')
       assert.ok(verdict.samples > 0)
+      assert.ok(verdict.untracked.baseline > 0, 'the untracked native memory is shown in the verdict')
       assert.equal(typeof verdict.flat, 'boolean')
       // Generous: churn and sampling must not pile up handles or open files (a leak of one
       // socket per churn event and connection would double them).
@@ -61,7 +67,7 @@ describe('soak', () => {
       assert.equal(saved.samples.length, report.samples.length)
       const svg = await readFile(join(out, 'soak-chart.svg'), 'utf8')
       assert.match(svg, /^<svg /)
-      assert.equal(svg.match(/<polyline /g)?.length, 7, 'four memory lines, three handle lines')
+      assert.equal(svg.match(/<polyline /g)?.length, 8, 'five memory lines, three handle lines')
       assert.match(svg, /end of warm-up/)
     } finally {
       await rm(out, { recursive: true, force: true })
