@@ -59,29 +59,51 @@ export function dialTcp(
     })
     if (readBuffer) markSharedRead(socket)
     const timeoutMs = options.timeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS
-    let timedOut = false
-    const scope = new AbortScope([signal], {
-      ms: timeoutMs,
-      reason: () => {
-        timedOut = true
-        return new DialError(point, `no answer within ${timeoutMs} ms`)
-      },
-    })
-    onAbort(scope.signal, () => {
-      socket.destroy()
-      const reason: unknown = scope.signal.reason
-      reject(timedOut ? reason : new AbortedError(`dial ${point}`, reason))
-    })
+    const timedOut = () => new DialError(point, `no answer within ${timeoutMs} ms`)
+    // Without a caller's signal a plain timer does: no AbortController per dial.
+    const settle = signal === undefined ? timeoutOnly(socket, timeoutMs, timedOut, reject) : undefined
+    let expired = false
+    const scope =
+      signal === undefined
+        ? undefined
+        : new AbortScope([signal], {
+            ms: timeoutMs,
+            reason: () => {
+              expired = true
+              return timedOut()
+            },
+          })
+    if (scope)
+      onAbort(scope.signal, () => {
+        socket.destroy()
+        const reason: unknown = scope.signal.reason
+        reject(expired ? reason : new AbortedError(`dial ${point}`, reason))
+      })
+    const dispose = () => (scope ? scope.dispose() : settle?.())
     socket.once('connect', () => {
-      scope.dispose()
+      dispose()
       if (options.keepalive) setTcpKeepalive(socket, options.keepalive)
       socket.removeAllListeners('error')
       resolve(socket)
     })
     socket.once('error', (err) => {
-      scope.dispose()
+      dispose()
       socket.destroy()
       reject(new DialError(point, err.message, { cause: err }))
     })
   })
+}
+
+/** The dial's timeout as a plain timer (no signal to follow); returns the clear. */
+function timeoutOnly(
+  socket: net.Socket,
+  ms: number,
+  timedOut: () => DialError,
+  reject: (err: DialError) => void,
+): () => void {
+  const timer = setTimeout(() => {
+    socket.destroy()
+    reject(timedOut())
+  }, ms)
+  return () => clearTimeout(timer)
 }
