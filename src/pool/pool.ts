@@ -243,6 +243,7 @@ export class Pool<A, P, C> extends EventEmitter<PoolEvents> implements Discovery
       ...(outgoingQueueBytes ? { outgoingQueueBytes } : {}),
       writeStallTimeoutMs,
       budget: this.budget,
+      clock: this.clock,
       onEmptyChunk: () => {
         if (active) this.#violated(active, 'empty_chunk')
       },

@@ -1,8 +1,10 @@
 // The writer worker of a connection: queued messages are batched, framed and sealed in place into
 // pooled output buffers, then written under the scheduler's quota and the socket's backpressure.
+
 import type { Socket } from 'node:net'
 import { type ChunkCipher, MAC_BYTES } from '../crypto/index.js'
 import type { BoundedQueue } from '../io/bounded-queue.js'
+import type { Clock } from '../io/clock.js'
 import { QueueClosedError } from '../io/errors.js'
 import type { MemoryBudget } from '../io/memory-budget.js'
 import type { IoHandle } from '../io/scheduler.js'
@@ -50,6 +52,8 @@ export interface ConnectionWriterParts<A> {
   readonly writeSlice: number
   /** The write-stall timeout (Infinity: never) and what to do when it passes. */
   readonly writeStallTimeoutMs: number
+  /** The clock of the write-stall watch. */
+  readonly clock: Clock
   readonly onStall: (stalledMs: number) => void
   /** A write failed: the connection closes. */
   readonly onError: (err: unknown) => void
@@ -94,7 +98,7 @@ export class ConnectionWriter<A> {
     this.#budget = parts.budget
     this.#chunkSize = parts.chunkSize
     this.#writeSlice = parts.writeSlice
-    this.#writeStall = new WriteStallWatch(parts.writeStallTimeoutMs, parts.onStall)
+    this.#writeStall = new WriteStallWatch(parts.writeStallTimeoutMs, parts.onStall, parts.clock)
     this.#onError = parts.onError
   }
 

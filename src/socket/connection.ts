@@ -1,9 +1,11 @@
 // An authenticated connection (Octez's P2p_socket.connection): a TCP socket, its I/O share and two
 // byte-bounded message queues, between a reader (chunk-reader, frame-reader) and a writer worker.
+
 import type { Socket } from 'node:net'
 import { MAX_CHUNK_PLAINTEXT, MacError } from '../crypto/index.js'
 import { InvalidArgumentError } from '../errors/index.js'
 import { BoundedQueue } from '../io/bounded-queue.js'
+import { type Clock, systemClock } from '../io/clock.js'
 import { QueueClosedError } from '../io/errors.js'
 import type { MemoryBudget } from '../io/memory-budget.js'
 import { pullIterator } from '../io/pull-iterator.js'
@@ -44,6 +46,8 @@ export interface ConnectionOptions {
    * process's pool (`processBufferPool()`).
    */
   readonly buffers?: BufferPool
+  /** The clock of the establishment time, the close timeout and the write-stall watch (default systemClock). */
+  readonly clock?: Clock | undefined
 }
 
 /** Traffic figures of one connection (wire bytes, chunk headers and MACs included). */
@@ -78,7 +82,8 @@ export class Connection<A, M = unknown> {
   readonly #closeTimeoutMs: number
   /** The socket reads into a shared buffer: bytes kept past a read are copied. */
   readonly #copyReads: boolean
-  readonly #establishedAt = Date.now()
+  readonly #clock: Clock
+  readonly #establishedAt: number
   readonly #budget: MemoryBudget | undefined
   /** The reader's stages: socket bytes to chunks, chunks to frames; and the writer worker. */
   readonly #chunks: ChunkReader<Connection<A, M>>
@@ -119,6 +124,8 @@ export class Connection<A, M = unknown> {
     if (!(chunkSize >= 16))
       throw new InvalidArgumentError(`chunkSize must be at least 16, got ${options.chunkSize}`)
     this.#closeTimeoutMs = options.closeTimeoutMs ?? 2000
+    this.#clock = options.clock ?? systemClock
+    this.#establishedAt = this.#clock.now()
     this.#copyReads = readsIntoSharedBuffer(handshake.socket)
     this.#budget = options.budget
     const budget = this.#budget ? { budget: this.#budget } : {}
@@ -151,6 +158,7 @@ export class Connection<A, M = unknown> {
       chunkSize,
       writeSlice: scheduler.maxUploadSpeed === undefined ? Number.POSITIVE_INFINITY : LIMITED_WRITE_SLICE,
       writeStallTimeoutMs: options.writeStallTimeoutMs ?? Number.POSITIVE_INFINITY,
+      clock: this.#clock,
       onStall: (ms) =>
         this.#terminate({ kind: 'write_stall', stalledMs: ms, queuedBytes: this.#outgoing.bytes }),
       onError: (err) => this.#terminate(socketErrorReason(err)),
@@ -270,7 +278,7 @@ export class Connection<A, M = unknown> {
   }
 
   async #gracefulClose(reason: CloseReason, flush: boolean): Promise<void> {
-    const timer = setTimeout(() => this.#terminate(reason), this.#closeTimeoutMs)
+    const timer = this.#clock.setTimeout(() => this.#terminate(reason), this.#closeTimeoutMs)
     try {
       // Without flush, queued messages are dropped on purpose: the caller asked for it.
       if (!flush) this.#outgoing.drain()
@@ -282,7 +290,7 @@ export class Connection<A, M = unknown> {
     } catch {
       // closed meanwhile: the reason already set wins
     } finally {
-      clearTimeout(timer)
+      this.#clock.clearTimeout(timer)
       this.#terminate(reason)
     }
   }
