@@ -4,7 +4,10 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type * as Crypto from '../src/crypto/index.js'
 import type * as Root from '../src/index.js'
+import type { BoundedQueue } from '../src/io/bounded-queue.js'
 import type { scoreToWeight } from '../src/io/scheduler.js'
+import type { ChunkReader } from '../src/socket/chunk-reader.js'
+import type { FrameReader } from '../src/socket/frame-reader.js'
 import type * as Socket from '../src/socket/index.js'
 import type * as Wire from '../src/wire/index.js'
 
@@ -20,7 +23,8 @@ async function built<T>(path: string): Promise<T> {
 
 /**
  * Every export of the package's entry points as built (the root, dune-p2p/crypto, dune-p2p/wire
- * and dune-p2p/socket), and the scheduler's score weighting the scheduler benchmark checks.
+ * and dune-p2p/socket), the scheduler's score weighting the scheduler benchmark checks, and
+ * the chunk and frame readers and the queue the receive-path benchmark drives.
  */
 export const dune = {
   ...(await built<typeof Root>('index.js')),
@@ -28,4 +32,8 @@ export const dune = {
   ...(await built<typeof Wire>('wire/index.js')),
   ...(await built<typeof Socket>('socket/index.js')),
   scoreToWeight: (await built<{ scoreToWeight: typeof scoreToWeight }>('io/scheduler.js')).scoreToWeight,
+  /** A connection's read path below the socket, for the receive-path benchmark. */
+  ChunkReader: (await built<{ ChunkReader: typeof ChunkReader }>('socket/chunk-reader.js')).ChunkReader,
+  FrameReader: (await built<{ FrameReader: typeof FrameReader }>('socket/frame-reader.js')).FrameReader,
+  BoundedQueue: (await built<{ BoundedQueue: typeof BoundedQueue }>('io/bounded-queue.js')).BoundedQueue,
 }

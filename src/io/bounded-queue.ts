@@ -13,6 +13,8 @@ import { RingBuffer } from './ring-buffer.js'
 
 /** Settled promise returned by push() when it completes at once, so the fast path allocates nothing. */
 const DONE: Promise<void> = Promise.resolve()
+/** Settled promise of `shiftOrEnd` on a closed, empty queue. */
+const ENDED: Promise<undefined> = Promise.resolve(undefined)
 
 interface Pusher<T> {
   item: T
@@ -23,7 +25,10 @@ interface Pusher<T> {
 
 interface Taker<T> {
   resolve: (item: T) => void
-  reject: (err: QueueClosedError) => void
+  /** A `shift` taker's: the close rejects it. */
+  reject: ((err: QueueClosedError) => void) | undefined
+  /** A `shiftOrEnd` taker's (its resolve): the close resolves it with `undefined`. */
+  end: ((end: undefined) => void) | undefined
 }
 
 export interface BoundedQueueOptions {
@@ -118,7 +123,20 @@ export class BoundedQueue<T extends NonNullable<unknown> | null> {
     if (this.#items.length > 0) return Promise.resolve(this.#take())
     if (this.#closed) return Promise.reject(this.#error())
     return new Promise((resolve, reject) => {
-      this.#takers.push({ resolve, reject })
+      this.#takers.push({ resolve, reject, end: undefined })
+    })
+  }
+
+  /**
+   * Like `shift`, but the end of a closed queue resolves with `undefined` rather than rejecting:
+   * for the loops that read a queue until it closes, which then cost no QueueClosedError (an
+   * Error's stack is costly, and every connection's close would build one per waiting loop).
+   */
+  shiftOrEnd(): Promise<T | undefined> {
+    if (this.#items.length > 0) return Promise.resolve(this.#take())
+    if (this.#closed) return ENDED
+    return new Promise<T | undefined>((resolve) => {
+      this.#takers.push({ resolve, reject: undefined, end: resolve })
     })
   }
 
@@ -137,9 +155,11 @@ export class BoundedQueue<T extends NonNullable<unknown> | null> {
     this.#closed = true
     this.#closeReason = reason
     if (this.#takers.length === 0 && this.#pushers.length === 0) return
-    const err = this.#error()
-    for (const taker of this.#takers.clear()) taker.reject(err)
-    for (const pusher of this.#pushers.clear()) pusher.reject(err)
+    for (const taker of this.#takers.clear()) {
+      if (taker.end !== undefined) taker.end(undefined)
+      else taker.reject?.(this.#error())
+    }
+    for (const pusher of this.#pushers.clear()) pusher.reject(this.#error())
   }
 
   /** Removes and returns all queued items in FIFO order; waiting pushes then get room. */

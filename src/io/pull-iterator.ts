@@ -1,16 +1,16 @@
 // An async iterator over a source with a synchronous fast path (`tryTake`): a ready item costs one
-// settled promise and no generator machinery; the iterator ends when `take` rejects with an end error.
+// settled promise and no generator machinery; it ends when `take` resolves `undefined` or rejects with an end error.
 
 /**
- * Iterates `tryTake() ?? await take()` until `take` rejects with an error for which `isEnd` is
- * true (the iterator is then done); any other rejection is thrown to the loop. `return()` (a
+ * Iterates `tryTake() ?? await take()` until `take` resolves `undefined` or rejects with an error
+ * for which `isEnd` is true (the iterator is then done); any other rejection is thrown to the loop. `return()` (a
  * `break` out of `for await`) ends it. Use for per-message loops, where an async generator's
  * `yield await` costs several promises and microtask hops per item.
  */
 export function pullIterator<T>(
   tryTake: () => T | undefined,
-  take: () => Promise<T>,
-  isEnd: (err: unknown) => boolean,
+  take: () => Promise<T | undefined>,
+  isEnd: (err: unknown) => boolean = () => false,
 ): AsyncIterableIterator<T> {
   let done = false
   const end: IteratorReturnResult<undefined> = { value: undefined, done: true }
@@ -24,7 +24,7 @@ export function pullIterator<T>(
       const ready = tryTake()
       if (ready !== undefined) return Promise.resolve({ value: ready, done: false })
       return take().then(
-        (value): IteratorResult<T, undefined> => ({ value, done: false }),
+        (value): IteratorResult<T, undefined> => (value === undefined ? finish() : { value, done: false }),
         (err: unknown) => {
           if (isEnd(err)) return finish()
           done = true

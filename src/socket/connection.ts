@@ -215,15 +215,14 @@ export class Connection<A, M = unknown> {
    * ConnectionClosedError carrying the reason.
    */
   async receive(): Promise<P2pMessage<A>> {
-    const ready = this.#incoming.tryShift() ?? this.#undelivered.shift()
-    if (ready !== undefined) return ready
-    try {
-      return await this.#incoming.shift()
-    } catch (err) {
-      const late = this.#undelivered.shift()
-      if (late !== undefined) return late
-      throw err instanceof QueueClosedError ? this.#closedError() : err
-    }
+    const message = this.tryReceive() ?? (await this.#receiveOrEnd())
+    if (message === undefined) throw this.#closedError()
+    return message
+  }
+
+  /** The next received message, or `undefined` once the connection closed and all were read. */
+  async #receiveOrEnd(): Promise<P2pMessage<A> | undefined> {
+    return (await this.#incoming.shiftOrEnd()) ?? this.#undelivered.shift()
   }
 
   /** A received message if one is waiting, else undefined. */
@@ -233,10 +232,10 @@ export class Connection<A, M = unknown> {
 
   /** The received messages until the connection closes (no generator: one settled promise per ready message). */
   [Symbol.asyncIterator](): AsyncIterator<P2pMessage<A>> {
+    // The end is `undefined`, not a ConnectionClosedError: a close costs the loop no Error.
     return pullIterator(
       () => this.tryReceive(),
-      () => this.receive(),
-      (err) => err instanceof ConnectionClosedError,
+      () => this.#receiveOrEnd(),
     )
   }
 

@@ -178,6 +178,24 @@ describe('BoundedQueue', () => {
     assert.throws(() => q.tryPush('c', 1), QueueClosedError)
   })
 
+  test('shiftOrEnd returns queued items after close, then undefined; a waiting one ends quietly', async () => {
+    const q = new BoundedQueue<string>()
+    const waiting = q.shiftOrEnd()
+    assert.ok(q.tryPush('a', 1), 'a waiting shiftOrEnd takes the push')
+    assert.equal(await waiting, 'a')
+    q.tryPush('b', 1)
+    const ends = q.shiftOrEnd().then((x) => (x === 'b' ? q.shiftOrEnd() : x))
+    const rejected = new BoundedQueue<string>()
+    const plain = rejected.shift()
+    const quiet = rejected.shiftOrEnd()
+    rejected.close('gone')
+    q.close('done')
+    assert.equal(await ends, undefined)
+    assert.equal(await q.shiftOrEnd(), undefined, 'closed and empty: ends at once')
+    assert.equal(await quiet, undefined, 'a waiting shiftOrEnd resolves at the close')
+    await assert.rejects(plain, (err: unknown) => err instanceof QueueClosedError && err.reason === 'gone')
+  })
+
   test('closing twice keeps the first reason', async () => {
     const q = new BoundedQueue<string>()
     q.close('first')

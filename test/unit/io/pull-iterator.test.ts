@@ -29,6 +29,25 @@ test('yields queued and later items in order, then ends when the queue closes', 
   assert.deepEqual(seen, [1, 2, 3, 4])
 })
 
+test('ends when take resolves undefined (a shiftOrEnd source), with no error made', async () => {
+  const queue = new BoundedQueue<number>()
+  queue.tryPush(1, 1)
+  const seen: number[] = []
+  const loop = (async () => {
+    for await (const n of pullIterator(
+      () => queue.tryShift(),
+      () => queue.shiftOrEnd(),
+    ))
+      seen.push(n)
+  })()
+  await new Promise((resolve) => setImmediate(resolve))
+  queue.tryPush(2, 1)
+  await new Promise((resolve) => setImmediate(resolve))
+  queue.close('stopped')
+  await loop
+  assert.deepEqual(seen, [1, 2])
+})
+
 test('an error that is not the end reaches the loop, and the iterator stays done', async () => {
   const iterator = pullIterator<number>(
     () => undefined,
