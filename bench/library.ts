@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import type * as Crypto from '../src/crypto/index.js'
+import type { incrementNonce } from '../src/crypto/nonce.js'
 import type * as Root from '../src/index.js'
 import type { BoundedQueue } from '../src/io/bounded-queue.js'
 import type { scoreToWeight } from '../src/io/scheduler.js'
@@ -24,7 +25,7 @@ async function built<T>(path: string): Promise<T> {
 /**
  * Every export of the package's entry points as built (the root, dune-p2p/crypto, dune-p2p/wire
  * and dune-p2p/socket), the scheduler's score weighting the scheduler benchmark checks, and
- * the chunk and frame readers and the queue the receive-path benchmark drives.
+ * the chunk and frame readers, the queue and the nonce step the receive-path benchmark drives.
  */
 export const dune = {
   ...(await built<typeof Root>('index.js')),
@@ -36,4 +37,5 @@ export const dune = {
   ChunkReader: (await built<{ ChunkReader: typeof ChunkReader }>('socket/chunk-reader.js')).ChunkReader,
   FrameReader: (await built<{ FrameReader: typeof FrameReader }>('socket/frame-reader.js')).FrameReader,
   BoundedQueue: (await built<{ BoundedQueue: typeof BoundedQueue }>('io/bounded-queue.js')).BoundedQueue,
+  incrementNonce: (await built<{ incrementNonce: typeof incrementNonce }>('crypto/nonce.js')).incrementNonce,
 }

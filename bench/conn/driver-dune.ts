@@ -44,9 +44,19 @@ class DuneBenchConnection implements BenchConnection {
 
   onMessage(callback: (message: Buffer) => void): void {
     const connection = this.connection
-    // As the pool's answerer reads: the iterator ends at the close (which onClose reports).
+    // Ready messages are taken synchronously (a `for await` would cost a microtask hop each).
     void (async () => {
-      for await (const msg of connection) if (msg.kind === 'application') callback(msg.message.value)
+      for (;;) {
+        let msg = connection.tryReceive()
+        if (msg === undefined) {
+          try {
+            msg = await connection.receive()
+          } catch {
+            return // closed: onClose reports it
+          }
+        }
+        if (msg.kind === 'application') callback(msg.message.value)
+      }
     })()
   }
 
