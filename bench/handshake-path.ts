@@ -5,44 +5,30 @@ import { connect, createServer, type Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { HandshakeConfig } from '../src/socket/index.js'
 import type { Metadata } from '../src/wire/index.js'
+import { handshakeConfig, registry, scheduler } from './conn/driver-dune.js'
+import { EXTRA_NODE_FLAGS } from './conn/ipc.js'
+import { median } from './conn/stats.js'
+import { listenOnFreePort } from './conn/tcp-connection.js'
 import { dune } from './library.js'
 
 const USAGE = `usage: npm run bench -- handshake-path [--handshakes N]
   --handshakes N   handshakes timed, after N/10 untimed (default 3000)
 Prints JSON: per step of the dialer's handshake the median microseconds, the listener's steps on
-the same monotonic clock, the median cost of one socket write, and a plain TCP connect + close.`
+the same monotonic clock, the median cost of one socket write, and a plain TCP connect + close.
+DUNE_BENCH_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the listener process.`
 
-const POW_BITS = 4
 const now = (): bigint => process.hrtime.bigint()
 const us = (ns: bigint): number => Number(ns) / 1000
+/** A median in µs, to 0.1. */
+const medianUs = (values: readonly number[]): number => Number(median(values).toFixed(1))
 
-function config(
-  listeningPort: number | undefined,
-  onConnectionMessage?: () => void,
-): HandshakeConfig<Metadata> {
-  return {
-    identity: dune.generateIdentityInline(POW_BITS),
-    expectedProofOfWork: POW_BITS,
-    versions: { chainName: 'DUNE_BENCH', distributedDbVersions: [0], p2pVersions: [1] },
-    listeningPort,
-    metadataEncoding: dune.metadataEncoding,
-    localMetadata: { disableMempool: false, privateNode: false },
-    authenticationTimeoutMs: 30_000,
-    onConnectionMessage,
-  }
-}
-
-const registry = dune.defineMessages({
-  bench: { tag: 0x10, encoding: dune.bytes({ max: 100 }), maxSize: 104 },
-})
-
-/** Wraps `socket.write` to time each call (a write on loopback also wakes the peer). */
-function timeWrites(socket: Socket, into: number[]): void {
+/** Calls `onWrite(start, end)` around each `socket.write` (on loopback, a write also wakes the peer). */
+function watchWrites(socket: Socket, onWrite: (start: bigint, end: bigint) => void): void {
   const write = socket.write.bind(socket) as (...args: unknown[]) => boolean
   socket.write = ((...args: unknown[]) => {
     const start = now()
     const result = write(...args)
-    into.push(us(now() - start))
+    onWrite(start, now())
     return result
   }) as Socket['write']
 }
@@ -55,19 +41,16 @@ interface ListenerTimes {
 }
 
 async function runListener(): Promise<void> {
-  const scheduler = new dune.IoScheduler()
   const times: ListenerTimes = { accepted: [], wrote: [], received: [] }
   let handshake: HandshakeConfig<Metadata> | undefined
   const server = createServer({ pauseOnConnect: true }, (accepted) => {
     times.accepted.push(String(now()))
     const socket = dune.readAcceptedIntoSharedBuffer(accepted, scheduler.readBuffer)
-    const write = socket.write.bind(socket) as (...args: unknown[]) => boolean
     let first = true
-    socket.write = ((...args: unknown[]) => {
-      if (first) times.wrote.push(String(now()))
+    watchWrites(socket, (start) => {
+      if (first) times.wrote.push(String(start))
       first = false
-      return write(...args)
-    }) as Socket['write']
+    })
     socket.resume()
     const onMessage = (): void => void times.received.push(String(now()))
     dune
@@ -81,26 +64,18 @@ async function runListener(): Promise<void> {
       })
       .catch(() => socket.destroy())
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('listener has no TCP address')
-  handshake = config(address.port)
+  const port = await listenOnFreePort(server, '127.0.0.1')
+  handshake = handshakeConfig(port)
   // The floor: a plain listener in the same process, whose sockets only wait for the dialer's end.
-  const plain = createServer((socket) => socket.resume())
-  await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve))
-  const plainAddress = plain.address()
-  if (plainAddress === null || typeof plainAddress === 'string')
-    throw new Error('plain listener has no TCP address')
+  const plainPort = await listenOnFreePort(
+    createServer((socket) => socket.resume()),
+    '127.0.0.1',
+  )
   process.on('message', (message) => {
     if (message === 'times') process.send?.(times)
     if (message === 'exit') process.exit(0)
   })
-  process.send?.({ port: address.port, plainPort: plainAddress.port })
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return Number((sorted[Math.floor(sorted.length / 2)] ?? Number.NaN).toFixed(1))
+  process.send?.({ port, plainPort })
 }
 
 function ask<T>(child: ChildProcess, message: string): Promise<T> {
@@ -121,22 +96,19 @@ function tcpCycle(port: number): Promise<void> {
 
 async function runDialer(count: number): Promise<void> {
   const child = fork(fileURLToPath(import.meta.url), ['--listener'], {
-    execArgv: [
-      '--import',
-      'tsx',
-      ...(process.env.HANDSHAKE_PATH_PROFILE
-        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HANDSHAKE_PATH_PROFILE}`]
-        : []),
-    ],
+    // DUNE_BENCH_NODE_FLAGS as for the conn benchmark's peers (e.g. --cpu-prof); the listener then exits on 'exit'.
+    execArgv: ['--import', 'tsx', ...EXTRA_NODE_FLAGS],
   })
   const { port, plainPort } = await new Promise<{ port: number; plainPort: number }>((resolve) =>
     child.once('message', (ports) => resolve(ports as { port: number; plainPort: number })),
   )
-  const scheduler = new dune.IoScheduler()
   let received = 0n
-  const handshake = config(undefined, () => {
-    received = now()
-  })
+  const handshake: HandshakeConfig<Metadata> = {
+    ...handshakeConfig(undefined),
+    onConnectionMessage: () => {
+      received = now()
+    },
+  }
   const warmup = Math.ceil(count / 10)
   const steps = {
     dial: [],
@@ -154,7 +126,7 @@ async function runDialer(count: number): Promise<void> {
     const t0 = now()
     const socket = await dune.dialTcp('127.0.0.1', port, { readBuffer: scheduler.readBuffer })
     const t1 = now()
-    if (i >= warmup) timeWrites(socket, writes)
+    if (i >= warmup) watchWrites(socket, (start, end) => writes.push(us(end - start)))
     const pending = await dune.authenticate(socket, false, handshake)
     const t2 = now()
     const result = await pending.accept()
@@ -201,14 +173,14 @@ async function runDialer(count: number): Promise<void> {
     benchmark: 'handshake-path',
     handshakes: count,
     note: 'medians in microseconds; the two processes share the monotonic clock',
-    dialer: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, median(v)])),
-    handshakeTotal: median(totals),
+    dialer: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, medianUs(v)])),
+    handshakeTotal: medianUs(totals),
     listener: {
-      ...Object.fromEntries(Object.entries(listener).map(([k, v]) => [k, median(v)])),
-      dialerConnectedToOurMessageIn: median(dialerToListener),
+      ...Object.fromEntries(Object.entries(listener).map(([k, v]) => [k, medianUs(v)])),
+      dialerConnectedToOurMessageIn: medianUs(dialerToListener),
     },
-    writes: { perHandshake: writes.length / count, medianUs: median(writes) },
-    tcpConnectCloseUs: median(floor),
+    writes: { perHandshake: writes.length / count, medianUs: medianUs(writes) },
+    tcpConnectCloseUs: medianUs(floor),
     ratioTcpToHandshake: Number((median(floor) / median(totals)).toFixed(3)),
   }
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)

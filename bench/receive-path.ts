@@ -1,6 +1,7 @@
 // What one received 100-byte message costs below the socket (chunk cut, decryption, frame, decode,
 // incoming queue), against the secretbox open alone on the same chunks: the floor SPEC §4 sets.
 import { createRequire } from 'node:module'
+import { registry } from './conn/driver-dune.js'
 import { dune } from './library.js'
 
 /** sodium-native's native binding, which the chunk cipher calls (no JavaScript wrapper). */
@@ -42,9 +43,6 @@ function parse(args: string[]): Options {
 }
 
 const options = parse(process.argv.slice(2))
-const registry = dune.defineMessages({
-  bench: { tag: 0x10, encoding: dune.bytes({ max: 1 << 20 }), maxSize: (1 << 20) + 4 },
-})
 const key = Buffer.alloc(32, 7)
 const dialerNonce = Buffer.alloc(24, 1)
 const listenerNonce = Buffer.alloc(24, 2)

@@ -12,16 +12,18 @@ const MAX_MESSAGE = 16 * 1024 * 1024
 const { authenticate, bytes, defineMessages, dialTcp, generateIdentityInline, metadataEncoding } = dune
 
 const definitions = { bench: { tag: 0x10, encoding: bytes({ max: MAX_MESSAGE }), maxSize: MAX_MESSAGE + 4 } }
-const registry = defineMessages(definitions)
+/** The benchmark's application messages: one tag of raw bytes up to 16 MiB. */
+export const registry = defineMessages(definitions)
 type BenchMessage = ApplicationMessage<typeof definitions>
 
 /** One scheduler per process, unlimited: the cost of scheduling is part of what is measured. */
-const scheduler = new dune.IoScheduler()
+export const scheduler = new dune.IoScheduler()
 /** Bytes the outgoing queue holds before `send` asks the caller to wait. */
 const OUTGOING_QUEUE_BYTES = 4 * 1024 * 1024
 const POW_BITS = 4
 
-function handshakeConfig(listeningPort: number | undefined): HandshakeConfig<Metadata> {
+/** A fresh identity (4 bits of proof of work) and the benchmark's versions and metadata. */
+export function handshakeConfig(listeningPort: number | undefined): HandshakeConfig<Metadata> {
   return {
     identity: generateIdentityInline(POW_BITS),
     expectedProofOfWork: POW_BITS,

@@ -56,7 +56,7 @@ const READY_TIMEOUT_MS = 60_000
  * Node flags for every peer process, from DUNE_BENCH_NODE_FLAGS (space-separated), e.g.
  * `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the peers (written when they exit).
  */
-const EXTRA_NODE_FLAGS = (process.env.DUNE_BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')
+export const EXTRA_NODE_FLAGS = (process.env.DUNE_BENCH_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')
 /** How long a peer may take to exit once its IPC channel closes (to write a profile) before SIGKILL. */
 const EXIT_GRACE_MS = EXTRA_NODE_FLAGS.length > 0 ? 10_000 : 0
 

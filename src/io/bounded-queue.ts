@@ -25,10 +25,8 @@ interface Pusher<T> {
 
 interface Taker<T> {
   resolve: (item: T) => void
-  /** A `shift` taker's: the close rejects it. */
+  /** A `shift` taker's, which the close rejects; undefined for `shiftOrEnd`, which it resolves with `undefined`. */
   reject: ((err: QueueClosedError) => void) | undefined
-  /** A `shiftOrEnd` taker's (its resolve): the close resolves it with `undefined`. */
-  end: ((end: undefined) => void) | undefined
 }
 
 export interface BoundedQueueOptions {
@@ -123,7 +121,7 @@ export class BoundedQueue<T extends NonNullable<unknown> | null> {
     if (this.#items.length > 0) return Promise.resolve(this.#take())
     if (this.#closed) return Promise.reject(this.#error())
     return new Promise((resolve, reject) => {
-      this.#takers.push({ resolve, reject, end: undefined })
+      this.#takers.push({ resolve, reject })
     })
   }
 
@@ -136,7 +134,7 @@ export class BoundedQueue<T extends NonNullable<unknown> | null> {
     if (this.#items.length > 0) return Promise.resolve(this.#take())
     if (this.#closed) return ENDED
     return new Promise<T | undefined>((resolve) => {
-      this.#takers.push({ resolve, reject: undefined, end: resolve })
+      this.#takers.push({ resolve, reject: undefined })
     })
   }
 
@@ -156,8 +154,8 @@ export class BoundedQueue<T extends NonNullable<unknown> | null> {
     this.#closeReason = reason
     if (this.#takers.length === 0 && this.#pushers.length === 0) return
     for (const taker of this.#takers.clear()) {
-      if (taker.end !== undefined) taker.end(undefined)
-      else taker.reject?.(this.#error())
+      if (taker.reject !== undefined) taker.reject(this.#error())
+      else (taker.resolve as (end: T | undefined) => void)(undefined)
     }
     for (const pusher of this.#pushers.clear()) pusher.reject(this.#error())
   }
