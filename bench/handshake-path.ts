@@ -1,5 +1,5 @@
 // Where a handshake's time goes between two processes: timestamps along its critical path (dial,
-// the peer's accept, each exchange, close) and the cost of each socket write, as JSON medians.
+// the peer's accept, each exchange, close), each socket write's cost and each side's CPU, as JSON.
 import { type ChildProcess, fork } from 'node:child_process'
 import { connect, createServer, type Socket } from 'node:net'
 import { fileURLToPath } from 'node:url'
@@ -14,7 +14,8 @@ import { dune } from './library.js'
 const USAGE = `usage: npm run bench -- handshake-path [--handshakes N]
   --handshakes N   handshakes timed, after N/10 untimed (default 3000)
 Prints JSON: per step of the dialer's handshake the median microseconds, the listener's steps on
-the same monotonic clock, the median cost of one socket write, and a plain TCP connect + close.
+the same monotonic clock, the median cost of one socket write, each process's CPU time per
+handshake (user and system), and the same for a plain TCP connect + close.
 DUNE_BENCH_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the listener process.`
 
 const now = (): bigint => process.hrtime.bigint()
@@ -73,6 +74,7 @@ async function runListener(): Promise<void> {
   )
   process.on('message', (message) => {
     if (message === 'times') process.send?.(times)
+    if (message === 'cpu') process.send?.(process.cpuUsage())
     if (message === 'exit') process.exit(0)
   })
   process.send?.({ port, plainPort })
@@ -83,6 +85,31 @@ function ask<T>(child: ChildProcess, message: string): Promise<T> {
     child.once('message', (answer) => resolve(answer as T))
     child.send(message)
   })
+}
+
+/** Both processes' CPU usage at one moment. */
+interface CpuMark {
+  dialer: NodeJS.CpuUsage
+  listener: NodeJS.CpuUsage
+}
+
+async function markCpu(child: ChildProcess): Promise<CpuMark> {
+  const listener = await ask<NodeJS.CpuUsage>(child, 'cpu')
+  return { dialer: process.cpuUsage(), listener }
+}
+
+/** Each process's CPU (user, system, in µs) per operation since `mark`, over `count` operations. */
+async function cpuPer(child: ChildProcess, mark: CpuMark, count: number) {
+  const dialer = process.cpuUsage(mark.dialer)
+  const now = await ask<NodeJS.CpuUsage>(child, 'cpu')
+  const per = (user: number, system: number) => ({
+    user: Number((user / count).toFixed(1)),
+    system: Number((system / count).toFixed(1)),
+  })
+  return {
+    dialer: per(dialer.user, dialer.system),
+    listener: per(now.user - mark.listener.user, now.system - mark.listener.system),
+  }
 }
 
 /** A plain TCP connect, then end and wait for the peer's close: the conn benchmark's floor. */
@@ -122,7 +149,9 @@ async function runDialer(count: number): Promise<void> {
   const connected: bigint[] = []
   const peerMessage: bigint[] = []
   const writes: number[] = []
+  let cpu: CpuMark | undefined
   for (let i = 0; i < warmup + count; i++) {
+    if (i === warmup) cpu = await markCpu(child)
     const t0 = now()
     const socket = await dune.dialTcp('127.0.0.1', port, { readBuffer: scheduler.readBuffer })
     const t1 = now()
@@ -146,6 +175,7 @@ async function runDialer(count: number): Promise<void> {
     steps.connection!.push(us(t4 - t3))
     steps.close!.push(us(t5 - t4))
   }
+  const handshakeCpu = await cpuPer(child, cpu!, count)
   const times = await ask<ListenerTimes>(child, 'times')
   const at = (list: string[], i: number): bigint => BigInt(list[warmup + i] ?? '0')
   const listener = {
@@ -161,11 +191,14 @@ async function runDialer(count: number): Promise<void> {
     dialerToListener.push(us(at(times.received, i) - connected[i]!))
   }
   const floor: number[] = []
+  let floorMark: CpuMark | undefined
   for (let i = 0; i < warmup + count; i++) {
+    if (i === warmup) floorMark = await markCpu(child)
     const start = now()
     await tcpCycle(plainPort)
     if (i >= warmup) floor.push(us(now() - start))
   }
+  const floorCpu = await cpuPer(child, floorMark!, count)
   const totals = steps.dial!.map((_, i) =>
     ['dial', 'authenticate', 'accept', 'connection', 'close'].reduce((sum, k) => sum + steps[k]![i]!, 0),
   )
@@ -180,7 +213,9 @@ async function runDialer(count: number): Promise<void> {
       dialerConnectedToOurMessageIn: medianUs(dialerToListener),
     },
     writes: { perHandshake: writes.length / count, medianUs: medianUs(writes) },
+    cpuPerHandshakeUs: handshakeCpu,
     tcpConnectCloseUs: medianUs(floor),
+    cpuPerTcpConnectCloseUs: floorCpu,
     ratioTcpToHandshake: Number((median(floor) / median(totals)).toFixed(3)),
   }
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)

@@ -19,6 +19,10 @@ export interface ManyFigures {
   messages: number
   /** Both processes' CPU time (the sender's first to last send, the receiver's first to last message) per message. */
   cpuPerMessageUs: Summary
+  /** The sending process's share of cpuPerMessageUs. */
+  senderCpuPerMessageUs: Summary
+  /** The receiving process's share of cpuPerMessageUs. */
+  receiverCpuPerMessageUs: Summary
   receiverPerSec: Summary
   latencyP50Us: Summary
   latencyP90Us: Summary
@@ -62,6 +66,8 @@ export async function measureMany(
   for (const connections of options.many) {
     const samples = {
       cpu: [] as number[],
+      senderCpu: [] as number[],
+      receiverCpu: [] as number[],
       rate: [] as number[],
       p50: [] as number[],
       p90: [] as number[],
@@ -87,6 +93,8 @@ export async function measureMany(
       await waitForConnections(listener, 0, timeoutMs)
       const cpuUs = (sender.cpuNs + receiver.cpuNs) / 1000 / receiver.received
       samples.cpu.push(cpuUs)
+      samples.senderCpu.push(sender.cpuNs / 1000 / receiver.received)
+      samples.receiverCpu.push(receiver.cpuNs / 1000 / receiver.received)
       samples.rate.push((receiver.received - 1) / (receiver.firstToLastNs / 1e9))
       samples.p50.push(receiver.p50Us)
       samples.p90.push(receiver.p90Us)
@@ -101,6 +109,8 @@ export async function measureMany(
       rate: options.manyRate,
       messages,
       cpuPerMessageUs: summarize(samples.cpu, 3),
+      senderCpuPerMessageUs: summarize(samples.senderCpu, 3),
+      receiverCpuPerMessageUs: summarize(samples.receiverCpu, 3),
       receiverPerSec: summarize(samples.rate, 0),
       latencyP50Us: summarize(samples.p50, 1),
       latencyP90Us: summarize(samples.p90, 1),
