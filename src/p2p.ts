@@ -40,27 +40,6 @@ import { LocalDiscovery, type LocalDiscoveryStats } from './workers/local-discov
 import { MaintenanceWorker, type StepReport } from './workers/maintenance.js'
 import { WelcomeWorker } from './workers/welcome.js'
 
-export type { Clock, TimerHandle } from './io/clock.js'
-export type { P2pApplication, P2pEvents, P2pListener, P2pStats } from './p2p-application.js'
-export type { AddressLimit, AdmissionRefusal } from './pool/admission.js'
-export {
-  type MaintenanceBounds,
-  MaintenanceConfigError,
-  maintenanceBounds,
-} from './pool/connection-bounds.js'
-export type { EvictionRules } from './pool/eviction.js'
-export * from './pool/index.js'
-export {
-  type ComponentRule,
-  SCORE_COMPONENTS,
-  type ScoreComponent,
-  type ScoreDetail,
-  type ScoreRules,
-} from './pool/peer-score.js'
-export type { SlotCounts } from './pool/pool.js'
-export type { StepReason, StepReport } from './workers/maintenance.js'
-export { ListenError } from './workers/welcome.js'
-
 /**
  * Creates the layer: checks the config (P2pConfigError names the bad field), loads the saved
  * state from `config.dataDir` when set (a corrupt file is moved aside: see `stateLoad`), and

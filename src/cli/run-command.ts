@@ -15,7 +15,7 @@ import {
   readConfigFile,
 } from '../node/node-config.js'
 import { startNode } from '../node/observer-node.js'
-import { ListenError } from '../p2p.js'
+import { ListenError } from '../workers/welcome.js'
 import type { CliContext } from './cli-context.js'
 import { exists } from './files.js'
 

@@ -16,7 +16,8 @@ import {
   type Identity,
   peerIdToB58,
 } from '../crypto/index.js'
-import { createP2p, type P2p, type P2pConfigInput } from '../p2p.js'
+import { createP2p, type P2p } from '../p2p.js'
+import type { P2pConfigInput } from '../pool/index.js'
 import { parseDiscoveryAddress } from '../pool/point-address.js'
 import type { Resolver } from '../pool/resolver.js'
 import { cookiePath, newRpcToken, removeCookie, writeCookie } from '../rpc/cookie.js'

@@ -2,7 +2,7 @@
 // gauges computed at scrape time from the P2p instance, counters fed by its events.
 import { Counter, Gauge, Registry } from 'prom-client'
 import { DuneP2pError } from '../errors/index.js'
-import type { P2pEvents } from '../p2p.js'
+import type { P2pEvents } from '../p2p-application.js'
 import type { GossipService } from '../shell/gossip.js'
 import type { ObservedHeads } from '../shell/observer.js'
 import { type AnyP2p, slotsJson } from './shapes.js'

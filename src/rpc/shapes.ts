@@ -1,10 +1,12 @@
 // The admin RPC's JSON shapes (docs/RPC.md): the library's connection, peer, point, ACL and
 // statistics records turned into snake_case objects with null for "never"; the admin client reads them.
 
-import type { ConnectionInfo, P2p, PeerInfo, PointInfo, ScoreDetail, SlotCounts } from '../p2p.js'
-import type { PeerState, PointState } from '../pool/index.js'
+import type { P2p } from '../p2p.js'
+import type { ConnectionInfo, PeerInfo, PeerState, PointInfo, PointState } from '../pool/index.js'
+import type { ScoreDetail } from '../pool/peer-score.js'
 // The only value imported (no other module is loaded), so the admin client may import this one.
 import { type ComponentRule, SCORE_COMPONENTS, type ScoreComponent } from '../pool/peer-score.js'
+import type { SlotCounts } from '../pool/pool.js'
 import type { ObservedHead, ObservedHeads } from '../shell/observer.js'
 import type { StepReport } from '../workers/maintenance.js'
 

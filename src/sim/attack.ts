@@ -3,7 +3,8 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InvalidArgumentError } from '../errors/index.js'
-import { createP2p, type P2pConfigInput } from '../p2p.js'
+import { createP2p } from '../p2p.js'
+import type { P2pConfigInput } from '../pool/index.js'
 import { type SimNode, simHostConfig, simIdentity, simMessages, sleep } from './simulation.js'
 
 export interface AttackOptions {

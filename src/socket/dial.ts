@@ -2,7 +2,7 @@
 // AbortSignal, with an optional local address so that tests and simulations use distinct 127.x hosts.
 import net from 'node:net'
 import { DuneP2pError } from '../errors/index.js'
-import { AbortedError, type AbortOptions, AbortScope, onAbort } from './abort.js'
+import { AbortedError, type AbortOptions, onAbort } from './abort.js'
 import { setTcpKeepalive, type TcpKeepaliveOptions } from './keepalive.js'
 import { markSharedRead, sharedReadOption } from './shared-read.js'
 
@@ -59,51 +59,25 @@ export function dialTcp(
     })
     if (readBuffer) markSharedRead(socket)
     const timeoutMs = options.timeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS
-    const timedOut = () => new DialError(point, `no answer within ${timeoutMs} ms`)
-    // Without a caller's signal a plain timer does: no AbortController per dial.
-    const settle = signal === undefined ? timeoutOnly(socket, timeoutMs, timedOut, reject) : undefined
-    let expired = false
-    const scope =
-      signal === undefined
-        ? undefined
-        : new AbortScope([signal], {
-            ms: timeoutMs,
-            reason: () => {
-              expired = true
-              return timedOut()
-            },
-          })
-    if (scope)
-      onAbort(scope.signal, () => {
-        socket.destroy()
-        const reason: unknown = scope.signal.reason
-        reject(expired ? reason : new AbortedError(`dial ${point}`, reason))
-      })
-    const dispose = () => (scope ? scope.dispose() : settle?.())
+    // One timer and one listener on the caller's signal (none without one), both gone at the
+    // first of connect, error, timeout or abort.
+    const fail = (err: DialError | AbortedError): void => {
+      dispose()
+      socket.destroy()
+      reject(err)
+    }
+    const timer = setTimeout(() => fail(new DialError(point, `no answer within ${timeoutMs} ms`)), timeoutMs)
+    const stopListening = onAbort(signal, () => fail(new AbortedError(`dial ${point}`, signal?.reason)))
+    const dispose = (): void => {
+      clearTimeout(timer)
+      stopListening()
+    }
     socket.once('connect', () => {
       dispose()
       if (options.keepalive) setTcpKeepalive(socket, options.keepalive)
       socket.removeAllListeners('error')
       resolve(socket)
     })
-    socket.once('error', (err) => {
-      dispose()
-      socket.destroy()
-      reject(new DialError(point, err.message, { cause: err }))
-    })
+    socket.once('error', (err) => fail(new DialError(point, err.message, { cause: err })))
   })
-}
-
-/** The dial's timeout as a plain timer (no signal to follow); returns the clear. */
-function timeoutOnly(
-  socket: net.Socket,
-  ms: number,
-  timedOut: () => DialError,
-  reject: (err: DialError) => void,
-): () => void {
-  const timer = setTimeout(() => {
-    socket.destroy()
-    reject(timedOut())
-  }, ms)
-  return () => clearTimeout(timer)
 }

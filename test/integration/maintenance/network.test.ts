@@ -3,7 +3,8 @@
 // Bootstrap/Advertise, and a node whose peers die steps at once ('too_few') and recovers.
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
-import { createP2p, type StepReport } from '../../../src/p2p.js'
+import { createP2p } from '../../../src/p2p.js'
+import type { StepReport } from '../../../src/workers/maintenance.js'
 import { defined } from '../../support/defined.js'
 import { type ChatNode, chatMessages, nodeConfig, pointOf, startNode } from '../../support/p2p-nodes.js'
 import { waitUntil } from '../../support/wait.js'

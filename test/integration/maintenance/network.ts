@@ -1,7 +1,8 @@
 // Small networks of real nodes for the maintenance tests: each node on its own 127.x.y.z
 // address with the maintenance on (short period and waits), started from a bootstrap list.
-import type { StepReason, StepReport } from '../../../src/p2p.js'
+
 import type { P2pConfigInput } from '../../../src/pool/config.js'
+import type { StepReason, StepReport } from '../../../src/workers/maintenance.js'
 import { type ChatNode, pointOf, startNode } from '../../support/p2p-nodes.js'
 
 /** `connections: 6` gives min/expected/max 3/6/9, so bounds 4/5/7/8 (minThreshold .. maxThreshold). */

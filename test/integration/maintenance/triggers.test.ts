@@ -3,7 +3,9 @@
 // points skipped, and candidates spread over network groups (127.41/16 vs 127.42/16).
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
-import { createP2p, P2pNotRunningError, type StepReport } from '../../../src/p2p.js'
+import { createP2p } from '../../../src/p2p.js'
+import { P2pNotRunningError } from '../../../src/pool/index.js'
+import type { StepReport } from '../../../src/workers/maintenance.js'
 import { type ChatNode, chatMessages, nodeConfig, pointOf, startNode } from '../../support/p2p-nodes.js'
 import { maintainedConfig, nextStep } from './network.js'
 
