@@ -74,7 +74,7 @@ export interface ConnectOptions extends AbortOptions {
 /** How the real dial opens its sockets. */
 export interface SocketDialSettings {
   readonly resolver: Resolver
-  /** The clock of the name resolution's timeout. */
+  /** The clock of the name resolution's and the dial's timeouts. */
   readonly clock: Clock
   readonly scheduler: IoScheduler
   readonly keepalive: TcpKeepaliveOptions | undefined
@@ -93,6 +93,7 @@ export function socketDependencies<C>(settings: SocketDialSettings): ConnectDepe
           readBuffer: settings.scheduler.readBuffer,
           keepalive: settings.keepalive,
           localAddress: settings.localAddress,
+          clock: settings.clock,
           signal: request.signal,
         },
         refused: request.refused,

@@ -313,6 +313,7 @@ export class ConnectHandler<A, P, C> {
       metadataEncoding: this.#connectionMetadata.encoding,
       localMetadata: this.#connectionMetadata.local,
       authenticationTimeoutMs: c.authenticationTimeoutMs,
+      clock: this.#clock,
     }
   }
 

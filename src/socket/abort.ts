@@ -1,5 +1,5 @@
 // Cancellation of the connect path (libp2p's AbortOptions, Octez's canceler): the typed abort
-// error, and a scope whose signal follows a caller's signals and a timeout until disposed.
+// error, and a scope whose signal follows several callers' signals until disposed.
 import { DuneP2pError } from '../errors/index.js'
 
 /** The last argument of each cancellable step (dial, handshake, connect), as libp2p's AbortOptions. */
@@ -32,25 +32,17 @@ export function onAbort(signal: AbortSignal | undefined, listener: () => void): 
 }
 
 /**
- * A signal that aborts when one of `parents` does, or after `timeout.ms` with `timeout.reason()`:
- * AbortSignal.any([...parents, AbortSignal.timeout(ms)]), but `dispose()` clears its timer and
- * its listeners on the parents (a long-lived parent, such as the pool's, keeps no reference).
+ * A signal that aborts when one of `parents` does: AbortSignal.any(parents), but `dispose()`
+ * removes its listeners on the parents (a long-lived parent, such as the pool's, keeps no reference).
  */
 export class AbortScope {
   readonly #controller = new AbortController()
   readonly #release: Array<() => void> = []
-  #timer: NodeJS.Timeout | undefined
 
-  constructor(
-    parents: readonly (AbortSignal | undefined)[],
-    timeout?: { readonly ms: number; readonly reason: () => Error },
-  ) {
+  constructor(parents: readonly (AbortSignal | undefined)[]) {
     for (const parent of parents) {
       if (parent === undefined) continue
       this.#release.push(onAbort(parent, () => this.#abort(parent.reason)))
-    }
-    if (timeout !== undefined && !this.#controller.signal.aborted) {
-      this.#timer = setTimeout(() => this.#abort(timeout.reason()), timeout.ms)
     }
   }
 
@@ -58,10 +50,8 @@ export class AbortScope {
     return this.#controller.signal
   }
 
-  /** Ends the scope: no timer, no listener; the signal stays as it is. */
+  /** Ends the scope: no listener left on the parents; the signal stays as it is. */
   dispose(): void {
-    if (this.#timer !== undefined) clearTimeout(this.#timer)
-    this.#timer = undefined
     for (const release of this.#release) release()
     this.#release.length = 0
   }

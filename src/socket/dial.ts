@@ -2,6 +2,7 @@
 // AbortSignal, with an optional local address so that tests and simulations use distinct 127.x hosts.
 import net from 'node:net'
 import { DuneP2pError } from '../errors/index.js'
+import { type Clock, systemClock } from '../io/clock.js'
 import { AbortedError, type AbortOptions, onAbort } from './abort.js'
 import { setTcpKeepalive, type TcpKeepaliveOptions } from './keepalive.js'
 import { markSharedRead, sharedReadOption } from './shared-read.js'
@@ -29,6 +30,8 @@ export interface DialOptions {
    * `readAcceptedIntoSharedBuffer`.)
    */
   readonly readBuffer?: Buffer | undefined
+  /** The clock of the connect timeout (default: Node's timers). */
+  readonly clock?: Clock | undefined
   /** Dead-peer detection set once connected (`DEFAULT_TCP_KEEPALIVE`: Octez's); unset: the system's defaults. */
   readonly keepalive?: TcpKeepaliveOptions | undefined
 }
@@ -66,10 +69,14 @@ export function dialTcp(
       socket.destroy()
       reject(err)
     }
-    const timer = setTimeout(() => fail(new DialError(point, `no answer within ${timeoutMs} ms`)), timeoutMs)
+    const clock = options.clock ?? systemClock
+    const timer = clock.setTimeout(
+      () => fail(new DialError(point, `no answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    )
     const stopListening = onAbort(signal, () => fail(new AbortedError(`dial ${point}`, signal?.reason)))
     const dispose = (): void => {
-      clearTimeout(timer)
+      clock.clearTimeout(timer)
       stopListening()
     }
     socket.once('connect', () => {

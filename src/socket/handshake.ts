@@ -16,6 +16,7 @@ import {
   peerIdToB58,
 } from '../crypto/index.js'
 import { InvalidArgumentError } from '../errors/index.js'
+import { type Clock, systemClock, type TimerHandle } from '../io/clock.js'
 import {
   type Ack,
   ackEncoding,
@@ -62,6 +63,8 @@ export interface HandshakeConfig<M> {
   readonly connectionMessageTimeoutMs?: number | undefined
   /** Told once the peer's connection message has arrived (the handshake table's stage). */
   readonly onConnectionMessage?: (() => void) | undefined
+  /** The clock of the handshake's timeouts (default: Node's timers); the pool passes its own. */
+  readonly clock?: Clock | undefined
 }
 
 /** The peer as the handshake revealed it, before either side sent its Ack. */
@@ -168,7 +171,7 @@ export class PendingHandshake<M> {
       this.#deadline.clear()
       this.#reader.detach()
       // An abort while the peer reads the Nack still destroys the socket.
-      await endSocket(this.#socket)
+      await endSocket(this.#socket, this.#deadline.clock)
       this.#release()
     }
   }
@@ -203,14 +206,15 @@ export async function authenticate<M>(
     socket.destroy()
     throw new AbortedError(`handshake with ${where.point}`, signal.reason)
   }
-  const deadline = new Deadline(config.authenticationTimeoutMs, () => {
+  const clock = config.clock ?? systemClock
+  const deadline = new Deadline(clock, config.authenticationTimeoutMs, () => {
     socket.destroy()
     return new HandshakeTimeoutError(where, config.authenticationTimeoutMs)
   })
   const firstMs = config.connectionMessageTimeoutMs
   const first =
     firstMs !== undefined && firstMs < config.authenticationTimeoutMs
-      ? new Deadline(firstMs, () => {
+      ? new Deadline(clock, firstMs, () => {
           socket.destroy()
           return new HandshakeTimeoutError(where, firstMs, 'connection message')
         })
@@ -280,18 +284,21 @@ export async function authenticate<M>(
 
 /** Bounds a sequence of awaits by one timer; the first to lose gets the timeout error. */
 class Deadline {
-  readonly #timer: NodeJS.Timeout
+  /** The clock of its timer, also the close's after a Nack. */
+  readonly clock: Clock
+  readonly #timer: TimerHandle
   #expired: Error | undefined
   #onExpire: Array<(e: Error) => void> = []
 
-  constructor(ms: number, makeError: () => Error) {
-    this.#timer = setTimeout(() => this.expire(makeError()), ms)
+  constructor(clock: Clock, ms: number, makeError: () => Error) {
+    this.clock = clock
+    this.#timer = clock.setTimeout(() => this.expire(makeError()), ms)
   }
 
   /** Fails the awaits in progress and those to come with `error` (the timer's, or an abort's). */
   expire(error: Error): void {
     if (this.#expired) return
-    clearTimeout(this.#timer)
+    this.clock.clearTimeout(this.#timer)
     this.#expired = error
     for (const reject of this.#onExpire) reject(error)
     this.#onExpire = []
@@ -306,7 +313,7 @@ class Deadline {
   }
 
   clear(): void {
-    clearTimeout(this.#timer)
+    this.clock.clearTimeout(this.#timer)
     this.#onExpire = []
   }
 }
@@ -364,12 +371,12 @@ function mapFailure(err: unknown, where: { point: string; peerId?: string }): Ha
 }
 
 /** Half-closes, then destroys if the peer does not close within a second. */
-function endSocket(socket: Socket): Promise<void> {
+function endSocket(socket: Socket, clock: Clock): Promise<void> {
   return new Promise((resolve) => {
     if (socket.destroyed) return resolve()
-    const timer = setTimeout(() => socket.destroy(), 1000)
+    const timer = clock.setTimeout(() => socket.destroy(), 1000)
     socket.once('close', () => {
-      clearTimeout(timer)
+      clock.clearTimeout(timer)
       resolve()
     })
     socket.end()

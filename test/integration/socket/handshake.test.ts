@@ -15,8 +15,12 @@ import {
   SelfConnectionError,
 } from '../../../src/socket/index.js'
 import { encodeConnectionMessage } from '../../../src/wire/index.js'
+import { FakeClock } from '../../support/fake-clock.js'
 import { testIdentity } from '../../support/identities.js'
 import { handshakeConfig, listen, pendingPair } from '../../support/socket-pair.js'
+
+/** Reads the outcome anew (an assertion on an earlier read must not narrow a later one). */
+const outcomeOf = (seen: { outcome: unknown }): unknown => seen.outcome
 
 describe('handshake', () => {
   test('both sides authenticate, learn each other and agree on versions; Ack makes it live', async () => {
@@ -205,6 +209,33 @@ describe('handshake', () => {
       )
       assert.ok(err instanceof HandshakeTimeoutError)
       assert.equal(err.failure, 'timeout')
+      assert.ok(socket.destroyed)
+    } finally {
+      await server.close()
+    }
+  })
+
+  test("the authentication timeout runs on the injected clock, not on Node's timers", async () => {
+    const server = await listen(() => {}) // accepts, never speaks
+    const clock = new FakeClock(1_000_000)
+    try {
+      const socket = await dialTcp('127.0.0.1', server.port, { localAddress: '127.0.0.4' })
+      const seen: { outcome: unknown } = { outcome: 'pending' }
+      const handshake = authenticate(socket, false, handshakeConfig({ authenticationTimeoutMs: 300, clock }))
+      handshake.then(
+        () => {
+          seen.outcome = 'authenticated'
+        },
+        (e: unknown) => {
+          seen.outcome = e
+        },
+      )
+      await new Promise((resolve) => setTimeout(resolve, 500)) // past 300 ms of real time
+      assert.equal(outcomeOf(seen), 'pending', 'the real clock must not end it')
+      clock.advance(300)
+      await handshake.catch(() => {})
+      const outcome = outcomeOf(seen)
+      assert.ok(outcome instanceof HandshakeTimeoutError, String(outcome))
       assert.ok(socket.destroyed)
     } finally {
       await server.close()
