@@ -2,7 +2,7 @@
 // AbortSignal, with an optional local address so that tests and simulations use distinct 127.x hosts.
 import net from 'node:net'
 import { DuneP2pError } from '../errors/index.js'
-import { type Clock, systemClock } from '../io/clock.js'
+import { type Clock, systemClock, type TimerHandle } from '../io/clock.js'
 import { AbortedError, type AbortOptions, onAbort } from './abort.js'
 import { setTcpKeepalive, type TcpKeepaliveOptions } from './keepalive.js'
 import { markSharedRead, sharedReadOption } from './shared-read.js'
@@ -63,22 +63,25 @@ export function dialTcp(
     if (readBuffer) markSharedRead(socket)
     const timeoutMs = options.timeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS
     // One timer and one listener on the caller's signal (none without one), both gone at the
-    // first of connect, error, timeout or abort.
+    // first of connect, error, timeout or abort; `settled` keeps a second of them from acting.
+    const clock = options.clock ?? systemClock
+    let timer: TimerHandle | undefined
+    let stopListening: (() => void) | undefined
+    let settled = false
+    const dispose = (): void => {
+      settled = true
+      clock.clearTimeout(timer)
+      stopListening?.()
+    }
     const fail = (err: DialError | AbortedError): void => {
+      if (settled) return
       dispose()
       socket.destroy()
       reject(err)
     }
-    const clock = options.clock ?? systemClock
-    const timer = clock.setTimeout(
-      () => fail(new DialError(point, `no answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    )
-    const stopListening = onAbort(signal, () => fail(new AbortedError(`dial ${point}`, signal?.reason)))
-    const dispose = (): void => {
-      clock.clearTimeout(timer)
-      stopListening()
-    }
+    timer = clock.setTimeout(() => fail(new DialError(point, `no answer within ${timeoutMs} ms`)), timeoutMs)
+    if (!settled)
+      stopListening = onAbort(signal, () => fail(new AbortedError(`dial ${point}`, signal?.reason)))
     socket.once('connect', () => {
       dispose()
       if (options.keepalive) setTcpKeepalive(socket, options.keepalive)

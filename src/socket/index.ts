@@ -3,6 +3,7 @@
 // Node's types (Buffer, sockets) for consumers whose tsconfig lists no "types", as in src/index.ts.
 /// <reference types="node" preserve="true" />
 
+export type { Clock, TimerHandle } from '../io/clock.js'
 export { QueueClosedError, SchedulerClosedError } from '../io/errors.js'
 export { MemoryBudget } from '../io/memory-budget.js'
 export {

@@ -1,6 +1,5 @@
 // Small networks of real nodes for the maintenance tests: each node on its own 127.x.y.z
 // address with the maintenance on (short period and waits), started from a bootstrap list.
-
 import type { P2pConfigInput } from '../../../src/pool/config.js'
 import type { StepReason, StepReport } from '../../../src/workers/maintenance.js'
 import { type ChatNode, pointOf, startNode } from '../../support/p2p-nodes.js'

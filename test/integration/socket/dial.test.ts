@@ -1,12 +1,15 @@
 // dialTcp's timeout over a real loopback listener whose accept queue is full (its process is
-// blocked), with and without a caller's signal: DialError at the timeout, the socket destroyed.
+// blocked): DialError at the timeout on the clock given (Node's timers by default), AbortedError
+// on the caller's signal, and no timer or abort listener left behind, connected or not.
 import '../../support/dial-guard.mjs'
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
+import { getEventListeners } from 'node:events'
 import net from 'node:net'
 import { after, before, describe, test } from 'node:test'
 import { AbortedError } from '../../../src/socket/abort.js'
 import { DialError, dialTcp } from '../../../src/socket/index.js'
+import { FakeClock } from '../../support/fake-clock.js'
 
 const HOST = '127.0.0.1'
 const TIMEOUT_MS = 300
@@ -15,6 +18,9 @@ const TIMEOUT_MS = 300
  * A listener with a backlog of 1 in a child process that then blocks its event loop, so it never
  * accepts: once its accept queue is full, the kernel drops new SYNs and a connect waits.
  */
+/** Reads the outcome anew (an assertion on an earlier read must not narrow a later one). */
+const outcomeOf = (seen: { outcome: unknown }): unknown => seen.outcome
+
 const BLOCKED_LISTENER = `
 const net = require('node:net')
 const server = net.createServer()
@@ -71,22 +77,59 @@ describe('dialTcp times out on a listener that never accepts', { timeout: 20_000
     assert.ok(performance.now() - started >= TIMEOUT_MS - 5, 'rejected before its timeout')
   })
 
-  test('with a signal that does not abort: the same DialError', async () => {
+  test('on an injected clock: pending past real time, DialError when the clock reaches the timeout', async () => {
+    const clock = new FakeClock(1_000_000)
     const controller = new AbortController()
-    await assert.rejects(
-      dialTcp(HOST, port, { timeoutMs: TIMEOUT_MS, signal: controller.signal }),
-      (err: unknown) => err instanceof DialError && /no answer within 300 ms/.test(err.message),
+    const seen: { outcome: unknown } = { outcome: 'pending' }
+    const dialing = dialTcp(HOST, port, { timeoutMs: TIMEOUT_MS, signal: controller.signal, clock })
+    dialing.then(
+      () => {
+        seen.outcome = 'connected'
+      },
+      (err: unknown) => {
+        seen.outcome = err
+      },
     )
+    await new Promise((resolve) => setTimeout(resolve, TIMEOUT_MS + 200))
+    assert.equal(outcomeOf(seen), 'pending', 'the real clock must not end it')
+    assert.equal(clock.active, 1)
+    clock.advance(TIMEOUT_MS)
+    await dialing.catch(() => {})
+    const outcome = outcomeOf(seen)
+    assert.ok(
+      outcome instanceof DialError && /no answer within 300 ms/.test(outcome.message),
+      String(outcome),
+    )
+    assert.equal(clock.active, 0)
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 0, 'the abort listener is removed')
   })
 
-  test('a signal that aborts before the timeout: AbortedError with its reason', async () => {
+  test('a signal that aborts before the timeout: AbortedError with its reason, the timer cleared', async () => {
+    const clock = new FakeClock(1_000_000)
     const controller = new AbortController()
-    const dialing = dialTcp(HOST, port, { timeoutMs: 60_000, signal: controller.signal })
+    const dialing = dialTcp(HOST, port, { timeoutMs: 60_000, signal: controller.signal, clock })
     setTimeout(() => controller.abort(new Error('shutting down')), 50)
     await assert.rejects(
       dialing,
       (err: unknown) =>
         err instanceof AbortedError && err.code === 'DUNE_ABORTED' && /shutting down/.test(err.message),
     )
+    assert.equal(clock.active, 0)
+  })
+
+  test('a dial that connects leaves no timer and no abort listener', async () => {
+    const server = net.createServer((socket) => socket.destroy())
+    await new Promise<void>((resolve) => server.listen(0, HOST, resolve))
+    try {
+      const clock = new FakeClock(1_000_000)
+      const controller = new AbortController()
+      const { port: open } = server.address() as net.AddressInfo
+      const socket = await dialTcp(HOST, open, { timeoutMs: TIMEOUT_MS, signal: controller.signal, clock })
+      socket.destroy()
+      assert.equal(clock.active, 0)
+      assert.equal(getEventListeners(controller.signal, 'abort').length, 0)
+    } finally {
+      server.close()
+    }
   })
 })
