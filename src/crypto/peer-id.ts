@@ -1,16 +1,16 @@
 // Peer ids: the 16-byte BLAKE2b digest of a public key, and their printed base58check form
 // (prefix bytes 153,103, so 30 characters starting with "id").
-import { hash } from 'node:crypto'
 import { createBase58check } from '@scure/base'
 import sodium from 'sodium-native'
 import { DuneP2pError } from '../errors/index.js'
 import { assertLength } from './errors.js'
 import { PUBLIC_KEY_BYTES } from './keys.js'
+import { sha256 } from './sha256.js'
 
 export const PEER_ID_BYTES = 16
 const PREFIX = Buffer.from([153, 103])
-/** base58check over Node's native SHA-256 (twice the speed of a JS one: a peer id is printed per handshake). */
-const base58check = createBase58check((data: Uint8Array) => hash('sha256', data, 'buffer'))
+/** base58check over libsodium's SHA-256: a peer id is printed per handshake. */
+const base58check = createBase58check(sha256)
 
 /** A printed peer id that is not valid base58check, or has the wrong prefix or length (code `DUNE_PEER_ID`). */
 export class PeerIdFormatError extends DuneP2pError {

@@ -16,6 +16,8 @@ declare module 'sodium-native' {
     crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): void
     /** BLAKE2b of `input` with `output.byteLength` bytes of digest. */
     crypto_generichash(output: Uint8Array, input: Uint8Array, key?: Uint8Array): void
+    /** SHA-256 of `input` into `out` (32 bytes). */
+    crypto_hash_sha256(out: Uint8Array, input: Uint8Array): void
     /** c (m.length + 16 bytes) = MAC ++ XSalsa20(m). */
     crypto_secretbox_easy(c: Uint8Array, m: Uint8Array, n: Uint8Array, k: Uint8Array): void
     /** Adds one to `n`, read as a little-endian number, in place. */

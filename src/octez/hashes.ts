@@ -1,7 +1,7 @@
 // Octez's hashes and chain ids on the wire (fixed-size bytes) and as Octez prints them
 // (base58check with a type prefix and a double-SHA-256 checksum: "B…", "Net…", "o…", "LLo…").
-import { sha256 } from '@noble/hashes/sha2.js'
 import { createBase58check } from '@scure/base'
+import { sha256 } from '../crypto/sha256.js'
 import { fixedBytes } from '../wire/combinators.js'
 import type { Encoding } from '../wire/encoding.js'
 import { EncodeError } from '../wire/errors.js'
