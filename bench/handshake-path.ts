@@ -101,14 +101,14 @@ async function markCpu(child: ChildProcess): Promise<CpuMark> {
 /** Each process's CPU (user, system, in µs) per operation since `mark`, over `count` operations. */
 async function cpuPer(child: ChildProcess, mark: CpuMark, count: number) {
   const dialer = process.cpuUsage(mark.dialer)
-  const now = await ask<NodeJS.CpuUsage>(child, 'cpu')
+  const listener = await ask<NodeJS.CpuUsage>(child, 'cpu')
   const per = (user: number, system: number) => ({
     user: Number((user / count).toFixed(1)),
     system: Number((system / count).toFixed(1)),
   })
   return {
     dialer: per(dialer.user, dialer.system),
-    listener: per(now.user - mark.listener.user, now.system - mark.listener.system),
+    listener: per(listener.user - mark.listener.user, listener.system - mark.listener.system),
   }
 }
 

@@ -91,10 +91,12 @@ export async function measureMany(
       const receiver = await waitForReport(listener, timeoutMs)
       await dialer.request({ cmd: 'pacedClose' }, timeoutMs)
       await waitForConnections(listener, 0, timeoutMs)
-      const cpuUs = (sender.cpuNs + receiver.cpuNs) / 1000 / receiver.received
+      const senderUs = sender.cpuNs / 1000 / receiver.received
+      const receiverUs = receiver.cpuNs / 1000 / receiver.received
+      const cpuUs = senderUs + receiverUs
       samples.cpu.push(cpuUs)
-      samples.senderCpu.push(sender.cpuNs / 1000 / receiver.received)
-      samples.receiverCpu.push(receiver.cpuNs / 1000 / receiver.received)
+      samples.senderCpu.push(senderUs)
+      samples.receiverCpu.push(receiverUs)
       samples.rate.push((receiver.received - 1) / (receiver.firstToLastNs / 1e9))
       samples.p50.push(receiver.p50Us)
       samples.p90.push(receiver.p90Us)

@@ -3,9 +3,13 @@
 
 import type { P2p } from '../p2p.js'
 import type { ConnectionInfo, PeerInfo, PeerState, PointInfo, PointState } from '../pool/index.js'
-import type { ScoreDetail } from '../pool/peer-score.js'
 // The only value imported (no other module is loaded), so the admin client may import this one.
-import { type ComponentRule, SCORE_COMPONENTS, type ScoreComponent } from '../pool/peer-score.js'
+import {
+  type ComponentRule,
+  SCORE_COMPONENTS,
+  type ScoreComponent,
+  type ScoreDetail,
+} from '../pool/peer-score.js'
 import type { SlotCounts } from '../pool/pool.js'
 import type { ObservedHead, ObservedHeads } from '../shell/observer.js'
 import type { StepReport } from '../workers/maintenance.js'

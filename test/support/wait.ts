@@ -31,3 +31,27 @@ export async function waitUntil(
     await new Promise((resolve) => setTimeout(resolve, intervalMs))
   }
 }
+
+/** How a promise stands: still pending, resolved with its value, or rejected with its error. */
+export type Settlement<T> =
+  | { readonly kind: 'pending' }
+  | { readonly kind: 'resolved'; readonly value: T }
+  | { readonly kind: 'rejected'; readonly error: unknown }
+
+/**
+ * Watches `promise` (its rejection counts as handled) and returns a function that tells how it
+ * stands now, for a test that checks it is still pending before something (a fake clock's
+ * advance) ends it. Each call reads anew, so an assertion on one call does not narrow the next.
+ */
+export function settlementOf<T>(promise: Promise<T>): () => Settlement<T> {
+  let now: Settlement<T> = { kind: 'pending' }
+  promise.then(
+    (value) => {
+      now = { kind: 'resolved', value }
+    },
+    (error: unknown) => {
+      now = { kind: 'rejected', error }
+    },
+  )
+  return () => now
+}

@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test'
 import { AbortedError } from '../../../src/socket/abort.js'
 import { DialError, dialTcp } from '../../../src/socket/index.js'
 import { FakeClock } from '../../support/fake-clock.js'
+import { settlementOf } from '../../support/wait.js'
 
 const HOST = '127.0.0.1'
 const TIMEOUT_MS = 300
@@ -18,9 +19,6 @@ const TIMEOUT_MS = 300
  * A listener with a backlog of 1 in a child process that then blocks its event loop, so it never
  * accepts: once its accept queue is full, the kernel drops new SYNs and a connect waits.
  */
-/** Reads the outcome anew (an assertion on an earlier read must not narrow a later one). */
-const outcomeOf = (seen: { outcome: unknown }): unknown => seen.outcome
-
 const BLOCKED_LISTENER = `
 const net = require('node:net')
 const server = net.createServer()
@@ -80,25 +78,19 @@ describe('dialTcp times out on a listener that never accepts', { timeout: 20_000
   test('on an injected clock: pending past real time, DialError when the clock reaches the timeout', async () => {
     const clock = new FakeClock(1_000_000)
     const controller = new AbortController()
-    const seen: { outcome: unknown } = { outcome: 'pending' }
     const dialing = dialTcp(HOST, port, { timeoutMs: TIMEOUT_MS, signal: controller.signal, clock })
-    dialing.then(
-      () => {
-        seen.outcome = 'connected'
-      },
-      (err: unknown) => {
-        seen.outcome = err
-      },
-    )
+    const settlement = settlementOf(dialing)
     await new Promise((resolve) => setTimeout(resolve, TIMEOUT_MS + 200))
-    assert.equal(outcomeOf(seen), 'pending', 'the real clock must not end it')
+    assert.equal(settlement().kind, 'pending', 'the real clock must not end it')
     assert.equal(clock.active, 1)
     clock.advance(TIMEOUT_MS)
     await dialing.catch(() => {})
-    const outcome = outcomeOf(seen)
+    const outcome = settlement()
     assert.ok(
-      outcome instanceof DialError && /no answer within 300 ms/.test(outcome.message),
-      String(outcome),
+      outcome.kind === 'rejected' &&
+        outcome.error instanceof DialError &&
+        /no answer within 300 ms/.test(outcome.error.message),
+      String(outcome.kind === 'rejected' ? outcome.error : outcome.kind),
     )
     assert.equal(clock.active, 0)
     assert.equal(getEventListeners(controller.signal, 'abort').length, 0, 'the abort listener is removed')

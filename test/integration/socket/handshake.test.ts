@@ -18,9 +18,7 @@ import { encodeConnectionMessage } from '../../../src/wire/index.js'
 import { FakeClock } from '../../support/fake-clock.js'
 import { testIdentity } from '../../support/identities.js'
 import { handshakeConfig, listen, pendingPair } from '../../support/socket-pair.js'
-
-/** Reads the outcome anew (an assertion on an earlier read must not narrow a later one). */
-const outcomeOf = (seen: { outcome: unknown }): unknown => seen.outcome
+import { settlementOf } from '../../support/wait.js'
 
 describe('handshake', () => {
   test('both sides authenticate, learn each other and agree on versions; Ack makes it live', async () => {
@@ -220,22 +218,17 @@ describe('handshake', () => {
     const clock = new FakeClock(1_000_000)
     try {
       const socket = await dialTcp('127.0.0.1', server.port, { localAddress: '127.0.0.4' })
-      const seen: { outcome: unknown } = { outcome: 'pending' }
       const handshake = authenticate(socket, false, handshakeConfig({ authenticationTimeoutMs: 300, clock }))
-      handshake.then(
-        () => {
-          seen.outcome = 'authenticated'
-        },
-        (e: unknown) => {
-          seen.outcome = e
-        },
-      )
+      const settlement = settlementOf(handshake)
       await new Promise((resolve) => setTimeout(resolve, 500)) // past 300 ms of real time
-      assert.equal(outcomeOf(seen), 'pending', 'the real clock must not end it')
+      assert.equal(settlement().kind, 'pending', 'the real clock must not end it')
       clock.advance(300)
       await handshake.catch(() => {})
-      const outcome = outcomeOf(seen)
-      assert.ok(outcome instanceof HandshakeTimeoutError, String(outcome))
+      const outcome = settlement()
+      assert.ok(
+        outcome.kind === 'rejected' && outcome.error instanceof HandshakeTimeoutError,
+        String(outcome.kind === 'rejected' ? outcome.error : outcome.kind),
+      )
       assert.ok(socket.destroyed)
     } finally {
       await server.close()
